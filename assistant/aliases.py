@@ -1,0 +1,66 @@
+"""Brand names, abbreviations and misspellings mapped to the corpus's canonical terms."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import CorpusError
+
+
+@dataclass(frozen=True)
+class Aliases:
+    """Canonical term for each alias, with whole-word matching."""
+
+    canonical: dict[str, str]  # alias (lowercase) -> canonical term
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def load(cls, path: Path) -> Aliases:
+        """Read `aliases.yaml`; an absent file means no aliases."""
+        if not path.is_file():
+            return cls({}, None)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise CorpusError([f"{path}: not valid YAML: {exc}"]) from exc
+        if not isinstance(raw, dict):
+            raise CorpusError([f"{path}: must map canonical terms to lists of aliases"])
+        mapping: dict[str, str] = {}
+        for term, names in raw.items():
+            if not isinstance(names, list):
+                raise CorpusError([f"{path}: aliases of '{term}' must be a list"])
+            for name in names:
+                mapping[str(name).lower()] = str(term)
+        if not mapping:
+            return cls({}, None)
+        alternatives = sorted((re.escape(a) for a in mapping), key=len, reverse=True)
+        pattern = re.compile(r"(?<![\w+/-])(" + "|".join(alternatives) + r")(?![\w+/-])", re.I)
+        return cls(mapping, pattern)
+
+    def expand(self, text: str) -> str:
+        """`text` followed by the canonical term of every alias it contains (each once)."""
+        if self.pattern is None:
+            return text
+        extra: list[str] = []
+        for match in self.pattern.finditer(text):
+            term = self.canonical[match.group(1).lower()]
+            if term not in extra and term.lower() not in text.lower():
+                extra.append(term)
+        return f"{text} {' '.join(extra)}" if extra else text
+
+
+def correct_spelling(tokens: list[str], vocabulary: set[str], min_len: int = 6) -> list[str]:
+    """For tokens absent from `vocabulary`, the closest known word (drug-name typos)."""
+    fixes: list[str] = []
+    for token in tokens:
+        if len(token) < min_len or token in vocabulary or not token.isalpha():
+            continue
+        close = difflib.get_close_matches(token, vocabulary, n=1, cutoff=0.8)
+        if close:
+            fixes.append(close[0])
+    return fixes

@@ -1,0 +1,47 @@
+"""The public entry point: `Assistant`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .knowledge import KnowledgeBase
+from .retrieval import Mode
+from .settings import Settings
+
+
+class Assistant:
+    """A guideline-grounded assistant over the bundled (or a configured) corpus and index."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        corpus_dir: str | Path | None = None,
+        index_dir: str | Path | None = None,
+        chroma_url: str | None = None,
+        build: bool = True,
+        progress: bool = False,
+    ) -> None:
+        overrides: dict[str, Any] = {
+            "corpus_dir": Path(corpus_dir) if corpus_dir else None,
+            "index_dir": Path(index_dir) if index_dir else None,
+            "chroma_url": chroma_url,
+        }
+        if settings is None:
+            settings = Settings.from_env(**overrides)
+        self.settings = settings
+        self.kb = KnowledgeBase(settings, build=build, progress=progress)
+
+    def retrieve(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        kind: str | None = None,
+        source: str | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[dict[str, Any]]:
+        """Best passages for `query` as contract dicts (source, chunk_id, title, section, text, score)."""
+        hits = self.kb.search(query, k, kind=kind, source=source, mode=mode)
+        return [hit.to_dict() for hit in hits]

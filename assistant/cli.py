@@ -1,0 +1,163 @@
+"""The `hcc-assistant` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import AssistantError
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from .settings import Settings
+
+    return Settings.from_env(
+        corpus_dir=Path(args.corpus) if getattr(args, "corpus", None) else None,
+        index_dir=Path(args.index) if getattr(args, "index", None) else None,
+        chroma_url=getattr(args, "chroma_url", None),
+    )
+
+
+def cmd_corpus_check(args: argparse.Namespace) -> int:
+    from .corpus import check_corpus, document_paths
+
+    settings = _settings(args)
+    problems = check_corpus(settings.corpus_dir)
+    for problem in problems:
+        print(problem)
+    n = len(document_paths(settings.corpus_dir))
+    if problems:
+        print(f"{len(problems)} problem(s) in {n} documents under {settings.corpus_dir}")
+        return 1
+    print(f"corpus OK: {n} documents under {settings.corpus_dir}")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .knowledge import KnowledgeBase
+
+    settings = _settings(args)
+    kb = KnowledgeBase(settings, rebuild=args.rebuild, progress=not args.quiet)
+    stats = kb.sync_stats
+    where = settings.chroma_url or str(settings.index_dir)
+    if stats is None:
+        print(f"index up to date: {kb.index.count()} passages from {len(kb.docs)} documents ({where})")
+    else:
+        what = "rebuilt" if stats.rebuilt else "updated"
+        print(
+            f"index {what} in {stats.seconds:.1f} s: embedded {stats.chunks_embedded} passages, "
+            f"removed {stats.chunks_removed}; {kb.index.count()} passages from "
+            f"{len(kb.docs)} documents ({where})"
+        )
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .knowledge import KnowledgeBase
+
+    kb = KnowledgeBase(_settings(args), progress=True)
+    hits = kb.search(args.query, args.k, kind=args.kind, source=args.source, mode=args.mode)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+        return 0
+    if not hits:
+        print("no passages found")
+    for n, hit in enumerate(hits, start=1):
+        c = hit.chunk
+        print(f"[{n}] {c.source}  ·  {c.title}  ·  {c.section}  ·  score {hit.score:.4f}")
+        text = " ".join(c.text.split())
+        print(f"    {text[:400]}{'…' if len(text) > 400 else ''}")
+        print()
+    return 0
+
+
+def cmd_retrieval_eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_retrieval, load_retrieval_set
+    from .knowledge import KnowledgeBase
+
+    kb = KnowledgeBase(_settings(args), progress=True)
+    queries = load_retrieval_set(Path(args.file))
+    print(f"{len(queries)} labelled queries, k={args.k}")
+    print(f"{'mode':<8} {'recall@k':>9} {'MRR':>7}")
+    worst = 0.0
+    for mode in ("hybrid", "dense", "bm25"):
+        result = evaluate_retrieval(kb, queries, k=args.k, mode=mode)
+        print(f"{mode:<8} {result.recall:>9.3f} {result.mrr:>7.3f}")
+        if mode == "hybrid":
+            worst = result.recall
+            misses = result.misses
+    if args.verbose and misses:
+        print("\nhybrid misses:")
+        for q, got in misses:
+            print(f"- {q.id}: {q.query!r} wanted {q.relevant}, got {got}")
+    return 0 if worst >= args.min_recall else 1
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_benchmarks
+
+    report = run_benchmarks(_settings(args), repeats=args.repeats)
+    print(report)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (separate so tests and docs can inspect it)."""
+    parser = argparse.ArgumentParser(
+        prog="hcc-assistant",
+        description="Guideline-grounded assistant for systemic therapy of advanced HCC.",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", help="corpus folder (default: bundled corpus/)")
+    common.add_argument("--index", help="local index folder (default: index/)")
+    common.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    corpus = sub.add_parser("corpus", help="corpus tools")
+    corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True)
+    check = corpus_sub.add_parser("check", parents=[common], help="validate every document")
+    check.set_defaults(func=cmd_corpus_check)
+
+    index = sub.add_parser("index", parents=[common], help="build or update the vector index")
+    index.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.set_defaults(func=cmd_index)
+
+    search = sub.add_parser("search", parents=[common], help="show the best passages for a query")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    search.add_argument("--kind", choices=["guideline", "trial", "regimen", "method", "topic"])
+    search.add_argument("--source", help="only passages of this source or document id")
+    search.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.set_defaults(func=cmd_search)
+
+    reval = sub.add_parser(
+        "retrieval-eval", parents=[common], help="recall@k and MRR on a labelled query set"
+    )
+    reval.add_argument("--file", default="evals/retrieval.yaml")
+    reval.add_argument("-k", type=int, default=5)
+    reval.add_argument("--min-recall", type=float, default=0.0)
+    reval.add_argument("-v", "--verbose", action="store_true", help="list hybrid misses")
+    reval.set_defaults(func=cmd_retrieval_eval)
+
+    bench = sub.add_parser("bench", parents=[common], help="measure build and query speed")
+    bench.add_argument("--repeats", type=int, default=50)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; errors become one clear sentence and exit status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

