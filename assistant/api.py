@@ -42,6 +42,6 @@ class Assistant:
         source: str | None = None,
         mode: Mode = "hybrid",
     ) -> list[dict[str, Any]]:
-        """Best passages for `query` as contract dicts (source, chunk_id, title, section, text, score)."""
+        """Best passages for `query`: dicts of source, chunk_id, title, section, text, score."""
         hits = self.kb.search(query, k, kind=kind, source=source, mode=mode)
         return [hit.to_dict() for hit in hits]

@@ -44,7 +44,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     stats = kb.sync_stats
     where = settings.chroma_url or str(settings.index_dir)
     if stats is None:
-        print(f"index up to date: {kb.index.count()} passages from {len(kb.docs)} documents ({where})")
+        print(
+            f"index up to date: {kb.index.count()} passages from {len(kb.docs)} documents ({where})"
+        )
     else:
         what = "rebuilt" if stats.rebuilt else "updated"
         print(
@@ -96,6 +98,24 @@ def cmd_retrieval_eval(args: argparse.Namespace) -> int:
     return 0 if worst >= args.min_recall else 1
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """The main job: an interactive prompt over the corpus."""
+    from .knowledge import KnowledgeBase
+
+    kb = KnowledgeBase(_settings(args), progress=True)
+    print("Ask about systemic therapy for advanced HCC; an empty line or Ctrl-D quits.")
+    while True:
+        try:
+            query = input("> ").strip()
+        except EOFError:
+            return 0
+        if not query:
+            return 0
+        for n, hit in enumerate(kb.search(query, 3), start=1):
+            c = hit.chunk
+            print(f"[{n}] {c.source} · {c.title} · {c.section}\n    {' '.join(c.text.split())}\n")
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmarks
 
@@ -143,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     reval.add_argument("--min-recall", type=float, default=0.0)
     reval.add_argument("-v", "--verbose", action="store_true", help="list hybrid misses")
     reval.set_defaults(func=cmd_retrieval_eval)
+
+    run = sub.add_parser("run", parents=[common], help="start the main interactive job")
+    run.set_defaults(func=cmd_run)
 
     bench = sub.add_parser("bench", parents=[common], help="measure build and query speed")
     bench.add_argument("--repeats", type=int, default=50)

@@ -53,9 +53,18 @@ class Embedder(Embeddings):
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._model = _load(name)
+        model_path(name)  # fail early, and clearly, when the model is not installed
         self._lock = threading.Lock()
         self.texts_embedded = 0
+
+    @property
+    def _model(self) -> Any:
+        # Loaded on first use: an up-to-date index opens without importing torch.
+        return _load(self.name)
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first query."""
+        self.embed_query("warm-up")
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         with self._lock:

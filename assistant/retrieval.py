@@ -9,6 +9,11 @@ from .aliases import Aliases, correct_spelling
 from .models import Chunk, Hit
 
 Mode = Literal["hybrid", "dense", "bm25"]
+NAMED_WEIGHT = 2.0
+# Regimen names are not used this way: drug names appear in nearly every passage, and
+# weighting them lowered recall on evals/retrieval.yaml (0.991 -> 0.972).
+NAMED_KINDS = {"guideline", "trial", "method"}
+COMMON_WORD_NAMES = {"each", "sharp", "reflect"}
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 
 
@@ -29,12 +34,13 @@ class Tokenizer:
         return [self._stem(t) for t in self.words(text)]
 
 
-def rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
-    """Reciprocal rank fusion: each ranking adds 1 / (k + rank) for the ids it holds."""
+def rrf(rankings: list[list[str]], k: int, weights: list[float] | None = None) -> dict[str, float]:
+    """Reciprocal rank fusion: each ranking adds weight / (k + rank) for the ids it holds."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for n, ranking in enumerate(rankings):
+        weight = weights[n] if weights else 1.0
         for rank, ident in enumerate(ranking, start=1):
-            fused[ident] = fused.get(ident, 0.0) + 1.0 / (k + rank)
+            fused[ident] = fused.get(ident, 0.0) + weight / (k + rank)
     return fused
 
 
@@ -63,12 +69,51 @@ class Retriever:
         self.tokenize = Tokenizer()
         self._bm25 = bm25s.BM25()
         self._bm25.index([self.tokenize(c.embedding_text()) for c in chunks], show_progress=False)
+        self._entities = self._entity_patterns(chunks)
         self._spelling_vocab = {
             w
             for c in chunks
             for w in self.tokenize.words(f"{c.title} {c.section} {c.text}")
             if len(w) >= 6 and w.isalpha()
         }
+
+    @staticmethod
+    def _entity_patterns(chunks: list[Chunk]) -> dict[str, re.Pattern[str]]:
+        """A name pattern per trial, guideline and method document ("REACH-2", "ESMO 2025")."""
+        patterns: dict[str, re.Pattern[str]] = {}
+        for doc_id in sorted({c.doc_id for c in chunks if c.kind in NAMED_KINDS}):
+            words = [re.escape(w) for w in doc_id.split("-")]
+            name = r"[\s-]?".join(words)
+            # Trial names that are also English words count only in capitals or next to "trial".
+            if doc_id in COMMON_WORD_NAMES:
+                name, flags = name.upper(), 0
+            else:
+                flags = re.I
+            patterns[doc_id] = re.compile(rf"(?<![\w-]){name}(?![\w-])", flags)
+        return patterns
+
+    def mentioned_documents(self, query: str) -> list[str]:
+        """Trial, guideline and method documents that `query` names."""
+        found = [d for d, p in self._entities.items() if p.search(query)]
+        for doc_id in COMMON_WORD_NAMES & set(self._entities):
+            if doc_id not in found and re.search(rf"\b{doc_id}\b\W+(trial|study)\b", query, re.I):
+                found.append(doc_id)
+        # A named trial brings its updates along (IMbrave150 -> IMbrave150 updated analysis).
+        return [d for d in self._entities if any(d == f or d.startswith(f"{f}-") for f in found)]
+
+    def _entity_ranking(self, query: str, kind: str | None, source: str | None) -> list[str]:
+        named = set(self.mentioned_documents(query))
+        if not named:
+            return []
+        scores = self._bm25.get_scores(self.tokenize(query)) if self.tokenize(query) else None
+        members = [
+            i
+            for i, c in enumerate(self.chunks)
+            if c.doc_id in named and self._allowed(c, kind, source)
+        ]
+        if scores is not None:
+            members.sort(key=lambda i: -float(scores[i]))
+        return [self.chunks[i].chunk_id for i in members[: self.candidates]]
 
     def expand(self, query: str) -> str:
         """The query with canonical names for brand names, abbreviations and misspellings."""
@@ -135,10 +180,17 @@ class Retriever:
         expanded = self.expand(query)
         dense = self._dense_ranking(expanded, kind, source) if mode != "bm25" else []
         lexical = self._bm25_ranking(expanded, kind, source) if mode != "dense" else []
-        fused = rrf([r for r in (dense, lexical) if r], self.rrf_k)
+        named = self._entity_ranking(expanded, kind, source) if mode == "hybrid" else []
+        # A document the query names outright (a trial, a guideline) counts as much as both
+        # other rankings together: "OS in REFLECT" is about REFLECT whatever else matches.
+        fused = rrf([dense, lexical, named], self.rrf_k, [1.0, 1.0, NAMED_WEIGHT])
         dense_rank = {c: r for r, c in enumerate(dense, start=1)}
         bm25_rank = {c: r for r, c in enumerate(lexical, start=1)}
-        best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+        # Ties go to the primary source's own document over a summary that quotes it.
+        best = sorted(
+            fused.items(),
+            key=lambda item: (-item[1], self.by_id[item[0]].kind not in NAMED_KINDS, item[0]),
+        )[:k]
         return [
             Hit(
                 chunk=self.by_id[ident],
