@@ -65,7 +65,7 @@ class LiverAssessment:
 
 
 def bclc_stage(profile: PatientProfile, cp_class: str | None) -> str | None:
-    """BCLC 2022 stage where the facts allow it (C and D only; earlier stages need tumour burden)."""
+    """BCLC 2022 stage where the facts allow (C and D only; earlier stages need tumour burden)."""
     if profile.ecog is not None and profile.ecog >= 3:
         return "D"
     if cp_class == "C":
@@ -79,17 +79,13 @@ def bclc_stage(profile: PatientProfile, cp_class: str | None) -> str | None:
 
 def assess_liver(profile: PatientProfile) -> LiverAssessment:
     """Child-Pugh and ALBI from labs when all are known, BCLC where possible, and disagreements."""
-    computed_score = computed_class = None
+    computed_score: int | None = None
+    computed_class: str | None = None
     conflicts: list[str] = []
     p = profile
-    if None not in (p.bilirubin_mg_dl, p.albumin_g_dl, p.inr, p.ascites, p.encephalopathy):
-        computed_score = child_pugh_points(
-            p.bilirubin_mg_dl,
-            p.albumin_g_dl,
-            p.inr,
-            p.ascites,
-            p.encephalopathy,  # type: ignore[arg-type]
-        )
+    bili, alb, inr, asc, he = p.bilirubin_mg_dl, p.albumin_g_dl, p.inr, p.ascites, p.encephalopathy
+    if bili is not None and alb is not None and inr is not None and asc and he:
+        computed_score = child_pugh_points(bili, alb, inr, asc, he)
         computed_class = child_pugh_class(computed_score)
         if p.child_pugh_class and p.child_pugh_class != computed_class:
             conflicts.append(

@@ -144,7 +144,7 @@ class RuleFile(BaseModel):
 
 @dataclass
 class TraceEntry:
-    """How one rule evaluated: held, did not hold, or could not be decided (with the facts missing)."""
+    """How one rule evaluated: held, did not hold, or undecided (with the facts missing)."""
 
     rule: str
     outcome: Literal["fired", "not_applicable", "undetermined"]

@@ -1,0 +1,83 @@
+"""Child-Pugh, ALBI, BCLC and unit conversions against the fact sheet's definitions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.calculators import (
+    afp_iu_to_ng,
+    albi,
+    albumin_g_l_to_g_dl,
+    assess_liver,
+    bilirubin_umol_to_mg_dl,
+    child_pugh_class,
+    child_pugh_points,
+)
+from assistant.errors import InputError
+from assistant.profile import make_profile, profile_problems
+
+
+@pytest.mark.parametrize(
+    ("bili", "alb", "inr", "ascites", "he", "points"),
+    [
+        (1.0, 4.0, 1.0, "none", "none", 5),
+        (1.99, 3.6, 1.69, "none", "none", 5),
+        (2.0, 3.5, 1.7, "none", "none", 8),  # each band's lower edge is 2 points
+        (3.0, 2.8, 2.3, "mild", "grade_1_2", 10),
+        (3.1, 2.7, 2.4, "moderate_severe", "grade_3_4", 15),
+        (1.2, 3.3, 1.1, "none", "none", 6),
+    ],
+)
+def test_child_pugh_points(bili, alb, inr, ascites, he, points) -> None:
+    assert child_pugh_points(bili, alb, inr, ascites, he) == points
+
+
+@pytest.mark.parametrize(("score", "cls"), [(5, "A"), (6, "A"), (7, "B"), (9, "B"), (10, "C"), (15, "C")])
+def test_child_pugh_class_bands(score: int, cls: str) -> None:
+    assert child_pugh_class(score) == cls
+
+
+def test_albi_grades_follow_the_cut_offs() -> None:
+    score, grade = albi(0.5, 4.5)  # 8.55 umol/L, 45 g/L
+    assert score == pytest.approx(0.66 * 0.93197 - 0.085 * 45, abs=1e-3) and grade == 1
+    assert albi(1.5, 3.2)[1] == 2
+    assert albi(4.0, 2.5)[1] == 3
+
+
+def test_unit_conversions() -> None:
+    assert afp_iu_to_ng(350) == pytest.approx(423.5)
+    assert bilirubin_umol_to_mg_dl(34.2) == pytest.approx(2.0)
+    assert albumin_g_l_to_g_dl(35) == pytest.approx(3.5)
+
+
+def test_stated_class_disagreeing_with_labs_is_reported() -> None:
+    profile = make_profile(
+        {"child_pugh_class": "A", "bilirubin_mg_dl": 3.5, "albumin_g_dl": 2.5, "inr": 1.8,
+         "ascites": "mild", "encephalopathy": "none"}
+    )
+    assessment = assess_liver(profile)
+    assert assessment.computed_class == "C"
+    assert any("stated Child-Pugh class A" in c for c in assessment.conflicts)
+
+
+def test_bclc_where_the_facts_allow() -> None:
+    assert assess_liver(make_profile({"child_pugh_class": "A", "ecog": 1})).bclc_stage == "C"
+    assert assess_liver(make_profile({"ecog": 3})).bclc_stage == "D"
+    assert assess_liver(make_profile({"child_pugh_class": "A", "ecog": 0})).bclc_stage is None
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"ecog": 7}, "ecog=7"),
+        ({"afp_ng_ml": -50}, "afp_ng_ml=-50"),
+        ({"weight_kg": 900}, "allowed 20-300"),
+        ({"child_pugh_score": 4}, "allowed 5-15"),
+        ({"prior_therapies": ["aspirin"]}, "unknown regimen"),
+        ({"favourite_colour": "blue"}, "favourite_colour"),
+    ],
+)
+def test_profile_errors_name_field_value_and_range(values, fragment) -> None:
+    with pytest.raises(InputError, match=fragment.replace("(", r"\(")):
+        make_profile(values)
+    assert profile_problems(values)

@@ -1,0 +1,175 @@
+"""The pathway checker: rules validation, statement-by-statement verdicts, safety invariants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.corpus import load_facts
+from assistant.errors import RuleError
+from assistant.pathways import OFFERED, PathwayEngine
+from assistant.profile import PRIOR_THERAPY_IDS, PatientProfile, make_profile
+from conftest import CORPUS
+
+SOURCES = set(load_facts(CORPUS).sources)
+ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", SOURCES)
+ICI = {r for r, meta in ENGINE.file.regimens.items() if "ici" in meta["classes"]}
+SYSTEMIC = ENGINE.regimens
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "pathway_cases.yaml").read_text()) if (Path(__file__).parent / "data" / "pathway_cases.yaml").exists() else [{"id": "none", "statement": "", "profile": {}}]
+
+
+def offered(profile: PatientProfile) -> set[str]:
+    return set(ENGINE.evaluate(profile, SYSTEMIC).offered())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_pathway_statement_case(case: dict) -> None:
+    verdict = ENGINE.evaluate(make_profile(case["profile"]), SYSTEMIC)
+    status = {o.regimen: o.status for o in verdict.options}
+    for regimen in case.get("prefers", []):
+        assert status[regimen] == "preferred", (regimen, status[regimen], case["statement"])
+    for regimen in case.get("offers", []):
+        assert status[regimen] in OFFERED, (regimen, status[regimen], case["statement"])
+    for regimen in case.get("withholds", []):
+        assert status[regimen] not in OFFERED, (regimen, status[regimen], case["statement"])
+    if case.get("no_preferred"):
+        assert "preferred" not in status.values()
+    for name in case.get("missing", []):
+        assert name in verdict.missing, (name, verdict.missing)
+
+
+def test_every_pathway_statement_has_cases() -> None:
+    facts = yaml.safe_load((CORPUS / "facts.yaml").read_text())
+    tested = " ".join(c["statement"] for c in CASES)
+    assert len(CASES) >= 60
+    for statement in facts["pathway_statements"][:10]:
+        assert statement[:40] in tested or any(statement[:40] in c["statement"] for c in CASES), statement
+
+
+def test_every_verdict_cites_sources_and_rules() -> None:
+    verdict = ENGINE.evaluate(make_profile({"child_pugh_class": "A", "ecog": 1, "prior_therapies": []}))
+    for option in verdict.options:
+        assert option.sources and option.rules and option.reasons
+        assert set(option.sources) <= SOURCES
+    assert {t.outcome for t in verdict.trace} >= {"fired", "not_applicable"}
+
+
+# ---- rules file validation -------------------------------------------------------------------
+
+GOOD_RULE = {
+    "id": "r1", "line": "first", "when": {"all": [{"field": "ecog", "op": "le", "value": 1}]},
+    "then": {"sorafenib": "alternative"}, "because": "A reason in plain words.",
+    "sources": [{"id": "sharp"}],
+}
+
+
+def _rules_file(tmp_path: Path, rule: dict) -> Path:
+    raw = yaml.safe_load((CORPUS / "pathways.yaml").read_text())
+    raw["rules"] = [rule]
+    path = tmp_path / "pathways.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"when": {"all": [{"field": "shoe_size", "op": "le", "value": 1}]}}, "unknown field 'shoe_size'"),
+        ({"when": {"all": [{"field": "ecog", "op": "about", "value": 1}]}}, "unknown operator 'about'"),
+        ({"then": {"aspirin": "preferred"}}, "unknown regimen 'aspirin'"),
+        ({"sources": [{"id": "nejm-2099"}]}, "unknown source 'nejm-2099'"),
+        ({"then": {"sorafenib": "maybe"}}, "rule 'r1'"),
+        ({"colour": "red"}, "rule 'r1'"),
+        ({"then": {}}, "sets no status"),
+    ],
+)
+def test_malformed_rule_names_file_and_rule(tmp_path: Path, change: dict, message: str) -> None:
+    path = _rules_file(tmp_path, {**GOOD_RULE, **change})
+    with pytest.raises(RuleError) as err:
+        PathwayEngine.load(path, SOURCES)
+    assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_good_rule_file_loads(tmp_path: Path) -> None:
+    engine = PathwayEngine.load(_rules_file(tmp_path, GOOD_RULE), SOURCES)
+    assert engine.evaluate(make_profile({"ecog": 0})).get("sorafenib").status == "alternative"
+
+
+# ---- safety invariants over generated profiles -----------------------------------------------
+
+maybe_bool = st.none() | st.booleans()
+profiles = st.builds(
+    PatientProfile,
+    child_pugh_class=st.none() | st.sampled_from(["A", "B", "C"]),
+    child_pugh_score=st.none() | st.integers(5, 15),
+    ecog=st.none() | st.integers(0, 4),
+    afp_ng_ml=st.none() | st.floats(0, 100_000),
+    prior_therapies=st.none() | st.lists(st.sampled_from(sorted(PRIOR_THERAPY_IDS)), max_size=3),
+    sorafenib_tolerated=maybe_bool,
+    main_portal_vein_invasion=maybe_bool,
+    liver_involvement_50=maybe_bool,
+    high_risk_varices=maybe_bool,
+    autoimmune_disease=maybe_bool,
+    solid_organ_transplant=maybe_bool,
+)
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(profiles)
+def test_worse_liver_function_or_performance_never_adds_an_option(p: PatientProfile) -> None:
+    base = offered(p)
+    if p.ecog is not None and p.ecog < 4:
+        assert offered(p.model_copy(update={"ecog": p.ecog + 1})) <= base
+    if p.child_pugh_class in ("A", "B"):
+        worse = {"A": "B", "B": "C"}[p.child_pugh_class]
+        score = {"B": 8, "C": 10}[worse] if p.child_pugh_score is None else max(p.child_pugh_score, {"B": 7, "C": 10}[worse])
+        assert offered(p.model_copy(update={"child_pugh_class": worse, "child_pugh_score": score})) <= base
+
+
+@FAST
+@given(profiles)
+def test_child_pugh_c_or_ecog_3_offers_nothing(p: PatientProfile) -> None:
+    assert not offered(p.model_copy(update={"child_pugh_class": "C", "child_pugh_score": 11}))
+    assert not offered(p.model_copy(update={"ecog": 3}))
+
+
+@FAST
+@given(profiles)
+def test_contraindications_hold(p: PatientProfile) -> None:
+    assert not offered(p.model_copy(update={"autoimmune_disease": True})) & ICI
+    assert not offered(p.model_copy(update={"solid_organ_transplant": True})) & ICI
+    assert "atezolizumab+bevacizumab" not in offered(p.model_copy(update={"high_risk_varices": True}))
+    assert "lenvatinib" not in offered(p.model_copy(update={"main_portal_vein_invasion": True}))
+    assert "lenvatinib" not in offered(p.model_copy(update={"liver_involvement_50": True}))
+
+
+@FAST
+@given(profiles)
+def test_ramucirumab_and_regorafenib_need_their_trial_conditions(p: PatientProfile) -> None:
+    options = offered(p)
+    if "ramucirumab" in options:
+        assert p.afp_ng_ml is not None and p.afp_ng_ml >= 400
+    if "regorafenib" in options:
+        assert p.prior_therapies and "sorafenib" in p.prior_therapies and p.sorafenib_tolerated is True
+
+
+@FAST
+@given(profiles)
+def test_identical_profiles_give_identical_verdicts(p: PatientProfile) -> None:
+    a = ENGINE.evaluate(p, SYSTEMIC)
+    b = ENGINE.evaluate(PatientProfile.model_validate(p.model_dump()), SYSTEMIC)
+    assert [o.to_option() for o in a.options] == [o.to_option() for o in b.options]
+    assert a.missing == b.missing
+
+
+@FAST
+@given(profiles)
+def test_unknown_core_facts_never_offer(p: PatientProfile) -> None:
+    unknown = p.model_copy(update={"child_pugh_class": None, "child_pugh_score": None})
+    assert not offered(unknown)
+    assert not offered(p.model_copy(update={"ecog": None}))
