@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .dialogue import Session
 from .knowledge import KnowledgeBase
+from .models import Answer
+from .pathways import PathwayEngine
 from .retrieval import Mode
 from .settings import Settings
 
@@ -32,6 +35,19 @@ class Assistant:
             settings = Settings.from_env(**overrides)
         self.settings = settings
         self.kb = KnowledgeBase(settings, build=build, progress=progress)
+        self.engine = PathwayEngine.load(
+            settings.corpus_dir / "pathways.yaml", set(self.kb.facts.sources)
+        )
+
+    def session(
+        self, audience: str = "clinician", profile: dict[str, Any] | None = None
+    ) -> Session:
+        """A new conversation; `profile` sets patient facts before the first turn."""
+        return Session(self.kb, self.engine, audience=audience, profile=profile)
+
+    def ask(self, message: str, audience: str = "clinician") -> Answer:
+        """A one-shot question in a fresh session."""
+        return self.session(audience=audience).ask(message)
 
     def retrieve(
         self,

@@ -37,6 +37,10 @@ class KnowledgeBase:
         self.facts, self.docs = load_corpus(settings.corpus_dir)
         self.chunks: list[Chunk] = chunk_corpus(self.docs)
         self.aliases = Aliases.load(settings.corpus_dir / "aliases.yaml")
+        self.doc_by_id: dict[str, Document] = {d.id: d for d in self.docs}
+        self._by_doc: dict[str, list[Chunk]] = {}
+        for chunk in self.chunks:
+            self._by_doc.setdefault(chunk.doc_id, []).append(chunk)
         self.embedder = embedder if embedder is not None else Embedder(settings.embedding_model)
         self.index = VectorIndex(settings, self.embedder)
         self.sync_stats: SyncStats | None = None
@@ -68,6 +72,25 @@ class KnowledgeBase:
             digest.update(f"{doc.id}:{doc.sha256}\n".encode())
         digest.update(self.facts.text.encode())
         return digest.hexdigest()[:16]
+
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        """Every passage of one document, in order."""
+        return self._by_doc.get(doc_id, [])
+
+    def section(self, doc_id: str, section: str | None = None, hint: str = "") -> list[Chunk]:
+        """Passages of a document's section; without a section, its passage closest to `hint`."""
+        chunks = self._by_doc.get(doc_id, [])
+        if section:
+            exact = [c for c in chunks if c.section == section]
+            if exact:
+                return exact
+            prefix = [c for c in chunks if c.section.lower().startswith(section.lower())]
+            if prefix:
+                return prefix
+        if not chunks:
+            return []
+        words = set(hint.lower().split())
+        return [max(chunks, key=lambda c: (len(words & set(c.text.lower().split())), -chunks.index(c)))]
 
     def search(
         self,

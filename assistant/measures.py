@@ -146,3 +146,37 @@ def measures(text: str) -> dict[str, Any]:
     if bclc:
         out["bclc_stage"] = bclc.group(1).upper()
     return out
+
+
+_ECOG_ANY = re.compile(r"\b(?:ecog|who ps|ps|performance status)\s*(?:of|is|=|:)?\s*(-?\d+(?:\.\d+)?)", re.I)
+_CP_ANY = re.compile(
+    r"\b(?:child(?:'?s)?[\s-]*p(?:o|ou|u)gh|cp)\s*[-:]?\s*(?:class\s*)?([abc])?\s*[-(]?\s*(-?\d{1,3})\b",
+    re.I,
+)
+_NEGATIVE = re.compile(
+    r"\b(afp|alpha[\s-]?fetoprotein|weight|weighs|bilirubin|albumin|inr)\s*(?:of|is|=|:)?\s*-\s*\d", re.I
+)
+_SCIENTIFIC = re.compile(r"\b\d+(?:\.\d+)?e[+-]?\d+\b", re.I)
+
+
+def implausible(text: str) -> list[str]:
+    """Values no patient can have, named with the allowed range (checked before extraction)."""
+    problems: list[str] = []
+    for match in _ECOG_ANY.finditer(text):
+        value = float(match.group(1))
+        if value != int(value) or not 0 <= value <= 4:
+            problems.append(f"ECOG {match.group(1)} is not a valid performance status (allowed 0-4)")
+    for match in _CP_ANY.finditer(text):
+        letter, number = match.group(1), int(match.group(2))
+        if not 5 <= number <= 15:
+            problems.append(f"Child-Pugh score {number} is outside the scale (allowed 5-15)")
+        elif letter and child_pugh_class(number) != letter.upper():
+            problems.append(
+                f"Child-Pugh {letter.upper()}{number} is inconsistent: class "
+                f"{child_pugh_class(number)} is what a score of {number} gives"
+            )
+    for match in _NEGATIVE.finditer(text):
+        problems.append(f"{match.group(1)} cannot be negative")
+    if _SCIENTIFIC.search(text):
+        problems.append("a number in scientific notation was not understood; please write it out")
+    return problems

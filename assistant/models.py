@@ -90,3 +90,40 @@ class Hit(BaseModel):
             "doc_id": self.chunk.doc_id,
             "kind": self.chunk.kind,
         }
+
+
+class Citation(BaseModel):
+    """A numbered citation: the passage a marker [n] points to."""
+
+    n: int
+    source: str
+    chunk_id: str
+    title: str
+    section: str
+    quote: str
+    doc_id: str = ""
+    citation: str = ""
+
+
+class Answer(BaseModel):
+    """One turn's answer, in the shape of the answer contract."""
+
+    kind: Literal["recommendation", "information", "clarification", "refusal"]
+    text: str
+    options: list[dict[str, object]] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    profile: dict[str, object] = Field(default_factory=dict)
+    missing: list[str] = Field(default_factory=list)
+    refusal: dict[str, str] | None = None
+    notices: list[str] = Field(default_factory=list)
+    derived: dict[str, object] = Field(default_factory=dict)
+    latency_ms: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-serialisable dict: the contract's keys plus additive extras."""
+        data = self.model_dump(mode="json")
+        data["citations"] = [
+            {k: c[k] for k in ("n", "source", "chunk_id", "title", "section", "quote", "doc_id", "citation")}
+            for c in data["citations"]
+        ]
+        return data

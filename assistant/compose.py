@@ -1,0 +1,236 @@
+"""Answer composition: deterministic Markdown whose every claim cites a passage that holds it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .models import Chunk, Citation
+from .pathways import OFFERED, Rule, Verdict
+from .support import _drugs, _numbers
+
+DISCLAIMER = (
+    "_Corpus as of {as_of}. Decision support for clinicians, drawn only from the cited guideline "
+    "and trial passages: it does not replace clinical judgement or the full guidelines._"
+)
+PATIENT_DISCLAIMER = (
+    "_Corpus as of {as_of}. This is general information from medical guidelines, not advice for "
+    "you personally: please talk about it with your care team._"
+)
+STATUS_LABEL = {
+    "preferred": "preferred",
+    "alternative": "alternative",
+    "needs_info": "needs more information",
+    "not_recommended": "not recommended",
+}
+PATIENT_STATUS = {"preferred": "a usual first choice", "alternative": "another possible option"}
+FIELD_LABEL = {
+    "child_pugh_class": "Child-Pugh class",
+    "child_pugh_score": "Child-Pugh score",
+    "ecog": "ECOG performance status",
+    "prior_therapies": "prior systemic therapy (none, or which regimens)",
+    "afp_ng_ml": "AFP (ng/mL)",
+    "sorafenib_tolerated": "whether sorafenib was tolerated",
+    "main_portal_vein_invasion": "main portal vein invasion",
+    "liver_involvement_50": "tumour occupying >= 50% of the liver",
+    "high_risk_varices": "high-risk varices or recent variceal bleeding (upper endoscopy)",
+    "autoimmune_disease": "active autoimmune disease",
+    "solid_organ_transplant": "prior liver or other solid-organ transplant",
+    "weight_kg": "body weight",
+}
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_ATTRIBUTION = re.compile(r"\s*\[@[^\]]+\]")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def regimen_name(regimen: str) -> str:
+    """'atezolizumab+bevacizumab' -> 'Atezolizumab + bevacizumab'."""
+    text = regimen.replace("+", " + ").replace("-first-line-monotherapy", " (first-line monotherapy)")
+    return text[:1].upper() + text[1:]
+
+
+def clean(text: str) -> str:
+    """Passage text without its Pandoc attributions, on one line."""
+    return " ".join(_ATTRIBUTION.sub("", text).split())
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a passage, attributions removed, bullets unwrapped."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.strip().lstrip("-* ").strip()
+        if not line:
+            continue
+        out.extend(s.strip() for s in _SENTENCE.split(clean(line)) if s.strip())
+    return out
+
+
+class Builder:
+    """Collects Markdown lines and numbered citations for one answer."""
+
+    def __init__(self, kb: Any) -> None:
+        self.kb = kb
+        self.lines: list[str] = []
+        self.citations: list[Citation] = []
+        self._by_chunk: dict[str, int] = {}
+
+    def cite(self, chunk: Chunk) -> int:
+        """The marker number for `chunk` (one per passage per answer)."""
+        if chunk.chunk_id not in self._by_chunk:
+            n = len(self.citations) + 1
+            doc = self.kb.doc_by_id.get(chunk.doc_id)
+            self.citations.append(
+                Citation(
+                    n=n,
+                    source=chunk.source,
+                    chunk_id=chunk.chunk_id,
+                    title=chunk.title,
+                    section=chunk.section,
+                    quote=chunk.text,
+                    doc_id=chunk.doc_id,
+                    citation=doc.meta.citation if doc else "",
+                )
+            )
+            self._by_chunk[chunk.chunk_id] = n
+        return self._by_chunk[chunk.chunk_id]
+
+    def markers(self, chunks: list[Chunk]) -> str:
+        return "".join(f"[{self.cite(c)}]" for c in chunks)
+
+    def supported(self, claim: str, candidates: list[Chunk]) -> str:
+        """`claim` followed by markers of passages that together hold its drugs and numbers."""
+        chunks = cover(claim, candidates, self.kb.chunks)
+        if chunks is None:
+            return ""
+        return f"{claim} {self.markers(chunks)}".rstrip()
+
+    def add(self, line: str = "") -> None:
+        self.lines.append(line)
+
+    def text(self) -> str:
+        return "\n".join(self.lines).strip()
+
+
+def cover(claim: str, preferred: list[Chunk], everything: list[Chunk]) -> list[Chunk] | None:
+    """Fewest passages (preferred ones first) that hold every drug and number of `claim`.
+
+    None when the corpus cannot support the claim: the caller must not state it.
+    """
+    need = _numbers(claim) | _drugs(claim)
+    chosen: list[Chunk] = []
+    if not need:
+        return preferred[:1]
+    for pool in (preferred, everything):
+        while need:
+            best, gain = None, set()
+            for chunk in pool:
+                held = (_numbers(chunk.text) | _drugs(chunk.text)) & need
+                if len(held) > len(gain):
+                    best, gain = chunk, held
+            if best is None:
+                break
+            chosen.append(best)
+            need -= gain
+        if not need:
+            break
+    if need:
+        return None
+    return chosen or preferred[:1]
+
+
+def best_sentences(query: str, chunks: list[Chunk], limit: int = 3) -> list[tuple[str, Chunk]]:
+    """The sentences of `chunks` that share most words with `query`, in passage order."""
+    words = set(_WORD.findall(query.lower())) - STOP
+    scored: list[tuple[float, int, str, Chunk]] = []
+    order = 0
+    for rank, chunk in enumerate(chunks):
+        for sentence in sentences(chunk.text):
+            if sentence.endswith(":"):
+                continue  # an introduction to a list reads badly on its own
+            overlap = len(words & set(_WORD.findall(sentence.lower())))
+            scored.append((overlap - rank * 0.5, order, sentence, chunk))
+            order += 1
+    top = sorted(scored, key=lambda s: (-s[0], s[1]))[:limit]
+    return [(s, c) for _, _, s, c in sorted(top, key=lambda s: s[1])]
+
+
+STOP = {
+    "the", "a", "an", "of", "in", "on", "for", "and", "or", "to", "is", "was", "what", "with",
+    "how", "it", "its", "be", "by", "are", "at", "as", "does", "do", "did", "this", "that",
+    "patient", "me", "about", "i", "we", "he", "she", "his", "her", "versus", "vs",
+}  # fmt: skip
+
+
+def rule_chunks(kb: Any, rule: Rule) -> list[Chunk]:
+    """The passages a rule cites (its sources' named sections, else their best passage)."""
+    found: list[Chunk] = []
+    for ref in rule.sources:
+        found.extend(kb.section(ref.id, ref.section, hint=rule.because))
+    return found
+
+
+def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: str) -> None:
+    """Offered options one by one; the rest grouped by the reason they are not offered."""
+    rules = {r.id: r for r in engine.file.rules}
+    offered = [o for o in verdict.options if o.status in OFFERED]
+    if offered:
+        b.add("**Options for this patient**" if audience == "clinician" else "**Options to discuss**")
+        for option in sorted(offered, key=lambda o: (o.status != "preferred")):
+            candidates = [c for rid in option.rules if rid in rules for c in rule_chunks(kb, rules[rid])]
+            name = regimen_name(option.regimen)
+            if audience == "patient":
+                claim = f"{name}: {PATIENT_STATUS[option.status]} in the guidelines."
+            else:
+                claim = f"{name} — {option.status}: {' '.join(option.reasons)}"
+            line = b.supported(claim, candidates)
+            if line:
+                b.add(f"- **{name}** — {option.status}: {line.split(': ', 1)[1]}"
+                      if audience == "clinician" else f"- {line}")
+        b.add()
+    held_back = [o for o in verdict.options if o.status not in OFFERED]
+    if held_back and audience == "clinician":
+        b.add("**Not offered**")
+        groups: dict[tuple[str, str], list[str]] = {}
+        for option in held_back:
+            key = (option.status, " ".join(option.reasons))
+            groups.setdefault(key, []).append(option.regimen)
+        for (status, reason), regimens in groups.items():
+            names = ", ".join(regimen_name(r) for r in regimens)
+            option = verdict.get(regimens[0])
+            candidates = [
+                c for rid in (option.rules if option else []) if rid in rules
+                for c in rule_chunks(kb, rules[rid])
+            ]
+            line = b.supported(f"{names} — {STATUS_LABEL[status]}: {reason}", candidates)
+            if line:
+                b.add(f"- **{names}** — {STATUS_LABEL[status]}: {line.split(': ', 1)[1]}")
+        b.add()
+
+
+def bottom_line(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: str) -> str:
+    """One sentence: what the documented pathway offers this patient."""
+    rules = {r.id: r for r in engine.file.rules}
+    preferred = [o for o in verdict.options if o.status == "preferred"]
+    offered = [o for o in verdict.options if o.status in OFFERED]
+    lead = preferred or offered
+    if lead:
+        names = " or ".join(regimen_name(o.regimen).lower() for o in lead[:3])
+        word = "prefers" if preferred else "offers"
+        if audience == "patient":
+            claim = f"For the situation you describe, the guidelines' usual choice is {names}."
+        else:
+            more = "" if len(lead) <= 3 else f" (and {len(lead) - 3} more below)"
+            claim = f"For this patient the documented pathway {word} {names}{more}."
+        candidates = [c for o in lead[:3] for rid in o.rules if rid in rules for c in rule_chunks(kb, rules[rid])]
+        return b.supported(claim, candidates)
+    blocking = [o for o in verdict.options if o.status == "not_recommended"]
+    if blocking and all(o.status == "not_recommended" for o in verdict.options):
+        reason_counts: dict[str, int] = {}
+        for o in blocking:
+            for r in o.reasons:
+                reason_counts[r] = reason_counts.get(r, 0) + 1
+        reason = max(reason_counts, key=reason_counts.__getitem__)
+        rule = next((rules[rid] for o in blocking for rid in o.rules if rules.get(rid) and rules[rid].because == reason), None)
+        candidates = rule_chunks(kb, rule) if rule else []
+        return b.supported(f"No systemic regimen is offered on the documented pathway. {reason}", candidates)
+    return ""

@@ -1,0 +1,485 @@
+"""One conversation: facts accumulate over turns, the topic carries over, each turn is answered."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from typing import Any
+
+from .calculators import assess_liver
+from .compose import (
+    DISCLAIMER,
+    FIELD_LABEL,
+    PATIENT_DISCLAIMER,
+    Builder,
+    best_sentences,
+    bottom_line,
+    options_block,
+    regimen_name,
+    sentences,
+)
+from .errors import InputError
+from .facts import extract
+from .intents import NEGATIVE_COMBOS, Intent, classify
+from .measures import implausible
+from .models import Answer
+from .pathways import OFFERED, PathwayEngine, Verdict
+from .profile import PatientProfile, make_profile
+
+MAX_CHARS = 4000
+CORE = ("child_pugh_class", "ecog")
+UNITS = {"afp_ng_ml": " ng/mL", "weight_kg": " kg", "bilirubin_mg_dl": " mg/dL", "albumin_g_dl": " g/dL"}
+
+
+def clean_message(message: Any) -> tuple[str, list[str]]:
+    """Text safe to process: a string, control characters and lone surrogates removed, bounded."""
+    notices: list[str] = []
+    text = "" if message is None else str(message)
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    if len(text) > MAX_CHARS:
+        notices.append(f"The message was truncated to its first {MAX_CHARS} characters.")
+        text = text[:MAX_CHARS]
+    return text.strip(), notices
+
+
+def _fmt(name: str, value: Any) -> str:
+    if isinstance(value, float):
+        value = f"{value:,.1f}".rstrip("0").rstrip(".")
+    return f"{value}{UNITS.get(name, '')}"
+
+
+class Session:
+    """A conversation with one clinician about one patient."""
+
+    def __init__(self, kb: Any, engine: PathwayEngine, audience: str = "clinician",
+                 profile: dict[str, Any] | None = None) -> None:
+        if audience not in ("clinician", "patient"):
+            raise InputError(f"audience must be 'clinician' or 'patient', not {audience!r}")
+        self.kb = kb
+        self.engine = engine
+        self.audience = audience
+        self.facts: dict[str, Any] = {}
+        self.topic_regimens: list[str] = []
+        self.topic_trials: list[str] = []
+        self.last_topic: str | None = None
+        self.history: list[Answer] = []
+        if profile:
+            self.facts = make_profile(profile).known()
+
+    # ---- state -------------------------------------------------------------------------------
+    @property
+    def profile(self) -> PatientProfile:
+        return PatientProfile.model_validate(self.facts)
+
+    def reset(self) -> None:
+        """Forget the patient and the topic."""
+        self.facts, self.topic_regimens, self.topic_trials = {}, [], []
+        self.last_topic = None
+        self.history.clear()
+
+    def _merge(self, found: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Apply new facts; returns (change notices, problems). Invalid values are not applied."""
+        changes: list[str] = []
+        problems: list[str] = []
+        candidate = dict(self.facts)
+        for name, value in found.items():
+            if name == "prior_therapies" and candidate.get(name) and value:
+                value = list(dict.fromkeys(candidate[name] + value))
+            old = candidate.get(name)
+            if old is not None and old != value and name != "prior_therapies":
+                changes.append(f"{name.replace('_', ' ')} from {_fmt(name, old)} to {_fmt(name, value)}")
+            candidate[name] = value
+        if "child_pugh_class" in found and "child_pugh_score" not in found:
+            score = candidate.get("child_pugh_score")
+            if score is not None and (score <= 6) != (found["child_pugh_class"] == "A"):
+                candidate.pop("child_pugh_score")
+        try:
+            make_profile(candidate)
+        except InputError as exc:
+            problems.append(str(exc))
+            return [], problems
+        self.facts = candidate
+        return changes, problems
+
+    # ---- the turn ------------------------------------------------------------------------------
+    def ask(self, message: Any) -> Answer:
+        """Answer one message."""
+        start = time.perf_counter()
+        answer = self._answer(message)
+        answer.latency_ms = round((time.perf_counter() - start) * 1000, 2)
+        self.history.append(answer)
+        return answer
+
+    def _answer(self, message: Any) -> Answer:
+        text, notices = clean_message(message)
+        if not text:
+            return self._refusal("invalid_input", "The message is empty: please type a question.", notices)
+        problems = implausible(text)
+        extraction = extract(text)
+        changes, invalid = self._merge(extraction.values) if not problems else ([], [])
+        problems += invalid
+        if problems:
+            return self._refusal(
+                "invalid_input",
+                "I could not use this message: " + "; ".join(problems)
+                + ". Nothing was changed in the patient's facts; please check the values.",
+                notices,
+            )
+        intent = classify(
+            text, has_topic=bool(self.topic_regimens), has_facts=bool(self.facts),
+            new_facts=bool(extraction.values),
+        )
+        if intent.kind == "refusal" and intent.refusal_reason:
+            return self._refused(intent, notices)
+        if self._insists_on_systemic(text):
+            intent.refusal_reason, intent.refusal_detail = "off_pathway", "end-stage"
+            return self._refused(intent, notices)
+        if intent.regimens:
+            self.topic_regimens = intent.regimens
+        if intent.trials:
+            self.topic_trials = intent.trials
+        if changes:
+            notices.append("Updated: " + "; ".join(changes) + ".")
+        if intent.kind == "recommendation":
+            answer = self._recommend(intent, notices)
+        elif not extraction.values and not intent.regimens and not intent.trials and not intent.follow_up and re.match(
+            r"^\s*(?:hi|hello|hey|thanks?|thank you)\b", text, re.I
+        ):
+            answer = self._greeting(notices)
+        else:
+            answer = self._inform(text, intent, notices)
+        self.last_topic = intent.topic
+        return answer
+
+    def _insists_on_systemic(self, text: str) -> bool:
+        from .intents import INSIST
+
+        end_stage = self.facts.get("child_pugh_class") == "C" or (self.facts.get("ecog") or 0) >= 3
+        return end_stage and bool(INSIST.search(text)) and bool(
+            re.search(r"\b(?:give|start|treat|systemic|immunotherapy|try|use)\b", text, re.I)
+        )
+
+    # ---- answers -------------------------------------------------------------------------------
+    def _finish(self, b: Builder, kind: str, notices: list[str], *, verdict: Verdict | None = None,
+                refusal: dict[str, str] | None = None) -> Answer:
+        template = PATIENT_DISCLAIMER if self.audience == "patient" else DISCLAIMER
+        b.add()
+        b.add(template.format(as_of=self.kb.facts.as_of))
+        profile = self.profile
+        assessment = assess_liver(profile)
+        derived: dict[str, Any] = {
+            "child_pugh_computed": (
+                f"{assessment.computed_class}{assessment.computed_score}" if assessment.computed_class else None
+            ),
+            "albi_score": round(assessment.albi_score, 2) if assessment.albi_score is not None else None,
+            "albi_grade": assessment.albi_grade,
+            "bclc_stage": assessment.bclc_stage,
+            "conflicts": assessment.conflicts,
+            "line": verdict.line if verdict else None,
+        }
+        return Answer(
+            kind=kind,  # type: ignore[arg-type]
+            text=b.text(),
+            options=[o.to_option() for o in verdict.options] if verdict else [],
+            citations=b.citations,
+            profile=profile.known(),
+            missing=verdict.missing if verdict else [],
+            refusal=refusal,
+            notices=notices,
+            derived=derived,
+        )
+
+    def _header(self, b: Builder, notices: list[str]) -> None:
+        for notice in notices:
+            b.add(f"_{notice}_")
+        if notices:
+            b.add()
+
+    def _patient_line(self, b: Builder, verdict: Verdict | None) -> None:
+        facts = self.facts
+        if not facts:
+            return
+        parts = []
+        if "child_pugh_class" in facts:
+            parts.append(f"Child-Pugh {facts['child_pugh_class']}{facts.get('child_pugh_score', '')}")
+        if "ecog" in facts:
+            parts.append(f"ECOG {facts['ecog']}")
+        prior = facts.get("prior_therapies")
+        if prior is not None:
+            parts.append("prior: " + (", ".join(prior) if prior else "no systemic therapy"))
+        for name in ("afp_ng_ml", "weight_kg"):
+            if name in facts:
+                parts.append(f"{name.split('_')[0].upper() if name == 'afp_ng_ml' else 'weight'} {_fmt(name, facts[name])}")
+        for name in ("main_portal_vein_invasion", "liver_involvement_50", "extrahepatic_spread",
+                     "high_risk_varices", "autoimmune_disease", "solid_organ_transplant",
+                     "sorafenib_tolerated"):
+            if name in facts:
+                parts.append(("" if facts[name] else "no ") + name.replace("_", " "))
+        if verdict and verdict.line:
+            parts.append(f"line: {verdict.line}")
+        b.add("**Patient:** " + " · ".join(parts))
+        for conflict in assess_liver(self.profile).conflicts:
+            b.add(f"_Note: {conflict}; the stated class is used, please check._")
+        b.add()
+
+    def _regimens_for(self, intent: Intent) -> list[str]:
+        if intent.regimens:
+            return intent.regimens
+        if self.topic_regimens:
+            return self.topic_regimens
+        last = self.history[-1] if self.history else None
+        if last is not None:
+            offered = [o for o in last.options if o["status"] == "preferred"] or [
+                o for o in last.options if o["status"] in OFFERED
+            ]
+            return [str(o["regimen"]) for o in offered[:2]]
+        return []
+
+    def _recommend(self, intent: Intent, notices: list[str]) -> Answer:
+        b = Builder(self.kb)
+        self._header(b, notices)
+        profile = self.profile
+        wanted = list(dict.fromkeys(
+            [r for r, m in self.engine.file.regimens.items() if m.get("core")]
+            + [r for r in intent.regimens if r in self.engine.file.regimens]
+        ))
+        if intent.next_line:
+            return self._next_line(b, intent, notices, wanted)
+        verdict = self.engine.evaluate(profile, wanted)
+        missing_core = [f for f in CORE if f not in self.facts and f in verdict.missing]
+        if verdict.line is None and "prior_therapies" in verdict.missing:
+            missing_core.append("prior_therapies")
+        if missing_core:
+            return self._clarify(b, verdict, missing_core, notices)
+        self._patient_line(b, verdict)
+        line = bottom_line(b, self.kb, verdict, self.engine, self.audience)
+        if line:
+            b.add(f"**Bottom line:** {line}")
+            b.add()
+        options_block(b, self.kb, verdict, self.engine, self.audience)
+        self._caveats(b, verdict)
+        if self.audience == "patient":
+            b.add("Please go through these options with your care team: they know your full situation.")
+        offered = verdict.offered()
+        if offered:
+            self.topic_regimens = [o.regimen for o in verdict.options if o.status == "preferred"][:2] or offered[:2]
+        return self._finish(b, "recommendation", notices, verdict=verdict)
+
+    def _caveats(self, b: Builder, verdict: Verdict) -> None:
+        asks = [f for f in verdict.missing if f not in CORE]
+        if not asks or self.audience == "patient":
+            return
+        b.add("**Still needed to confirm these verdicts:** " + "; ".join(FIELD_LABEL.get(f, f) for f in asks) + ".")
+
+    def _clarify(self, b: Builder, verdict: Verdict, missing: list[str], notices: list[str]) -> Answer:
+        self._patient_line(b, verdict)
+        wanted = ", ".join(FIELD_LABEL.get(f, f) for f in missing)
+        b.add(f"To check the documented pathway for this patient I need: **{wanted}**.")
+        b.add()
+        b.add("What holds regardless:")
+        for doc_id, section in (("bclc-2022", "Who gets systemic therapy"), ("bclc-2022", "BCLC stage D (terminal)")):
+            chunks = self.kb.section(doc_id, section)
+            picked = best_sentences("systemic therapy preserved liver function best supportive care", chunks, 1)
+            for sentence, chunk in picked:
+                line = b.supported(sentence, [chunk])
+                if line:
+                    b.add(f"- {line}")
+        verdict.missing = list(dict.fromkeys(missing + verdict.missing))
+        return self._finish(b, "clarification", notices, verdict=verdict)
+
+    def _next_line(self, b: Builder, intent: Intent, notices: list[str], wanted: list[str]) -> Answer:
+        current = self._regimens_for(intent)[:1]
+        prior = list(self.facts.get("prior_therapies") or [])
+        if current and current[0] not in prior:
+            prior.append(current[0])
+        hypothetical = self.profile.model_copy(update={"prior_therapies": prior, "progressed": True})
+        verdict = self.engine.evaluate(hypothetical, wanted)
+        if current:
+            b.add(f"_Note: if the disease progresses on {regimen_name(current[0]).lower()}:_")
+            b.add()
+        self._patient_line(b, verdict)
+        line = bottom_line(b, self.kb, verdict, self.engine, self.audience)
+        if line:
+            b.add(f"**Bottom line:** {line}")
+            b.add()
+        options_block(b, self.kb, verdict, self.engine, self.audience)
+        return self._finish(b, "recommendation", notices, verdict=verdict)
+
+    def _greeting(self, notices: list[str]) -> Answer:
+        b = Builder(self.kb)
+        self._header(b, notices)
+        b.add("I answer questions on systemic therapy for advanced hepatocellular carcinoma from "
+              "guideline and trial passages. Describe the patient (Child-Pugh class, ECOG, prior "
+              "therapy, AFP) or ask about a regimen, a trial or a guideline.")
+        return self._finish(b, "information", notices)
+
+    def _inform(self, text: str, intent: Intent, notices: list[str]) -> Answer:
+        b = Builder(self.kb)
+        self._header(b, notices)
+        regimens = self._regimens_for(intent) if intent.topic in ("dosing", "toxicity") else intent.regimens
+        if intent.topic == "dosing" and regimens:
+            self._dosing(b, regimens)
+        elif intent.topic == "toxicity" and regimens:
+            self._toxicity(b, regimens)
+        else:
+            self._retrieved(b, text, intent)
+        return self._finish(b, "information", notices)
+
+    def _dosing(self, b: Builder, regimens: list[str]) -> None:
+        if self.audience == "patient":
+            b.add("The dose and schedule of a cancer medicine are set by your oncology team, who adjust "
+                  "them to your weight, blood tests and side effects. Please ask your care team about your dose.")
+            return
+        weight = self.facts.get("weight_kg")
+        for regimen in regimens[:3]:
+            chunks = [c for c in self.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]
+            if not chunks:
+                line = b.supported(
+                    f"The corpus gives no dosing for {regimen_name(regimen).lower()}.",
+                    self.kb.doc_chunks(regimen),
+                )
+                b.add(f"- {line}" if line else "- The corpus gives no dosing for this regimen.")
+                continue
+            b.add(f"**{regimen_name(regimen)} dosing**")
+            for sentence, chunk in best_sentences("dose mg daily weeks schedule kg weight", chunks, 3):
+                line = b.supported(sentence, [chunk])
+                if line:
+                    b.add(f"- {line}")
+            if regimen == "lenvatinib" and weight is not None:
+                dose, band = ("12 mg", ">= 60 kg") if weight >= 60 else ("8 mg", "< 60 kg")
+                line = b.supported(
+                    f"At this patient's body weight ({band}) the lenvatinib starting dose is {dose} once daily.",
+                    chunks,
+                )
+                if line:
+                    b.add(f"- {line}")
+            b.add()
+
+    def _toxicity(self, b: Builder, regimens: list[str]) -> None:
+        for regimen in regimens[:3]:
+            chunks = [c for c in self.kb.doc_chunks(regimen) if re.match(r"(?i)caution|safety", c.section)]
+            if not chunks:
+                chunks = self.kb.search(f"{regimen} side effects toxicity cautions", 3) and [
+                    h.chunk for h in self.kb.search(f"{regimen} side effects toxicity cautions", 3)
+                ]
+            b.add(f"**{regimen_name(regimen)}: cautions and side effects**")
+            for sentence, chunk in best_sentences("toxicity bleeding hypertension risk caution side effects", chunks, 4):
+                line = b.supported(sentence, [chunk])
+                if line:
+                    b.add(f"- {line}")
+            b.add()
+
+    def _query(self, text: str, intent: Intent) -> str:
+        extra = []
+        if intent.follow_up and self.topic_regimens:
+            extra += self.topic_regimens
+        if intent.follow_up and self.topic_trials:
+            extra += self.topic_trials
+        return " ".join([text, *extra])
+
+    def _retrieved(self, b: Builder, text: str, intent: Intent) -> None:
+        query = self._query(text, intent)
+        hits = self.kb.search(query, 4)
+        if intent.trials:
+            named = [h for h in hits if h.chunk.doc_id in intent.trials]
+            hits = named + [h for h in hits if h not in named]
+        chunks = [h.chunk for h in hits]
+        picked = best_sentences(self.kb.retriever.expand(query), chunks, 3)
+        lines = [b.supported(s, [c]) for s, c in picked]
+        lines = [line for line in lines if line]
+        if not lines:
+            b.add("I found nothing in the corpus that answers this. Try naming the regimen, trial or guideline.")
+            return
+        b.add(f"**Bottom line:** {lines[0]}")
+        if len(lines) > 1:
+            b.add()
+            for line in lines[1:]:
+                b.add(f"- {line}")
+
+    # ---- refusals ------------------------------------------------------------------------------
+    def _refusal(self, reason: str, message: str, notices: list[str]) -> Answer:
+        b = Builder(self.kb)
+        self._header(b, notices)
+        b.add(message)
+        return self._finish(b, "refusal", notices, refusal={"reason": reason, "message": message})
+
+    def _pathway_instead(self, b: Builder, topic: str = "first") -> None:
+        """The documented pathway, cited: what a refusal offers instead."""
+        if topic == "end-stage":
+            refs = [("bclc-2022", "BCLC stage D (terminal)"), ("aasld-2023", "Child-Pugh C and BCLC stage D")]
+        else:
+            refs = [("aasld-2023", "First line")]
+        b.add("**The documented pathway instead:**")
+        for doc_id, section in refs:
+            chunks = self.kb.section(doc_id, section)
+            for sentence, chunk in best_sentences("preferred first line options supportive care", chunks, 1):
+                line = b.supported(sentence, [chunk])
+                if line:
+                    b.add(f"- {line}")
+
+    def _refused(self, intent: Intent, notices: list[str]) -> Answer:
+        reason = intent.refusal_reason or "off_pathway"
+        b = Builder(self.kb)
+        self._header(b, notices)
+        if reason == "unsafe":
+            message = ("I can't set aside the documented pathways or the checks that keep answers safe: "
+                       "every recommendation here comes from the pathway checker and cited guideline passages.")
+            b.add(message)
+            b.add()
+            self._pathway_instead(b)
+        elif reason == "out_of_scope":
+            message = ("This assistant covers systemic therapy for advanced hepatocellular carcinoma (HCC) "
+                       f"in adults only, so it cannot answer this ({intent.refusal_detail}).")
+            b.add(message)
+            b.add()
+            self._pathway_instead(b)
+        else:
+            message, topic = self._off_pathway(b, intent)
+            b.add()
+            self._pathway_instead(b, topic)
+        return self._finish(b, "refusal", notices, refusal={"reason": reason, "message": message})
+
+    def _off_pathway(self, b: Builder, intent: Intent) -> tuple[str, str]:
+        detail = intent.refusal_detail
+        if detail in NEGATIVE_COMBOS:
+            trial = NEGATIVE_COMBOS[detail]
+            message = f"{regimen_name(detail)} is not a documented pathway, so I won't recommend it."
+            chunks = self.kb.section(trial, "What it means for the pathway") or self.kb.doc_chunks(trial)
+            chunks += self.kb.section(trial, "Results")
+            b.add(b.supported(message, chunks) or "This combination is not a documented pathway.")
+            for sentence, chunk in best_sentences(f"{trial} overall survival benefit not recommended", chunks, 2):
+                line = b.supported(sentence, [chunk])
+                if line:
+                    b.add(f"- {line}")
+            return message, "first"
+        if detail == "dose escalation":
+            message = "Doses above the labelled dose are not a documented pathway, so I won't suggest them."
+            b.add(message)
+            self._dosing(b, self._regimens_for(intent)[:1])
+            return message, "first"
+        if detail == "end-stage":
+            message = ("Systemic therapy in end-stage liver function (Child-Pugh C) or ECOG 3-4 is not a "
+                       "documented pathway, so I won't recommend it.")
+            chunks = self.kb.section("bclc-2022", "BCLC stage D (terminal)")
+            b.add(b.supported(message, chunks) or message)
+            return message, "end-stage"
+        if detail == "nivolumab-first-line-monotherapy":
+            message = "First-line nivolumab monotherapy is not a documented pathway, so I won't recommend it."
+            results = self.kb.section("checkmate-459", "Results")
+            b.add(b.supported(message, results) or message)
+            for sentence, chunk in best_sentences("not statistically significant", results, 2):
+                line = b.supported(sentence, [chunk])
+                if line:
+                    b.add(f"- {line}")
+            return message, "first"
+        message = ("Combining locoregional treatment (TACE, radioembolisation) with systemic therapy is "
+                   "investigational for advanced disease, not a documented pathway outside trials.")
+        b.add(message)
+        chunks = self.kb.section("off-pathway-combinations", "Locoregional") or self.kb.doc_chunks("off-pathway-combinations")
+        for sentence, chunk in best_sentences("locoregional systemic investigational trials", chunks, 1):
+            line = b.supported(sentence, [chunk])
+            if line:
+                b.add(f"- {line}")
+        return message, "first"
