@@ -35,13 +35,9 @@ class Assistant:
             settings = Settings.from_env(**overrides)
         self.settings = settings
         self.kb = KnowledgeBase(settings, build=build, progress=progress)
-        self.engine = PathwayEngine.load(
-            settings.corpus_dir / "pathways.yaml", set(self.kb.facts.sources)
-        )
+        self.engine = PathwayEngine.load(settings.corpus_dir / "pathways.yaml", set(self.kb.facts.sources))
 
-    def session(
-        self, audience: str = "clinician", profile: dict[str, Any] | None = None
-    ) -> Session:
+    def session(self, audience: str = "clinician", profile: dict[str, Any] | None = None) -> Session:
         """A new conversation; `profile` sets patient facts before the first turn."""
         return Session(self.kb, self.engine, audience=audience, profile=profile)
 

@@ -35,8 +35,7 @@ def run_benchmarks(settings: Settings, repeats: int = 50) -> str:
     from .knowledge import KnowledgeBase
 
     lines = [
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     ]
     with tempfile.TemporaryDirectory(prefix="hcc-bench-") as tmp:
         local = replace(settings, index_dir=Path(tmp) / "index", chroma_url=None)
@@ -61,10 +60,7 @@ def run_benchmarks(settings: Settings, repeats: int = 50) -> str:
         again = KnowledgeBase(local, progress=False, embedder=embedder)
         reopen = time.perf_counter() - start
         embedded = again.sync_stats.chunks_embedded if again.sync_stats else 0
-        lines.append(
-            f"no-change rebuild (open + staleness check): {reopen:.3f} s, "
-            f"{embedded} passages re-embedded"
-        )
+        lines.append(f"no-change rebuild (open + staleness check): {reopen:.3f} s, {embedded} passages re-embedded")
 
         embed_samples: list[float] = []
         retrieve_samples: list[float] = []

@@ -89,18 +89,13 @@ def assess_liver(profile: PatientProfile) -> LiverAssessment:
         computed_class = child_pugh_class(computed_score)
         if p.child_pugh_class and p.child_pugh_class != computed_class:
             conflicts.append(
-                f"stated Child-Pugh class {p.child_pugh_class} but the labs give "
-                f"{computed_class}{computed_score}"
+                f"stated Child-Pugh class {p.child_pugh_class} but the labs give {computed_class}{computed_score}"
             )
         elif p.child_pugh_score and p.child_pugh_score != computed_score:
-            conflicts.append(
-                f"stated Child-Pugh score {p.child_pugh_score} but the labs give {computed_score}"
-            )
+            conflicts.append(f"stated Child-Pugh score {p.child_pugh_score} but the labs give {computed_score}")
     if p.child_pugh_score and p.child_pugh_class:
         if child_pugh_class(p.child_pugh_score) != p.child_pugh_class:
-            conflicts.append(
-                f"Child-Pugh class {p.child_pugh_class} does not match score {p.child_pugh_score}"
-            )
+            conflicts.append(f"Child-Pugh class {p.child_pugh_class} does not match score {p.child_pugh_score}")
     albi_score = albi_grade = None
     if p.bilirubin_mg_dl is not None and p.albumin_g_dl is not None:
         albi_score, albi_grade = albi(p.bilirubin_mg_dl, p.albumin_g_dl)

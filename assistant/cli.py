@@ -44,9 +44,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     stats = kb.sync_stats
     where = settings.chroma_url or str(settings.index_dir)
     if stats is None:
-        print(
-            f"index up to date: {kb.index.count()} passages from {len(kb.docs)} documents ({where})"
-        )
+        print(f"index up to date: {kb.index.count()} passages from {len(kb.docs)} documents ({where})")
     else:
         what = "rebuilt" if stats.rebuilt else "updated"
         print(
@@ -155,9 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print JSON")
     search.set_defaults(func=cmd_search)
 
-    reval = sub.add_parser(
-        "retrieval-eval", parents=[common], help="recall@k and MRR on a labelled query set"
-    )
+    reval = sub.add_parser("retrieval-eval", parents=[common], help="recall@k and MRR on a labelled query set")
     reval.add_argument("--file", default="evals/retrieval.yaml")
     reval.add_argument("-k", type=int, default=5)
     reval.add_argument("--min-recall", type=float, default=0.0)

@@ -122,7 +122,8 @@ def cover(claim: str, preferred: list[Chunk], everything: list[Chunk]) -> list[C
         return preferred[:1]
     for pool in (preferred, everything):
         while need:
-            best, gain = None, set()
+            best: Chunk | None = None
+            gain: set[str] = set()
             for chunk in pool:
                 held = (_numbers(chunk.text) | _drugs(chunk.text)) & need
                 if len(held) > len(gain):
@@ -175,7 +176,7 @@ def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: 
     offered = [o for o in verdict.options if o.status in OFFERED]
     if offered:
         b.add("**Options for this patient**" if audience == "clinician" else "**Options to discuss**")
-        for option in sorted(offered, key=lambda o: (o.status != "preferred")):
+        for option in sorted(offered, key=lambda o: o.status != "preferred"):
             candidates = [c for rid in option.rules if rid in rules for c in rule_chunks(kb, rules[rid])]
             name = regimen_name(option.regimen)
             if audience == "patient":
@@ -184,8 +185,11 @@ def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: 
                 claim = f"{name} — {option.status}: {' '.join(option.reasons)}"
             line = b.supported(claim, candidates)
             if line:
-                b.add(f"- **{name}** — {option.status}: {line.split(': ', 1)[1]}"
-                      if audience == "clinician" else f"- {line}")
+                b.add(
+                    f"- **{name}** — {option.status}: {line.split(': ', 1)[1]}"
+                    if audience == "clinician"
+                    else f"- {line}"
+                )
         b.add()
     held_back = [o for o in verdict.options if o.status not in OFFERED]
     if held_back and audience == "clinician":
@@ -196,10 +200,9 @@ def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: 
             groups.setdefault(key, []).append(option.regimen)
         for (status, reason), regimens in groups.items():
             names = ", ".join(regimen_name(r) for r in regimens)
-            option = verdict.get(regimens[0])
+            first = verdict.get(regimens[0])
             candidates = [
-                c for rid in (option.rules if option else []) if rid in rules
-                for c in rule_chunks(kb, rules[rid])
+                c for rid in (first.rules if first else []) if rid in rules for c in rule_chunks(kb, rules[rid])
             ]
             line = b.supported(f"{names} — {STATUS_LABEL[status]}: {reason}", candidates)
             if line:
@@ -230,7 +233,10 @@ def bottom_line(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: st
             for r in o.reasons:
                 reason_counts[r] = reason_counts.get(r, 0) + 1
         reason = max(reason_counts, key=reason_counts.__getitem__)
-        rule = next((rules[rid] for o in blocking for rid in o.rules if rules.get(rid) and rules[rid].because == reason), None)
+        rule = next(
+            (rules[rid] for o in blocking for rid in o.rules if rules.get(rid) and rules[rid].because == reason),
+            None,
+        )
         candidates = rule_chunks(kb, rule) if rule else []
         return b.supported(f"No systemic regimen is offered on the documented pathway. {reason}", candidates)
     return ""

@@ -17,6 +17,7 @@ from .compose import (
     bottom_line,
     options_block,
     regimen_name,
+    rule_chunks,
     sentences,
 )
 from .errors import InputError
@@ -29,7 +30,12 @@ from .profile import PatientProfile, make_profile
 
 MAX_CHARS = 4000
 CORE = ("child_pugh_class", "ecog")
-UNITS = {"afp_ng_ml": " ng/mL", "weight_kg": " kg", "bilirubin_mg_dl": " mg/dL", "albumin_g_dl": " g/dL"}
+UNITS = {
+    "afp_ng_ml": " ng/mL",
+    "weight_kg": " kg",
+    "bilirubin_mg_dl": " mg/dL",
+    "albumin_g_dl": " g/dL",
+}
 
 
 def clean_message(message: Any) -> tuple[str, list[str]]:
@@ -53,8 +59,13 @@ def _fmt(name: str, value: Any) -> str:
 class Session:
     """A conversation with one clinician about one patient."""
 
-    def __init__(self, kb: Any, engine: PathwayEngine, audience: str = "clinician",
-                 profile: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        kb: Any,
+        engine: PathwayEngine,
+        audience: str = "clinician",
+        profile: dict[str, Any] | None = None,
+    ) -> None:
         if audience not in ("clinician", "patient"):
             raise InputError(f"audience must be 'clinician' or 'patient', not {audience!r}")
         self.kb = kb
@@ -96,10 +107,15 @@ class Session:
             if score is not None and (score <= 6) != (found["child_pugh_class"] == "A"):
                 candidate.pop("child_pugh_score")
         try:
-            make_profile(candidate)
+            profile = make_profile(candidate)
         except InputError as exc:
             problems.append(str(exc))
             return [], problems
+        computed = assess_liver(profile)
+        if computed.computed_class and "child_pugh_class" not in candidate:
+            # The five items were given: the class and score follow from them.
+            candidate["child_pugh_class"] = computed.computed_class
+            candidate["child_pugh_score"] = computed.computed_score
         self.facts = candidate
         return changes, problems
 
@@ -118,34 +134,71 @@ class Session:
             return self._refusal("invalid_input", "The message is empty: please type a question.", notices)
         problems = implausible(text)
         extraction = extract(text)
+        self._unit_correction(text, extraction.values)
         changes, invalid = self._merge(extraction.values) if not problems else ([], [])
         problems += invalid
         if problems:
+            seen = classify(text, has_topic=True, has_facts=True, new_facts=False)
+            if seen.regimens:
+                self.topic_regimens = seen.regimens
+            self.last_topic = seen.topic
             return self._refusal(
                 "invalid_input",
-                "I could not use this message: " + "; ".join(problems)
+                "I could not use this message: "
+                + "; ".join(problems)
                 + ". Nothing was changed in the patient's facts; please check the values.",
                 notices,
             )
         intent = classify(
-            text, has_topic=bool(self.topic_regimens), has_facts=bool(self.facts),
+            text,
+            has_topic=bool(self.topic_regimens or self.topic_trials or self.history),
+            has_facts=bool(self.facts),
             new_facts=bool(extraction.values),
         )
+        if intent.regimens:
+            self.topic_regimens = intent.regimens
         if intent.kind == "refusal" and intent.refusal_reason:
             return self._refused(intent, notices)
+        if (
+            intent.kind == "recommendation"
+            and "?" not in text
+            and self.last_topic in ("dosing", "toxicity")
+            and set(extraction.values) <= {"weight_kg", "afp_ng_ml", "bilirubin_mg_dl", "albumin_g_dl", "inr"}
+        ):
+            # "she actually weighs 55 kg" after a dosing answer: answer the dosing again.
+            intent.kind = "information"
+            intent.topic = "dosing" if self.last_topic == "dosing" else "toxicity"
         if self._insists_on_systemic(text):
             intent.refusal_reason, intent.refusal_detail = "off_pathway", "end-stage"
             return self._refused(intent, notices)
-        if intent.regimens:
-            self.topic_regimens = intent.regimens
+        insisted = self._insisted_regimen(text, intent)
+        if insisted:
+            return self._not_offered_refusal(insisted, notices)
         if intent.trials:
             self.topic_trials = intent.trials
+            if not intent.regimens:
+                self.topic_regimens = [r for t in intent.trials for r in self.kb_trial_regimens(t)]
+        elif intent.follow_up and intent.topic in ("evidence", "general") and self.topic_trials:
+            intent.trials = self.topic_trials
+            if re.search(r"five[- ]year|5[- ]year|updat|long[- ]term", text, re.I):
+                related = [d for t in self.topic_trials for d in self.kb.doc_by_id if d.startswith(f"{t}-")]
+                intent.trials = related + intent.trials
+        negative = [NEGATIVE_COMBOS[r] for r in intent.regimens if r in NEGATIVE_COMBOS]
+        if negative and intent.kind == "information":
+            intent.trials = negative
+            intent.topic = "evidence"
+        elif intent.topic == "evidence" and intent.regimens and not intent.trials:
+            intent.trials = [t for r in intent.regimens for t in self.kb_regimen_trials(r)][:1]
         if changes:
             notices.append("Updated: " + "; ".join(changes) + ".")
         if intent.kind == "recommendation":
             answer = self._recommend(intent, notices)
-        elif not extraction.values and not intent.regimens and not intent.trials and not intent.follow_up and re.match(
-            r"^\s*(?:hi|hello|hey|thanks?|thank you)\b", text, re.I
+        elif (
+            not extraction.values
+            and not intent.regimens
+            and not intent.trials
+            and not intent.follow_up
+            and re.match(r"^\s*(?:hi|hello|hey|thanks?|thank you)\b", text, re.I)
         ):
             answer = self._greeting(notices)
         else:
@@ -153,17 +206,89 @@ class Session:
         self.last_topic = intent.topic
         return answer
 
+    def _unit_correction(self, text: str, values: dict[str, Any]) -> None:
+        """ "the lab reported 350 IU/mL, not ng/mL": a bare AFP value corrects the known AFP."""
+        if "afp_ng_ml" in values or "afp_ng_ml" not in self.facts:
+            return
+        match = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(iu|ng|ku)\s*/\s*(ml|l)\b", text, re.I)
+        if match:
+            value = float(match.group(1).replace(",", ""))
+            values["afp_ng_ml"] = value * 1.21 if match.group(2).lower() in ("iu", "ku") else value
+
+    def kb_trial_set(self) -> set[str]:
+        """Source ids of trials (whose results sections answer evidence questions)."""
+        return {sid for sid, src in self.kb.facts.sources.items() if src.kind == "trial"}
+
+    def kb_trial_regimens(self, trial: str) -> list[str]:
+        """Regimens whose evidence is this trial (facts.yaml regimens[].evidence.trial)."""
+        return [
+            r["id"] for r in self.kb.facts.raw.get("regimens", []) if (r.get("evidence") or {}).get("trial") == trial
+        ]
+
+    def kb_regimen_trials(self, regimen: str) -> list[str]:
+        """The pivotal trial of a regimen."""
+        for r in self.kb.facts.raw.get("regimens", []):
+            if r["id"] == regimen and (r.get("evidence") or {}).get("trial"):
+                return [r["evidence"]["trial"]]
+        return []
+
     def _insists_on_systemic(self, text: str) -> bool:
         from .intents import INSIST
 
         end_stage = self.facts.get("child_pugh_class") == "C" or (self.facts.get("ecog") or 0) >= 3
-        return end_stage and bool(INSIST.search(text)) and bool(
-            re.search(r"\b(?:give|start|treat|systemic|immunotherapy|try|use)\b", text, re.I)
+        return (
+            end_stage
+            and bool(INSIST.search(text))
+            and bool(re.search(r"\b(?:give|start|treat|systemic|immunotherapy|try|use)\b", text, re.I))
+        )
+
+    def _insisted_regimen(self, text: str, intent: Intent) -> Any:
+        """A regimen the user wants anyway although the checker withholds it for this patient."""
+        from .intents import INSIST
+
+        if not intent.regimens or not INSIST.search(text):
+            return None
+        named = [r for r in intent.regimens if r in self.engine.file.regimens]
+        verdict = self.engine.evaluate(self.profile, named)
+        blocked = [o for o in verdict.options if o.status == "not_recommended"]
+        return blocked[-1] if blocked else None  # the regimen named last is the one wanted
+
+    def _not_offered_refusal(self, option: Any, notices: list[str]) -> Answer:
+        b = Builder(self.kb)
+        self._header(b, notices)
+        rules = {r.id: r for r in self.engine.file.rules}
+        candidates = [c for rid in option.rules if rid in rules for c in rule_chunks(self.kb, rules[rid])]
+        message = (
+            f"{regimen_name(option.regimen)} is not on the documented pathway for this patient, so I won't confirm it."
+        )
+        b.add(b.supported(message, candidates) or "This regimen is not on the documented pathway for this patient.")
+        reason = b.supported(" ".join(option.reasons), candidates)
+        if reason:
+            b.add(f"- {reason}")
+        b.add()
+        verdict = self.engine.evaluate(self.profile)
+        if verdict.offered():
+            options_block(b, self.kb, verdict, self.engine, self.audience)
+        else:
+            self._pathway_instead(b)
+        return self._finish(
+            b,
+            "refusal",
+            notices,
+            verdict=verdict,
+            refusal={"reason": "off_pathway", "message": message},
         )
 
     # ---- answers -------------------------------------------------------------------------------
-    def _finish(self, b: Builder, kind: str, notices: list[str], *, verdict: Verdict | None = None,
-                refusal: dict[str, str] | None = None) -> Answer:
+    def _finish(
+        self,
+        b: Builder,
+        kind: str,
+        notices: list[str],
+        *,
+        verdict: Verdict | None = None,
+        refusal: dict[str, str] | None = None,
+    ) -> Answer:
         template = PATIENT_DISCLAIMER if self.audience == "patient" else DISCLAIMER
         b.add()
         b.add(template.format(as_of=self.kb.facts.as_of))
@@ -211,10 +336,18 @@ class Session:
             parts.append("prior: " + (", ".join(prior) if prior else "no systemic therapy"))
         for name in ("afp_ng_ml", "weight_kg"):
             if name in facts:
-                parts.append(f"{name.split('_')[0].upper() if name == 'afp_ng_ml' else 'weight'} {_fmt(name, facts[name])}")
-        for name in ("main_portal_vein_invasion", "liver_involvement_50", "extrahepatic_spread",
-                     "high_risk_varices", "autoimmune_disease", "solid_organ_transplant",
-                     "sorafenib_tolerated"):
+                parts.append(
+                    f"{name.split('_')[0].upper() if name == 'afp_ng_ml' else 'weight'} {_fmt(name, facts[name])}"
+                )
+        for name in (
+            "main_portal_vein_invasion",
+            "liver_involvement_50",
+            "extrahepatic_spread",
+            "high_risk_varices",
+            "autoimmune_disease",
+            "solid_organ_transplant",
+            "sorafenib_tolerated",
+        ):
             if name in facts:
                 parts.append(("" if facts[name] else "no ") + name.replace("_", " "))
         if verdict and verdict.line:
@@ -228,7 +361,7 @@ class Session:
         if intent.regimens:
             return intent.regimens
         if self.topic_regimens:
-            return self.topic_regimens
+            return self.topic_regimens[:2]
         last = self.history[-1] if self.history else None
         if last is not None:
             offered = [o for o in last.options if o["status"] == "preferred"] or [
@@ -241,10 +374,12 @@ class Session:
         b = Builder(self.kb)
         self._header(b, notices)
         profile = self.profile
-        wanted = list(dict.fromkeys(
-            [r for r, m in self.engine.file.regimens.items() if m.get("core")]
-            + [r for r in intent.regimens if r in self.engine.file.regimens]
-        ))
+        wanted = list(
+            dict.fromkeys(
+                [r for r, m in self.engine.file.regimens.items() if m.get("core")]
+                + [r for r in intent.regimens if r in self.engine.file.regimens]
+            )
+        )
         if intent.next_line:
             return self._next_line(b, intent, notices, wanted)
         verdict = self.engine.evaluate(profile, wanted)
@@ -264,7 +399,8 @@ class Session:
             b.add("Please go through these options with your care team: they know your full situation.")
         offered = verdict.offered()
         if offered:
-            self.topic_regimens = [o.regimen for o in verdict.options if o.status == "preferred"][:2] or offered[:2]
+            preferred = [o.regimen for o in verdict.options if o.status == "preferred"]
+            self.topic_regimens = preferred + [r for r in offered if r not in preferred]
         return self._finish(b, "recommendation", notices, verdict=verdict)
 
     def _caveats(self, b: Builder, verdict: Verdict) -> None:
@@ -279,7 +415,10 @@ class Session:
         b.add(f"To check the documented pathway for this patient I need: **{wanted}**.")
         b.add()
         b.add("What holds regardless:")
-        for doc_id, section in (("bclc-2022", "Who gets systemic therapy"), ("bclc-2022", "BCLC stage D (terminal)")):
+        for doc_id, section in (
+            ("bclc-2022", "Who gets systemic therapy"),
+            ("bclc-2022", "BCLC stage D (terminal)"),
+        ):
             chunks = self.kb.section(doc_id, section)
             picked = best_sentences("systemic therapy preserved liver function best supportive care", chunks, 1)
             for sentence, chunk in picked:
@@ -310,9 +449,11 @@ class Session:
     def _greeting(self, notices: list[str]) -> Answer:
         b = Builder(self.kb)
         self._header(b, notices)
-        b.add("I answer questions on systemic therapy for advanced hepatocellular carcinoma from "
-              "guideline and trial passages. Describe the patient (Child-Pugh class, ECOG, prior "
-              "therapy, AFP) or ask about a regimen, a trial or a guideline.")
+        b.add(
+            "I answer questions on systemic therapy for advanced hepatocellular carcinoma from "
+            "guideline and trial passages. Describe the patient (Child-Pugh class, ECOG, prior "
+            "therapy, AFP) or ask about a regimen, a trial or a guideline."
+        )
         return self._finish(b, "information", notices)
 
     def _inform(self, text: str, intent: Intent, notices: list[str]) -> Answer:
@@ -323,14 +464,18 @@ class Session:
             self._dosing(b, regimens)
         elif intent.topic == "toxicity" and regimens:
             self._toxicity(b, regimens)
+        elif intent.topic in ("approval", "eligibility") and regimens:
+            self._sections(b, regimens, intent.topic)
         else:
             self._retrieved(b, text, intent)
         return self._finish(b, "information", notices)
 
     def _dosing(self, b: Builder, regimens: list[str]) -> None:
         if self.audience == "patient":
-            b.add("The dose and schedule of a cancer medicine are set by your oncology team, who adjust "
-                  "them to your weight, blood tests and side effects. Please ask your care team about your dose.")
+            b.add(
+                "The dose and schedule of a cancer medicine are set by your oncology team, who adjust "
+                "them to your weight, blood tests and side effects. Please ask your care team about your dose."
+            )
             return
         weight = self.facts.get("weight_kg")
         for regimen in regimens[:3]:
@@ -341,6 +486,11 @@ class Session:
                     self.kb.doc_chunks(regimen),
                 )
                 b.add(f"- {line}" if line else "- The corpus gives no dosing for this regimen.")
+                summary = self.kb.section(regimen, "Summary")
+                for sentence, chunk in best_sentences("documented pathway standard option", summary, 2):
+                    line = b.supported(sentence, [chunk])
+                    if line:
+                        b.add(f"- {line}")
                 continue
             b.add(f"**{regimen_name(regimen)} dosing**")
             for sentence, chunk in best_sentences("dose mg daily weeks schedule kg weight", chunks, 3):
@@ -357,6 +507,25 @@ class Session:
                     b.add(f"- {line}")
             b.add()
 
+    def _sections(self, b: Builder, regimens: list[str], topic: str) -> None:
+        """Approval or eligibility passages of the regimens' own documents."""
+        prefixes = {
+            "approval": ("approval",),
+            "eligibility": ("what the trial required", "summary"),
+        }[topic]
+        query = {
+            "approval": "approved US approval not approved",
+            "eligibility": "only required AFP eligibility",
+        }[topic]
+        for regimen in regimens[:2]:
+            chunks = [c for c in self.kb.doc_chunks(regimen) if c.section.lower().startswith(prefixes)]
+            for sentence, chunk in best_sentences(query, chunks, 3):
+                if self.audience == "patient" and re.search(r"\bmg\b", sentence):
+                    continue
+                line = b.supported(sentence, [chunk])
+                if line:
+                    b.add(f"- {line}")
+
     def _toxicity(self, b: Builder, regimens: list[str]) -> None:
         for regimen in regimens[:3]:
             chunks = [c for c in self.kb.doc_chunks(regimen) if re.match(r"(?i)caution|safety", c.section)]
@@ -365,16 +534,23 @@ class Session:
                     h.chunk for h in self.kb.search(f"{regimen} side effects toxicity cautions", 3)
                 ]
             b.add(f"**{regimen_name(regimen)}: cautions and side effects**")
-            for sentence, chunk in best_sentences("toxicity bleeding hypertension risk caution side effects", chunks, 4):
+            for sentence, chunk in best_sentences(
+                "toxicity bleeding hypertension risk caution side effects hand-foot skin reaction "
+                "hepatotoxicity proteinuria fatigue diarrhoea",
+                chunks,
+                4,
+            ):
+                if self.audience == "patient" and re.search(r"\bmg\b", sentence):
+                    continue
                 line = b.supported(sentence, [chunk])
                 if line:
                     b.add(f"- {line}")
             b.add()
 
     def _query(self, text: str, intent: Intent) -> str:
-        extra = []
+        extra: list[str] = []
         if intent.follow_up and self.topic_regimens:
-            extra += self.topic_regimens
+            extra += self.topic_regimens[:6]
         if intent.follow_up and self.topic_trials:
             extra += self.topic_trials
         return " ".join([text, *extra])
@@ -386,7 +562,31 @@ class Session:
             named = [h for h in hits if h.chunk.doc_id in intent.trials]
             hits = named + [h for h in hits if h not in named]
         chunks = [h.chunk for h in hits]
-        picked = best_sentences(self.kb.retriever.expand(query), chunks, 3)
+        expanded = self.kb.retriever.expand(query)
+        limit = 3
+        if intent.trials and intent.topic in ("evidence", "general"):
+            # A named guideline or trial: answer from its own passages, best first.
+            own = [h.chunk for h in self.kb.search(query, 3, source=intent.trials[0])]
+            own = [c for c in own if c.doc_id == intent.trials[0]]
+            chunks = own[:1] + [c for c in chunks if c not in own[:1]]
+            if own and intent.trials[0] not in self.kb_trial_set():
+                limit = 4
+                chunks = own[:1]
+        if intent.topic == "definition" and chunks:
+            picked = [(s, c) for c in chunks[:2] for s in sentences(c.text) if not s.endswith(":")][:10]
+        results = [c for t in intent.trials[:1] for c in self.kb.doc_chunks(t) if "result" in c.section.lower()]
+        if intent.topic == "definition" and chunks:
+            pass
+        elif results and intent.topic in ("evidence", "general"):
+            # A named trial: its results come first, numbers and all.
+            picked = best_sentences(expanded + " median months hazard ratio", results, 3)
+            picked = [p for p in picked if any(ch.isdigit() for ch in p[0])] or picked
+            seen = {s for s, _ in picked}
+            picked += [p for p in best_sentences(expanded, chunks, 2) if p[0] not in seen]
+        else:
+            picked = best_sentences(expanded, chunks, limit)
+        if self.audience == "patient":
+            picked = [(s, c) for s, c in picked if not re.search(r"\bmg\b", s)]
         lines = [b.supported(s, [c]) for s, c in picked]
         lines = [line for line in lines if line]
         if not lines:
@@ -408,7 +608,10 @@ class Session:
     def _pathway_instead(self, b: Builder, topic: str = "first") -> None:
         """The documented pathway, cited: what a refusal offers instead."""
         if topic == "end-stage":
-            refs = [("bclc-2022", "BCLC stage D (terminal)"), ("aasld-2023", "Child-Pugh C and BCLC stage D")]
+            refs = [
+                ("bclc-2022", "BCLC stage D (terminal)"),
+                ("aasld-2023", "Child-Pugh C and BCLC stage D"),
+            ]
         else:
             refs = [("aasld-2023", "First line")]
         b.add("**The documented pathway instead:**")
@@ -424,14 +627,18 @@ class Session:
         b = Builder(self.kb)
         self._header(b, notices)
         if reason == "unsafe":
-            message = ("I can't set aside the documented pathways or the checks that keep answers safe: "
-                       "every recommendation here comes from the pathway checker and cited guideline passages.")
+            message = (
+                "I can't set aside the documented pathways or the checks that keep answers safe: "
+                "every recommendation here comes from the pathway checker and cited guideline passages."
+            )
             b.add(message)
             b.add()
             self._pathway_instead(b)
         elif reason == "out_of_scope":
-            message = ("This assistant covers systemic therapy for advanced hepatocellular carcinoma (HCC) "
-                       f"in adults only, so it cannot answer this ({intent.refusal_detail}).")
+            message = (
+                "This assistant covers systemic therapy for advanced hepatocellular carcinoma (HCC) "
+                f"in adults only, so it cannot answer this ({intent.refusal_detail})."
+            )
             b.add(message)
             b.add()
             self._pathway_instead(b)
@@ -460,8 +667,10 @@ class Session:
             self._dosing(b, self._regimens_for(intent)[:1])
             return message, "first"
         if detail == "end-stage":
-            message = ("Systemic therapy in end-stage liver function (Child-Pugh C) or ECOG 3-4 is not a "
-                       "documented pathway, so I won't recommend it.")
+            message = (
+                "Systemic therapy in end-stage liver function (Child-Pugh C) or ECOG 3-4 is not a "
+                "documented pathway, so I won't recommend it."
+            )
             chunks = self.kb.section("bclc-2022", "BCLC stage D (terminal)")
             b.add(b.supported(message, chunks) or message)
             return message, "end-stage"
@@ -474,10 +683,14 @@ class Session:
                 if line:
                     b.add(f"- {line}")
             return message, "first"
-        message = ("Combining locoregional treatment (TACE, radioembolisation) with systemic therapy is "
-                   "investigational for advanced disease, not a documented pathway outside trials.")
+        message = (
+            "Combining locoregional treatment (TACE, radioembolisation) with systemic therapy is "
+            "investigational for advanced disease, not a documented pathway outside trials."
+        )
         b.add(message)
-        chunks = self.kb.section("off-pathway-combinations", "Locoregional") or self.kb.doc_chunks("off-pathway-combinations")
+        chunks = self.kb.section("off-pathway-combinations", "Locoregional") or self.kb.doc_chunks(
+            "off-pathway-combinations"
+        )
         for sentence, chunk in best_sentences("locoregional systemic investigational trials", chunks, 1):
             line = b.supported(sentence, [chunk])
             if line:

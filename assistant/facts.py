@@ -60,6 +60,7 @@ SINGLE_REGIMENS = {
 GIVEN_BEFORE = re.compile(
     r"\b(?:on|after|received|receiving|treated|with|prior|previous(?:ly)?|s/p|post|failed|"
     r"progressed|progression|took|taking|had|got|h/o|history|completed|stopped|d/c|intolerant|"
+    r"tolerate|"
     r"tolerated|1l|2l|3l|first[- ]line|second[- ]line|then|->|→|switched|maintenance)\b",
     re.I,
 )
@@ -79,7 +80,8 @@ ASKING = re.compile(
     re.I,
 )
 TOLERATED = re.compile(
-    r"\b(?:tolerated|without (?:major |significant )?toxicit|well tolerated|"
+    r"\b(?:tol[ae]?r[ae]?ted|without (?:major |significant )?toxicit|well tolerated|"
+    r"without (?:any )?(?:major |significant )?(?:problems|issues|side effects)|"
     r"no (?:major |significant )?toxicit|tolerance (?:was )?(?:good|fine|ok))",
     re.I,
 )
@@ -90,6 +92,10 @@ INTOLERANT = re.compile(
 )
 NO_SYSTEMIC = re.compile(
     r"\b(?:treatment[- ]na[iï]ve|systemic[- ]therapy[- ]na[iï]ve|na[iï]ve to systemic|"
+    r"(?:previously )?untreated|therapy[- ]na[iï]ve|no (?:prior|previous) (?:treatment|therapy)|"
+    r"(?:haven'?t|have not|hasn'?t|has not|not) (?:yet )?(?:had|received) any (?:\w+ )?"
+    r"(?:treatment|therapy|therapies|medicines?|medications?|drugs?)|"
+    r"no (?:treatment|therapy) (?:so far|yet)|"
     r"no (?:prior |previous )?systemic|never (?:received|had) (?:any )?systemic|"
     r"no systemic (?:treatment|therapy)|not (?:received|had) (?:any )?systemic)",
     re.I,
@@ -100,9 +106,7 @@ TRIAL_TALK = re.compile(
     re.I,
 )
 HYPOTHETICAL_CLAUSE = re.compile(r"\b(?:if|were|suppose|supposing|what if|would|in case)\b", re.I)
-PROGRESSION = re.compile(
-    r"\b(?:progress\w*|pd\b|progressive disease|growing|new (?:lesions?|mets|metastas\w+))", re.I
-)
+PROGRESSION = re.compile(r"\b(?:progres+\w*|pd\b|progressive disease|growing|new (?:lesions?|mets|metastas\w+))", re.I)
 NO_PROGRESSION = re.compile(r"\b(?:no|without|not)\s+(?:\w+\s+){0,2}progress\w*", re.I)
 LIVER_PERCENT = re.compile(r"(\d{1,3})\s*%\s*(?:or more\s+)?(?:of\s+(?:the\s+)?)?liver", re.I)
 
@@ -112,6 +116,7 @@ CONCEPTS: dict[str, list[str]] = {
         "main portal vein tumor thrombus", "main portal vein thrombus", "main portal vein",
         "main portal trunk", "mpv invasion", "mpv", "mpvi", "vp4", "main pvtt",
         "tumour thrombus in the main portal vein", "tumor thrombus in the main portal vein",
+        "contralateral branch", "contralateral portal vein",
     ],
     "PVTT_ANY": [
         "pvtt", "portal vein tumour thrombus", "portal vein tumor thrombus", "portal vein invasion",
@@ -127,7 +132,8 @@ CONCEPTS: dict[str, list[str]] = {
         "high-risk varices", "high risk varices", "large varices", "large oesophageal varices",
         "large esophageal varices", "red wale", "red wale signs", "variceal bleed",
         "variceal bleeding", "variceal haemorrhage", "variceal hemorrhage", "bleeding varices",
-        "untreated varices", "grade 3 varices", "not yet eradicated",
+        "untreated varices", "grade 3 varices", "not yet eradicated", "bled from varices",
+        "bleeding from varices", "variceal haemorrhage", "bled from oesophageal varices",
     ],
     "VARICES_ANY": ["varices", "oesophageal varices", "esophageal varices"],
     "AUTOIMMUNE": [
@@ -220,6 +226,8 @@ def extract(text: str) -> Extraction:
     for clause in _sentence_clauses(text):
         if TRIAL_TALK.search(clause) and not re.search(r"\bregimen\b", clause, re.I):
             continue  # statements about trials describe trial populations, not this patient
+        if _general_question(clause):
+            continue  # "What does ECOG 2 mean?" names a value, not this patient's
         if HYPOTHETICAL_CLAUSE.search(clause):
             head = HYPOTHETICAL_CLAUSE.split(clause, maxsplit=1)[0]
             found = measures(head) if head.strip() else {}
@@ -237,9 +245,10 @@ def _given(doc: Any, ent: Any) -> bool:
     after = doc.text[ent.end_char : sent.end_char]
     if ASKING.search(before[-40:]) or re.match(r"\s*\?", after):
         return False
-    return bool(
-        GIVEN_BEFORE.search(before) or GIVEN_AFTER.search(after) or PROGRESSION.search(after)
-    )
+    asking_after = r"\b(?:dosing|dosed|side effects?|toxicit\w*|schedule)\b|\bdose\b(?!-)"
+    if re.search(asking_after, after) and not GIVEN_BEFORE.search(before):
+        return False  # "Opdivo/Yervoy dosing for HCC?" asks about it
+    return bool(GIVEN_BEFORE.search(before) or GIVEN_AFTER.search(after) or PROGRESSION.search(after))
 
 
 def _nlp_text(text: str) -> str:
@@ -249,14 +258,20 @@ def _nlp_text(text: str) -> str:
     return text.replace(";", ".").replace(":", ",")
 
 
+GENERAL_QUESTION = re.compile(
+    r"(?:(?:in|for|with|according to|per|on)\b[^,?]*,\s*)?"
+    r"(?:are|is|does|do|can|should|what|which|how|when|why)\b",
+    re.I,
+)
+PATIENT_WORDS = re.compile(
+    r"\b(?:he|she|his|her|him|patient|pt|they|this|my|our|someone|somebody|a (?:man|woman))\b", re.I
+)
+
+
 def _general_question(sentence: str) -> bool:
     """A question about medicine in general, not about this patient."""
     s = sentence.strip()
-    return (
-        s.endswith("?")
-        and bool(re.match(r"(?:are|is|does|do|can|should|what|which|how|when|why)\b", s, re.I))
-        and not re.search(r"\b(?:he|she|his|her|him|patient|pt|they|this|my|our)\b", s, re.I)
-    )
+    return s.endswith("?") and bool(GENERAL_QUESTION.match(s)) and not PATIENT_WORDS.search(s)
 
 
 def _concepts(text: str, result: Extraction) -> None:
@@ -267,9 +282,7 @@ def _concepts(text: str, result: Extraction) -> None:
     for ent in doc.ents:
         before = doc.text[ent.sent.start_char : ent.start_char]
         # "Not a candidate for atezo-bev due to a variceal bleed": the cause is affirmed.
-        negated = ent._.is_negated and not re.search(
-            r"due to|because of|owing to|secondary to", before, re.I
-        )
+        negated = ent._.is_negated and not re.search(r"due to|because of|owing to|secondary to", before, re.I)
         hypothetical = ent._.is_hypothetical
         family = ent._.is_family
         sentence_text = ent.sent.text
@@ -279,6 +292,8 @@ def _concepts(text: str, result: Extraction) -> None:
         if family or _general_question(sentence_text):
             continue
         if label == "DRUG":
+            if negated and re.search(r"tolerat\w*\s*$", before, re.I):
+                negated = False  # "did not tolerate sorafenib": it was given
             if negated or hypothetical or not _given(doc, ent):
                 continue
             drug = ent._.target_rule.metadata["id"]
@@ -300,6 +315,8 @@ def _concepts(text: str, result: Extraction) -> None:
                 continue
             else:
                 values[fieldname] = not negated
+        elif label == "MPV" and re.search(r"\bpatent\b", sentence_text, re.I):
+            values["main_portal_vein_invasion"] = False
         elif label == "MPV":
             if re.search(r"\bbland\b|non-?tumou?r", sentence_text, re.I) and not re.search(
                 r"\btumou?r thrombus\b(?! in the main)",
@@ -308,9 +325,7 @@ def _concepts(text: str, result: Extraction) -> None:
             ):
                 values["main_portal_vein_invasion"] = False
             else:
-                values["main_portal_vein_invasion"] = not negated or values.get(
-                    "main_portal_vein_invasion", False
-                )
+                values["main_portal_vein_invasion"] = not negated or values.get("main_portal_vein_invasion", False)
         elif label == "PVTT_ANY":
             if negated:
                 values["main_portal_vein_invasion"] = False
@@ -318,7 +333,7 @@ def _concepts(text: str, result: Extraction) -> None:
             if not negated:
                 values.setdefault("main_portal_vein_invasion", False)
         elif label == "VARICES_HIGH":
-            if ent._.is_historical and not re.search(r"weeks?|days?|recent", sentence_text, re.I):
+            if ent._.is_historical and not re.search(r"weeks?|days?|recent|last month", sentence_text, re.I):
                 continue
             if re.search(r"eradicated(?! )|eradicated\b(?!.*not)", sentence_text, re.I) and not (
                 re.search(r"not yet eradicated", sentence_text, re.I)
@@ -344,12 +359,15 @@ def _concepts(text: str, result: Extraction) -> None:
     if prior:
         values["prior_therapies"] = prior
         _tolerance(doc, values)
-    elif (
-        NO_SYSTEMIC.search(text)
-        or re.search(r"\bdeclined\b", text, re.I)
-        and re.search(r"no systemic", text, re.I)
-    ):
+    elif NO_SYSTEMIC.search(text) or re.search(r"\bdeclined\b", text, re.I) and re.search(r"no systemic", text, re.I):
         values["prior_therapies"] = []
+    if (
+        values
+        and "prior_therapies" not in values
+        and re.search(r"\b(?:first[- ]line|1l|front[- ]?line|upfront)\b", text, re.I)
+        and not re.search(r"\b(?:after|progress\w*|failed|on)\b", text, re.I)
+    ):
+        values["line_of_therapy"] = "first"
     if prior or "progressed" in values or re.search(r"\bpd\b|progress", text, re.I):
         _progression(text, values)
 
@@ -401,9 +419,7 @@ def _tolerance(doc: Any, values: dict[str, Any]) -> None:
 
 def _progression(text: str, values: dict[str, Any]) -> None:
     for clause in _sentence_clauses(text):
-        if re.search(r"\bif\b|would|\?", clause, re.I) and not re.search(
-            r"progressed on|pd\b", clause, re.I
-        ):
+        if re.search(r"\bif\b|would|\?", clause, re.I) and not re.search(r"progressed on|pd\b", clause, re.I):
             continue
         if NO_PROGRESSION.search(clause):
             values["progressed"] = False
@@ -440,18 +456,14 @@ def _ascites_encephalopathy(text: str, values: dict[str, Any]) -> None:
         low,
     ):
         values["ascites"] = "moderate_severe"
-    elif re.search(
-        r"(?:mild|small|slight|minimal|trace)\s+ascit|ascit\w*\s+(?:controlled|on diuretics)", low
-    ):
+    elif re.search(r"(?:mild|small|slight|minimal|trace)\s+ascit|ascit\w*\s+(?:controlled|on diuretics)", low):
         values["ascites"] = "mild"
     enceph = r"(?:encephalopat\w*|encephalopthy|\bhe\b)"
     if re.search(rf"\b(?:no|without|denies)\s+(?:\w+\s+){{0,3}}{enceph}", low) or re.search(
         rf"\bno\s+ascit\w*\s+or\s+{enceph}", low
     ):
         values["encephalopathy"] = "none"
-    elif re.search(
-        rf"grade\s*(?:3|4|iii|iv)\s+(?:\w+\s+)?{enceph}|{enceph}\s+grade\s*(?:3|4)|coma", low
-    ):
+    elif re.search(rf"grade\s*(?:3|4|iii|iv)\s+(?:\w+\s+)?{enceph}|{enceph}\s+grade\s*(?:3|4)|coma", low):
         values["encephalopathy"] = "grade_3_4"
     elif re.search(
         rf"grade\s*(?:1|2|i|ii)\s+(?:\w+\s+)?{enceph}|mild\s+{enceph}|{enceph}\s+grade\s*(?:1|2)",

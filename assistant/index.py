@@ -211,13 +211,9 @@ class VectorIndex:
         stats.seconds = time.perf_counter() - start
         return stats
 
-    def query(
-        self, vector: list[float], n: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[str, float]]:
+    def query(self, vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Chunk ids nearest to `vector` with their cosine similarity, best first."""
-        result = self.collection.query(
-            query_embeddings=[vector], n_results=n, where=where, include=["distances"]
-        )
+        result = self.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
         ids = result["ids"][0]
         distances = result["distances"][0] if result.get("distances") else [0.0] * len(ids)
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]

@@ -9,7 +9,17 @@ from typing import Literal
 from .facts import COMBO_NAMES, DRUG_NAMES, PAIRS, normalise_spelling
 
 Kind = Literal["recommendation", "information", "clarification", "refusal"]
-Topic = Literal["options", "dosing", "toxicity", "evidence", "definition", "general", "next_line"]
+Topic = Literal[
+    "options",
+    "dosing",
+    "toxicity",
+    "evidence",
+    "definition",
+    "general",
+    "next_line",
+    "approval",
+    "eligibility",
+]
 
 INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:rules?|instructions?|guidelines?|"
@@ -27,6 +37,12 @@ OTHER_CANCER = re.compile(
     r"head and neck cancer|neuroendocrine)\b",
     re.I,
 )
+NOT_HUMAN_OR_NOT_HCC = re.compile(
+    r"\b(?:dog|dogs|cat|cats|horse|pet|puppy|kitten|veterinar\w*|canine|feline)\b|"
+    r"\b(?:direct[- ]acting antivirals?|daas?|antiviral regimen|sofosbuvir|glecaprevir|"
+    r"hepatitis c (?:treatment|therapy|cure)|genotype \d)\b",
+    re.I,
+)
 PAEDIATRIC = re.compile(
     r"\b(?:hepatoblastoma|paediatric|pediatric|child(?:ren)? (?:with|aged)|infant|toddler|"
     r"\d{1,2}[- ]year[- ]old (?:boy|girl|child)|fibrolamellar in (?:a )?child)\b",
@@ -36,7 +52,8 @@ DOMAIN = re.compile(
     r"\b(?:hcc|hepatocellular|liver|hepat\w*|cirrho\w*|child[- ]?pugh|ecog|afp|alpha[- ]?fetoprotein|"
     r"bclc|albi|mrecist|portal|varice\w*|tumou?r|cancer|oncolog\w*|systemic|immunotherapy|"
     r"checkpoint|tki|ici|trial|guideline|dose|dosing|toxicit\w*|side effects?|survival|"
-    r"transplant|ascites|encephalopathy|bilirubin|albumin|inr|chemotherapy|haic|tace|"
+    r"transplant|ascites|encephalopathy|bilirubin|albumin|inr|chemotherapy|haic|tace|dos\w*|"
+    r"tablets?|pills?|drips?|infusions?|medicines?|medications?|drugs?|oncologist|doctor|"
     r"progress\w*|first[- ]line|second[- ]line|regimen|treatment|therapy|patient|he|she)\b",
     re.I,
 )
@@ -44,7 +61,8 @@ HCC = re.compile(r"\b(?:hcc|hepatocellular|liver cancer|hepatoma)\b", re.I)
 ESCALATION = re.compile(
     r"\b(?:double|triple|escalat\w*|higher than (?:the )?(?:label|approved|standard)|above (?:the )?"
     r"(?:label|approved|maximum)|beyond (?:the )?label|more than (?:the )?(?:label|approved|maximum)|"
-    r"increase (?:the )?dose (?:above|beyond|past)|higher doses?|supra-?therapeutic|megadose)\b",
+    r"increase (?:the )?dose (?:above|beyond|past)|higher (?:\w+ )?doses?|supra-?therapeutic|megadose|"
+    r"twice as much|more than (?:prescribed|the prescribed))\b",
     re.I,
 )
 REQUEST = re.compile(
@@ -70,8 +88,11 @@ INFO_ASK = re.compile(
     re.I,
 )
 DOSING = re.compile(
-    r"\b(?:dos(?:e|es|ed|ing|age)|how much|schedule|how (?:is|are) (?:it|they|\w+) (?:given|dosed)|"
-    r"starting|regimen schedule)\b",
+    r"\b(?:what|which|how much|starting|recommended|usual|standard|label(?:led)?|max(?:imum)?)\b"
+    r"[^.?]*\bdos(?:e|es|ing|age)\b|\bdos(?:e|ed|es|ing|age)\b[^.]*\?|\bhow (?:is|are|do you)\b[^.?]*"
+    r"\b(?:dosed|given|dose|administered)\b|\bschedule\b|\bcycles?\b|\bdays on\b|\bhow (?:often|long)\b|"
+    r"\bmg/kg\b|\bdosing\b|\bafter the (?:\w+ )?(?:combination )?doses\b|\bmilligrams?\b|"
+    r"\bhow many (?:mg|tablets|pills)\b|\bcontinuous\w*|\bweek off\b|\bevery day\b",
     re.I,
 )
 TOXICITY = re.compile(
@@ -85,9 +106,11 @@ EVIDENCE = re.compile(
     re.I,
 )
 DEFINITION = re.compile(
-    r"\b(?:what is|what are|define|definition of|explain|meaning of)\b.{0,30}\b(?:albi|mrecist|"
-    r"bclc|child[- ]?pugh|ecog|vp[1-4]?|stride|haic|recist)\b|\b(?:how (?:is|do you) (?:calculate|"
-    r"compute|score))\b",
+    r"\b(?:what is|what are|what does|define|definition of|explain|meaning of|which)\b.{0,40}\b(?:albi|"
+    r"mrecist|bclc|child[- ]?pugh|ecog|vp[1-4]?|stride|haic|recist)\b|\b(?:how (?:is|do you) (?:calculate|"
+    r"compute|score))\b|\bhow is (?:the )?(?:albi|child[- ]?pugh|bclc|mrecist)\w*(?: score| grade| stage)? "
+    r"(?:calculated|computed|defined|graded|assessed)|\b(?:parameters|items|components|criteria)\b.{0,30}"
+    r"\b(?:child[- ]?pugh|albi|bclc)\b",
     re.I,
 )
 OPTIONS = re.compile(
@@ -101,7 +124,22 @@ NEXT_LINE = re.compile(
     r"\band if (?:he|she|they) progress\w*|\bafter progression\b",
     re.I,
 )
-FOLLOW_UP_PRONOUN = re.compile(r"\b(?:it|its|this|that|these|those|them|the regimen|the drug)\b", re.I)
+DOSE_ASK = re.compile(
+    r"\b(?:what|which)\s+(?:\w+\s+){0,3}dos\w*|\b(?:starting|recommended|usual|labell?ed|label)\s+dos\w*|"
+    r"\bdos\w*\?|\bdose of\b|\bdose for\b(?=[^.?]*\b(?:kg|kgs|lb|lbs|patient|pt)\b)|"
+    r"\bhow (?:is|are|should)\b[^.?]*\bdosed\b|\bhow much\b",
+    re.I,
+)
+APPROVAL = re.compile(r"\b(?:approv\w*|fda|ema|united states|licens\w*|label(?:led)? indication)\b", re.I)
+ELIGIBILITY = re.compile(
+    r"\b(?:which|who|what) (?:hcc )?(?:patients|people)\b|\beligib\w*|\bwho can (?:get|have|receive)\b|"
+    r"\bcan get\b|\bselection criteria\b|\brequired\b|\brestricted\b",
+    re.I,
+)
+FOLLOW_UP_PRONOUN = re.compile(
+    r"\b(?:it|its|this|that|these|those|them|the regimen|the drug)\b|^\s*(?:and|what about|how about)\b",
+    re.I,
+)
 GREETING = re.compile(r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|thanks?|thank you)\b", re.I)
 
 TRIAL_NAMES = {
@@ -124,7 +162,9 @@ _TRIAL_RES = {k: re.compile(v, 0 if v.isupper() or "SHARP" in v else re.I) for k
 _TRIAL_RES["reflect"] = re.compile(r"\bREFLECT\b|\breflect (?:trial|study)\b")
 _TRIAL_RES["sharp"] = re.compile(r"\bSHARP\b|\bsharp (?:trial|study)\b")
 _TRIAL_RES["each"] = re.compile(r"\bEACH\b(?! day| week| cycle)|\beach (?:trial|study)\b")
-_TRIAL_RES["himalaya-5y"] = re.compile(r"\bhimalaya\b.{0,40}\b(?:5|five)[- ]year", re.I)
+_TRIAL_RES["himalaya-5y"] = re.compile(
+    r"\bhimalaya\b.{0,40}\b(?:5|five)[- ]year|\b(?:5|five)[- ]year\b.{0,60}\bhimalaya\b", re.I
+)
 _TRIAL_RES["imbrave150-update"] = re.compile(r"\bimbrave[- ]?150\b.{0,40}\bupdat", re.I)
 
 NEGATIVE_COMBOS = {
@@ -138,9 +178,7 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.I)
 
 
-_DRUG_RES = {
-    drug: [_name_pattern(n) for n in names if len(n) > 3] for drug, names in DRUG_NAMES.items()
-}
+_DRUG_RES = {drug: [_name_pattern(n) for n in names if len(n) > 3] for drug, names in DRUG_NAMES.items()}
 _COMBO_RES = {combo: [_name_pattern(n) for n in names] for combo, names in COMBO_NAMES.items()}
 
 
@@ -218,6 +256,34 @@ def trials_named(text: str) -> list[str]:
     return found
 
 
+PATIENT_DIRECTED = re.compile(
+    r"\b(?:he|she|him|her|his|they|patient|pt|my|our|this (?:man|woman|lady|gentleman|case)|"
+    r"(?:should|can|could|do|would) (?:i|we) (?:start|give|use|treat|offer|choose|prescribe)|"
+    r"what (?:should|do) (?:i|we)|i(?:'m| am) (?:treating|seeing)|"
+    r"\d{2}\s*(?:yo|y/o|year[- ]old|[mf]))\b",
+    re.I,
+)
+# Labelled maximum single doses (mg) of the oral agents, from the corpus dose strings.
+LABEL_MAX_MG = {"lenvatinib": 12, "sorafenib": 400, "regorafenib": 160, "cabozantinib": 60}
+LABEL_MAX_DAILY_MG = {"sorafenib": 800}
+
+
+def above_label(text: str, regimens: list[str]) -> bool:
+    """A dose in mg above the labelled dose of a named oral agent ("lenvatinib 24 mg")."""
+    for match in re.finditer(r"(\d+(?:\.\d+)?)\s*mg\b(?!\s*/)(\s*(?:daily|a day|per day|/day))?", text, re.I):
+        value = float(match.group(1))
+        for drug in regimens:
+            limit = LABEL_MAX_MG.get(drug)
+            if limit is None:
+                continue
+            daily_limit = LABEL_MAX_DAILY_MG.get(drug, limit)
+            if value > (daily_limit if match.group(2) else limit) and value > daily_limit:
+                return True
+            if value > limit and not match.group(2) and drug not in LABEL_MAX_DAILY_MG:
+                return True
+    return False
+
+
 def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) -> Intent:
     """Read one (already cleaned) message: refusals first, then what kind of answer it wants."""
     text = normalise_spelling(text)
@@ -227,11 +293,15 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) ->
     if INJECTION.search(text):
         intent.kind, intent.refusal_reason = "refusal", "unsafe"
         return intent
+    if NOT_HUMAN_OR_NOT_HCC.search(text) and not re.search(r"\bhcc\b|hepatocellular", text, re.I):
+        intent.kind, intent.refusal_reason = "refusal", "out_of_scope"
+        intent.refusal_detail = "not systemic therapy of human HCC"
+        return intent
     if (OTHER_CANCER.search(text) or PAEDIATRIC.search(text)) and not HCC.search(text):
         intent.kind, intent.refusal_reason = "refusal", "out_of_scope"
         intent.refusal_detail = "paediatric" if PAEDIATRIC.search(text) else "other cancer"
         return intent
-    if not DOMAIN.search(text) and not regimens and not trials and not new_facts:
+    if not DOMAIN.search(text) and not (regimens or trials or new_facts or has_topic or has_facts):
         if GREETING.search(text):
             return intent
         intent.kind, intent.refusal_reason = "refusal", "out_of_scope"
@@ -243,8 +313,10 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) ->
         intent.kind, intent.refusal_reason = "refusal", "off_pathway"
         intent.refusal_detail = negative[0]
         return intent
-    if ESCALATION.search(text) and (regimens or has_topic) and not re.search(
-        r"\b(?:what is|what's) the (?:max|maximum)\b", text, re.I
+    if (
+        (above_label(text, regimens) or ESCALATION.search(text))
+        and (regimens or has_topic)
+        and not re.search(r"\b(?:what is|what's) the (?:max|maximum)\b", text, re.I)
     ):
         intent.kind, intent.refusal_reason = "refusal", "off_pathway"
         intent.refusal_detail = "dose escalation"
@@ -254,8 +326,10 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) ->
             intent.kind, intent.refusal_reason = "refusal", "off_pathway"
             intent.refusal_detail = "locoregional combination"
             return intent
-    if "nivolumab" in regimens and re.search(r"first[- ]line|1l|frontline", text, re.I) and (
-        re.search(r"\bmono|alone|single[- ]agent", text, re.I)
+    if (
+        "nivolumab" in regimens
+        and re.search(r"first[- ]line|1l|frontline", text, re.I)
+        and (re.search(r"\bmono|alone|single[- ]agent", text, re.I))
     ):
         if REQUEST.search(text):
             intent.kind, intent.refusal_reason = "refusal", "off_pathway"
@@ -263,24 +337,28 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) ->
             return intent
     intent.follow_up = bool(FOLLOW_UP_PRONOUN.search(text)) and not regimens and not trials
     intent.next_line = bool(NEXT_LINE.search(text))
-    if new_facts and "?" not in text:
-        # A case description without a question: what does the pathway offer this patient?
-        intent.topic, intent.kind = "options", "recommendation"
-        return intent
-    if DEFINITION.search(text):
+    about_drug = bool(regimens) or intent.follow_up or has_topic
+    dose_question = bool(DOSE_ASK.search(text)) if new_facts else bool(DOSING.search(text))
+    if DEFINITION.search(text) and not new_facts:
         intent.topic = "definition"
-    elif DOSING.search(text):
+    elif dose_question and about_drug:
         intent.topic = "dosing"
-    elif TOXICITY.search(text) and not OPTIONS.search(text):
+    elif APPROVAL.search(text) and regimens and not new_facts:
+        intent.topic = "approval"
+    elif ELIGIBILITY.search(text) and regimens and not new_facts:
+        intent.topic = "eligibility"
+    elif TOXICITY.search(text) and (regimens or intent.follow_up) and not new_facts:
         intent.topic = "toxicity"
+    elif trials and not new_facts:
+        intent.topic = "evidence"
     elif intent.next_line:
         intent.topic, intent.kind = "next_line", "recommendation"
         return intent
-    elif trials or (EVIDENCE.search(text) and (regimens or intent.follow_up)):
-        intent.topic = "evidence"
-    elif OPTIONS.search(text) or (has_facts and new_facts) or (new_facts and not text.endswith("?")):
+    elif new_facts or (OPTIONS.search(text) and (has_facts or PATIENT_DIRECTED.search(text))):
         intent.topic, intent.kind = "options", "recommendation"
         return intent
+    elif EVIDENCE.search(text) and (regimens or intent.follow_up):
+        intent.topic = "evidence"
     if intent.topic == "general" and (regimens or trials or intent.follow_up):
         intent.topic = "evidence"
     return intent

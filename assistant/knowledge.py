@@ -48,13 +48,10 @@ class KnowledgeBase:
         if reason or rebuild:
             if not build:
                 raise IndexStoreError(
-                    f"the index at {settings.index_dir} is out of date ({reason}); "
-                    "run: hcc-assistant index"
+                    f"the index at {settings.index_dir} is out of date ({reason}); run: hcc-assistant index"
                 )
             log.info("index: %s; updating", reason or "rebuild requested")
-            self.sync_stats = self.index.sync(
-                self.docs, self.chunks, rebuild=rebuild, progress=progress
-            )
+            self.sync_stats = self.index.sync(self.docs, self.chunks, rebuild=rebuild, progress=progress)
         self.retriever = Retriever(
             self.chunks,
             self.index,
@@ -102,6 +99,4 @@ class KnowledgeBase:
         mode: Mode = "hybrid",
     ) -> list[Hit]:
         """Best passages for `query` (see Retriever.search)."""
-        return self.retriever.search(
-            query, k or self.settings.k, kind=kind, source=source, mode=mode
-        )
+        return self.retriever.search(query, k or self.settings.k, kind=kind, source=source, mode=mode)

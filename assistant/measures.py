@@ -38,9 +38,7 @@ ECOG = re.compile(
 )
 AFP_NAME = re.compile(r"\b(?:afp|alpha[\s-]?fetoprotein|α-fetoprotein)\b", re.I)
 AFP_VALUE = re.compile(
-    r"(?<![\w.,])"
-    + NUM
-    + r"(?!\d)(?!\.\d)(?!,\d)\s*(ng\s*/\s*ml|iu\s*/\s*ml|ku\s*/\s*l|[uµμ]g\s*/\s*l)?",
+    r"(?<![\w.,])" + NUM + r"(?!\d)(?!\.\d)(?!,\d)\s*(ng\s*/\s*ml|iu\s*/\s*ml|ku\s*/\s*l|[uµμ]g\s*/\s*l)?",
     re.I,
 )
 AFP_WINDOW_END = re.compile(
@@ -54,15 +52,10 @@ WEIGHT = re.compile(
     re.I,
 )
 BILIRUBIN = re.compile(
-    r"\b(?:t\.?\s*)?bili(?:rubi?n)?\b"
-    + FILLER
-    + NUM
-    + r"\s*(mg\s*/\s*dl|[uµμ]mol\s*/\s*l|micromol\s*/\s*l)?",
+    r"\b(?:t\.?\s*)?bili(?:rubi?n)?\b" + FILLER + NUM + r"\s*(mg\s*/\s*dl|[uµμ]mol\s*/\s*l|micromol\s*/\s*l)?",
     re.I,
 )
-ALBUMIN = re.compile(
-    r"\b(?:alb(?:umi?e?n)?)\b" + FILLER + NUM + r"\s*(g\s*/\s*dl|g\s*/\s*l)?", re.I
-)
+ALBUMIN = re.compile(r"\b(?:alb(?:umi?e?n)?)\b" + FILLER + NUM + r"\s*(g\s*/\s*dl|g\s*/\s*l)?", re.I)
 INR = re.compile(r"\binr\b" + FILLER + r"(\d(?:\.\d+)?)", re.I)
 BCLC = re.compile(r"\bbclc(?:\s*[-:]?\s*stage)?\s*[-:]?\s*([0abcd])\b", re.I)
 NOT_BEFORE = re.compile(r"\bnot\s*$", re.I)
@@ -150,11 +143,14 @@ def measures(text: str) -> dict[str, Any]:
 
 _ECOG_ANY = re.compile(r"\b(?:ecog|who ps|ps|performance status)\s*(?:of|is|=|:)?\s*(-?\d+(?:\.\d+)?)", re.I)
 _CP_ANY = re.compile(
-    r"\b(?:child(?:'?s)?[\s-]*p(?:o|ou|u)gh|cp)\s*[-:]?\s*(?:class\s*)?([abc])?\s*[-(]?\s*(-?\d{1,3})\b",
+    r"\b(?:child(?:'?s)?[\s-]*p(?:o|ou|u)gh|cp)\s*[-:]?\s*(?:class\s*)?([abc])?\s*[-(]?\s*"
+    r"(?:score\s*(?:of\s*|is\s*|=\s*)?)?(-?\d{1,3})\b",
     re.I,
 )
+_WEIGHT_ANY = re.compile(r"\b(?:weigh\w*|weight|wt|bw)\b\D{0,15}?(-?\d+(?:\.\d+)?)\s*(kg|kgs|lb|lbs)\b", re.I)
 _NEGATIVE = re.compile(
-    r"\b(afp|alpha[\s-]?fetoprotein|weight|weighs|bilirubin|albumin|inr)\s*(?:of|is|=|:)?\s*-\s*\d", re.I
+    r"\b(afp|alpha[\s-]?fetoprotein|weight|weighs|bilirubin|albumin|inr)\s*(?:of|is|=|:)?\s*-\s*\d",
+    re.I,
 )
 _SCIENTIFIC = re.compile(r"\b\d+(?:\.\d+)?e[+-]?\d+\b", re.I)
 
@@ -175,6 +171,10 @@ def implausible(text: str) -> list[str]:
                 f"Child-Pugh {letter.upper()}{number} is inconsistent: class "
                 f"{child_pugh_class(number)} is what a score of {number} gives"
             )
+    for match in _WEIGHT_ANY.finditer(text):
+        kg = float(match.group(1)) * (KG_PER_LB if match.group(2).lower().startswith("lb") else 1)
+        if not 20 <= kg <= 300:
+            problems.append(f"a body weight of {match.group(1)} {match.group(2)} is implausible (allowed 20-300 kg)")
     for match in _NEGATIVE.finditer(text):
         problems.append(f"{match.group(1)} cannot be negative")
     if _SCIENTIFIC.search(text):

@@ -123,7 +123,19 @@ class Answer(BaseModel):
         """JSON-serialisable dict: the contract's keys plus additive extras."""
         data = self.model_dump(mode="json")
         data["citations"] = [
-            {k: c[k] for k in ("n", "source", "chunk_id", "title", "section", "quote", "doc_id", "citation")}
+            {
+                k: c[k]
+                for k in (
+                    "n",
+                    "source",
+                    "chunk_id",
+                    "title",
+                    "section",
+                    "quote",
+                    "doc_id",
+                    "citation",
+                )
+            }
             for c in data["citations"]
         ]
         return data

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .calculators import assess_liver
+from .calculators import assess_liver, child_pugh_class
 from .errors import RuleError
 from .profile import PatientProfile
 
@@ -59,6 +59,8 @@ def derived_facts(profile: PatientProfile) -> dict[str, Any]:
     if facts["child_pugh_class"] is None and assessment.computed_class is not None:
         facts["child_pugh_class"] = assessment.computed_class
         facts["child_pugh_score"] = assessment.computed_score
+    if facts["child_pugh_class"] is None and facts["child_pugh_score"] is not None:
+        facts["child_pugh_class"] = child_pugh_class(facts["child_pugh_score"])
     prior = profile.prior_therapies
     if prior is not None:
         facts["line"] = "first" if not prior else "second" if len(prior) == 1 else "later"
@@ -68,9 +70,7 @@ def derived_facts(profile: PatientProfile) -> dict[str, Any]:
         facts["n_prior"] = {"first": 0, "second": 1}.get(profile.line_of_therapy or "")
     if facts["line"] == "first" and prior is None:
         facts["prior_therapies"] = []
-    facts["ici_contraindicated"] = _either(
-        profile.autoimmune_disease, profile.solid_organ_transplant
-    )
+    facts["ici_contraindicated"] = _either(profile.autoimmune_disease, profile.solid_organ_transplant)
     return facts
 
 
@@ -283,9 +283,7 @@ class PathwayEngine:
                     if regimen in statuses:
                         statuses[regimen].append((status, rule))
             elif outcome is None:
-                unknown_fields = list(
-                    dict.fromkeys(f for u in unknown_fields for f in ASK_FOR.get(u, [u]))
-                )
+                unknown_fields = list(dict.fromkeys(f for u in unknown_fields for f in ASK_FOR.get(u, [u])))
                 trace.append(TraceEntry(rule.id, "undetermined", held, unknown_fields))
                 if rule.unknown == "ignore" or not touched:
                     continue
@@ -375,11 +373,7 @@ def _evaluate(clause: Clause, facts: dict[str, Any]) -> tuple[Value, list[str], 
             unknown.extend(sub_unknown)
         else:
             value = _test(item, facts)
-            text = (
-                f"{item.field} {item.op} {item.value!r}"
-                if item.value is not None
-                else f"{item.field} {item.op}"
-            )
+            text = f"{item.field} {item.op} {item.value!r}" if item.value is not None else f"{item.field} {item.op}"
             if value is True:
                 held.append(text)
             elif value is None:

@@ -106,11 +106,7 @@ class Retriever:
         if not named:
             return []
         scores = self._bm25.get_scores(self.tokenize(query)) if self.tokenize(query) else None
-        members = [
-            i
-            for i, c in enumerate(self.chunks)
-            if c.doc_id in named and self._allowed(c, kind, source)
-        ]
+        members = [i for i, c in enumerate(self.chunks) if c.doc_id in named and self._allowed(c, kind, source)]
         if scores is not None:
             members.sort(key=lambda i: -float(scores[i]))
         return [self.chunks[i].chunk_id for i in members[: self.candidates]]

@@ -12,7 +12,7 @@ NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 # Lines that restate the user's own facts or the footer: they carry no corpus claim.
 EXEMPT = re.compile(
     r"^\s*(?:\*\*Patient:?\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|\*\*Missing|"
-    r"_The message was truncated)",
+    r"_The message was truncated|I could not use this message)",
     re.I,
 )
 GENERIC_DRUGS = sorted(DRUG_NAMES)

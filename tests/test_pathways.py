@@ -19,7 +19,7 @@ SOURCES = set(load_facts(CORPUS).sources)
 ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", SOURCES)
 ICI = {r for r, meta in ENGINE.file.regimens.items() if "ici" in meta["classes"]}
 SYSTEMIC = ENGINE.regimens
-CASES = yaml.safe_load((Path(__file__).parent / "data" / "pathway_cases.yaml").read_text()) if (Path(__file__).parent / "data" / "pathway_cases.yaml").exists() else [{"id": "none", "statement": "", "profile": {}}]
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "pathway_cases.yaml").read_text())
 
 
 def offered(profile: PatientProfile) -> set[str]:
