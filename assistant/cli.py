@@ -96,22 +96,85 @@ def cmd_retrieval_eval(args: argparse.Namespace) -> int:
     return 0 if worst >= args.min_recall else 1
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """The main job: an interactive prompt over the corpus."""
-    from .knowledge import KnowledgeBase
+def _assistant(args: argparse.Namespace) -> Any:
+    from .api import Assistant
 
-    kb = KnowledgeBase(_settings(args), progress=True)
-    print("Ask about systemic therapy for advanced HCC; an empty line or Ctrl-D quits.")
+    return Assistant(_settings(args), progress=True)
+
+
+def _print_answer(answer: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return
+    print(answer.text)
+    if answer.citations:
+        print()
+        for c in answer.citations:
+            print(f"[{c.n}] {c.source} · {c.title} · {c.section}")
+
+
+CHAT_HELP = """Commands: /reset (new patient), /profile (facts so far), /sources (passages of the last
+answer), /json (last answer as JSON), /help, /quit. Anything else is a question."""
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Multi-turn terminal chat."""
+    bot = _assistant(args)
+    chat = bot.session(audience=args.audience)
+    last = None
+    print("HCC systemic-therapy assistant. " + CHAT_HELP)
     while True:
         try:
-            query = input("> ").strip()
+            line = input("\n> ").strip()
         except EOFError:
+            print()
             return 0
-        if not query:
+        if line in ("/quit", "/exit"):
             return 0
-        for n, hit in enumerate(kb.search(query, 3), start=1):
-            c = hit.chunk
-            print(f"[{n}] {c.source} · {c.title} · {c.section}\n    {' '.join(c.text.split())}\n")
+        if line == "/help":
+            print(CHAT_HELP)
+        elif line == "/reset":
+            chat.reset()
+            last = None
+            print("New conversation: patient facts cleared.")
+        elif line == "/profile":
+            print(json.dumps(chat.profile.known(), indent=2) if chat.facts else "No patient facts yet.")
+        elif line == "/sources":
+            citations: list[Any] = last.citations if last else []
+            for c in citations:
+                print(f"[{c.n}] {c.citation or c.title} ({c.section})\n    {' '.join(c.quote.split())}\n")
+        elif line == "/json":
+            print(json.dumps(last.to_dict(), indent=2, ensure_ascii=False) if last else "{}")
+        elif line:
+            last = chat.ask(line)
+            _print_answer(last, False)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """One question, one answer."""
+    bot = _assistant(args)
+    answer = bot.session(audience=args.audience).ask(args.message)
+    _print_answer(answer, args.json)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The main job: the web chat when it is available, else the terminal chat."""
+    return cmd_chat(args)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .report import run_eval
+
+    return run_eval(
+        _assistant(args),
+        [Path(p) for p in args.suites],
+        json_out=Path(args.json) if args.json else None,
+        report_out=Path(args.report) if args.report else None,
+        min_pass=args.min_pass,
+        tags=[t for t in (args.tags or "").split(",") if t],
+        baseline=args.baseline,
+    )
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -161,7 +224,27 @@ def build_parser() -> argparse.ArgumentParser:
     reval.set_defaults(func=cmd_retrieval_eval)
 
     run = sub.add_parser("run", parents=[common], help="start the main interactive job")
+    run.add_argument("--audience", choices=["clinician", "patient"], default="clinician")
     run.set_defaults(func=cmd_run)
+
+    chat = sub.add_parser("chat", parents=[common], help="multi-turn chat in the terminal")
+    chat.add_argument("--audience", choices=["clinician", "patient"], default="clinician")
+    chat.set_defaults(func=cmd_chat)
+
+    ask = sub.add_parser("ask", parents=[common], help="ask one question")
+    ask.add_argument("message")
+    ask.add_argument("--audience", choices=["clinician", "patient"], default="clinician")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", parents=[common], help="run eval suites through the public API")
+    ev.add_argument("suites", nargs="+", help="suite YAML files")
+    ev.add_argument("--json", help="write machine-readable results here")
+    ev.add_argument("--report", help="write a self-contained HTML report here")
+    ev.add_argument("--min-pass", type=float, default=0.0, help="exit 1 below this pass rate (0-1)")
+    ev.add_argument("--tags", help="only cases with one of these tags (comma-separated)")
+    ev.add_argument("--baseline", choices=["dense", "bm25", "no-checker"], help="compare a weakened setup")
+    ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", parents=[common], help="measure build and query speed")
     bench.add_argument("--repeats", type=int, default=50)

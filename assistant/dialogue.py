@@ -29,6 +29,16 @@ from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
 
 MAX_CHARS = 4000
+LABELS = {
+    "afp_ng_ml": "AFP",
+    "weight_kg": "weight",
+    "ecog": "ECOG",
+    "child_pugh_class": "Child-Pugh class",
+    "child_pugh_score": "Child-Pugh score",
+    "bilirubin_mg_dl": "bilirubin",
+    "albumin_g_dl": "albumin",
+    "inr": "INR",
+}
 CORE = ("child_pugh_class", "ecog")
 UNITS = {
     "afp_ng_ml": " ng/mL",
@@ -100,7 +110,11 @@ class Session:
                 value = list(dict.fromkeys(candidate[name] + value))
             old = candidate.get(name)
             if old is not None and old != value and name != "prior_therapies":
-                changes.append(f"{name.replace('_', ' ')} from {_fmt(name, old)} to {_fmt(name, value)}")
+                label = LABELS.get(name, name.replace("_", " "))
+                unit = UNITS.get(name, "")
+                changes.append(
+                    f"{label} updated from {_fmt(name, old)[: len(_fmt(name, old)) - len(unit)]} to {_fmt(name, value)}"
+                )
             candidate[name] = value
         if "child_pugh_class" in found and "child_pugh_score" not in found:
             score = candidate.get("child_pugh_score")

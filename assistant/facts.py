@@ -255,7 +255,9 @@ def _nlp_text(text: str) -> str:
     """The text ConText reads: ';' ends a sentence, and ':' is a comma (ConText reads
     "EGD: no varices" as a template answer negating what comes *before* the colon).
     Same length, so character offsets still match the original."""
-    return text.replace(";", ".").replace(":", ",")
+    text = text.replace(";", ".").replace(":", ",")
+    # ConText reads "child" as a family member: "Child-Pugh A" must not make the sentence family history.
+    return re.sub(r"\bchild(?=(?:'?s)?[\s-]*p)", "Xhild", text, flags=re.I)
 
 
 GENERAL_QUESTION = re.compile(

@@ -53,7 +53,7 @@ DOMAIN = re.compile(
     r"bclc|albi|mrecist|portal|varice\w*|tumou?r|cancer|oncolog\w*|systemic|immunotherapy|"
     r"checkpoint|tki|ici|trial|guideline|dose|dosing|toxicit\w*|side effects?|survival|"
     r"transplant|ascites|encephalopathy|bilirubin|albumin|inr|chemotherapy|haic|tace|dos\w*|"
-    r"tablets?|pills?|drips?|infusions?|medicines?|medications?|drugs?|oncologist|doctor|"
+    r"tablets?|pills?|drips?|infusions?|medicines?|medications?|drugs?|oncologist|doctor|options?|"
     r"progress\w*|first[- ]line|second[- ]line|regimen|treatment|therapy|patient|he|she)\b",
     re.I,
 )

@@ -44,6 +44,7 @@ class KnowledgeBase:
         self.embedder = embedder if embedder is not None else Embedder(settings.embedding_model)
         self.index = VectorIndex(settings, self.embedder)
         self.sync_stats: SyncStats | None = None
+        self.default_mode: Mode = "hybrid"
         reason = self.index.staleness(self.docs)
         if reason or rebuild:
             if not build:
@@ -96,7 +97,9 @@ class KnowledgeBase:
         *,
         kind: str | None = None,
         source: str | None = None,
-        mode: Mode = "hybrid",
+        mode: Mode | None = None,
     ) -> list[Hit]:
         """Best passages for `query` (see Retriever.search)."""
-        return self.retriever.search(query, k or self.settings.k, kind=kind, source=source, mode=mode)
+        return self.retriever.search(
+            query, k or self.settings.k, kind=kind, source=source, mode=mode or self.default_mode
+        )
