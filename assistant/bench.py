@@ -81,4 +81,81 @@ def run_benchmarks(settings: Settings, repeats: int = 50) -> str:
             f"p95 {statistics.quantiles(retrieve_samples, n=20)[-1] * 1000:.2f} ms "
             f"= {retrieve_ms / embed_ms:.2f}x the embedding alone"
         )
+        lines.extend(_checker_and_turns(local, kb, repeats))
     return "\n".join(lines)
+
+
+MESSAGE_100_WORDS = (
+    "72-year-old man with HCV cirrhosis and advanced HCC with bilateral lung metastases. Child-Pugh A6 "
+    "(bilirubin 1.4 mg/dL, albumin 3.3 g/dL, INR 1.1, no ascites, no encephalopathy), ECOG 1, weight 58 kg. "
+    "He progressed radiologically on sorafenib 400 mg twice daily after 8 months, which he tolerated "
+    "without major toxicity. AFP rose from 520 to 1,250 ng/mL. No main portal vein invasion, denies "
+    "autoimmune disease, never had a transplant. Upper endoscopy last month showed small varices without "
+    "red signs. If we used lenvatinib, what dose? What are the second-line options for him now?"
+)
+TURNS = [
+    "Child-Pugh A, ECOG 1, progressed on sorafenib, AFP 900 - what next?",
+    "How is it dosed?",
+    "She actually weighs 55 kg.",
+    "Untreated advanced HCC, Child-Pugh A6, ECOG 0, no autoimmune disease, no transplant. Options?",
+    "She has main portal vein tumour thrombus.",
+    "In CELESTIAL, what was the progression-free survival with cabozantinib versus placebo?",
+    "What is the starting dose of lenvatinib for a patient weighing 65 kg?",
+    "Can I give cabozantinib together with atezolizumab as first-line therapy?",
+    "Child-Pugh C11 with encephalopathy. Which systemic therapy?",
+    "What are the side effects of regorafenib?",
+]
+
+
+def _checker_and_turns(settings: Settings, kb: object, repeats: int) -> list[str]:
+    """Checker and extraction speed, and turn latency against embedding the same messages."""
+    from .api import Assistant
+    from .facts import extract
+    from .profile import make_profile
+
+    bot = Assistant(settings)
+    profile = make_profile(
+        {
+            "child_pugh_class": "A",
+            "ecog": 1,
+            "prior_therapies": ["sorafenib"],
+            "sorafenib_tolerated": True,
+            "afp_ng_ml": 900,
+        }
+    )
+    samples = []
+    for _ in range(1000):
+        t = time.perf_counter()
+        bot.engine.evaluate(profile)
+        samples.append(time.perf_counter() - t)
+    lines = [f"pathway checker, one profile: p50 {_median_ms(samples):.3f} ms (1000 evaluations)"]
+    extract(MESSAGE_100_WORDS)
+    samples = []
+    for _ in range(max(20, repeats)):
+        t = time.perf_counter()
+        extract(MESSAGE_100_WORDS)
+        samples.append(time.perf_counter() - t)
+    words = len(MESSAGE_100_WORDS.split())
+    lines.append(f"fact extraction, {words}-word message: p50 {_median_ms(samples):.2f} ms")
+    embedder = bot.kb.embedder
+    turn_samples: list[float] = []
+    embed_samples: list[float] = []
+    for i in range(max(3, repeats // 10)):
+        chat = bot.session()
+        for message in TURNS:
+            text = f"{message} " if i % 2 else message
+            embedder._recent.clear()
+            t = time.perf_counter()
+            embedder.embed_query(text)
+            embed_samples.append(time.perf_counter() - t)
+            embedder._recent.clear()
+            t = time.perf_counter()
+            chat.ask(text)
+            turn_samples.append(time.perf_counter() - t)
+    turn_ms, embed_ms = _median_ms(turn_samples), _median_ms(embed_samples)
+    lines.append(
+        f"turn latency: p50 {turn_ms:.2f} ms, p95 {statistics.quantiles(turn_samples, n=20)[-1] * 1000:.2f} ms; "
+        f"embedding the same messages alone: p50 {embed_ms:.2f} ms; ratio {turn_ms / embed_ms:.2f}x "
+        f"({len(turn_samples)} turns)"
+    )
+    return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from .models import Chunk, Citation
@@ -111,6 +112,12 @@ class Builder:
         return "\n".join(self.lines).strip()
 
 
+@lru_cache(maxsize=4096)
+def _terms(text: str) -> frozenset[str]:
+    """The drugs and numbers a passage holds (cached: passages are immutable)."""
+    return frozenset(_numbers(text) | _drugs(text))
+
+
 def cover(claim: str, preferred: list[Chunk], everything: list[Chunk]) -> list[Chunk] | None:
     """Fewest passages (preferred ones first) that hold every drug and number of `claim`.
 
@@ -125,7 +132,7 @@ def cover(claim: str, preferred: list[Chunk], everything: list[Chunk]) -> list[C
             best: Chunk | None = None
             gain: set[str] = set()
             for chunk in pool:
-                held = (_numbers(chunk.text) | _drugs(chunk.text)) & need
+                held = _terms(chunk.text) & need
                 if len(held) > len(gain):
                     best, gain = chunk, held
             if best is None:

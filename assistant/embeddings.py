@@ -53,6 +53,7 @@ class Embedder(Embeddings):
         self.name = name
         model_path(name)  # fail early, and clearly, when the model is not installed
         self._lock = threading.Lock()
+        self._recent: dict[str, list[float]] = {}
         self.texts_embedded = 0
 
     @property
@@ -71,7 +72,15 @@ class Embedder(Embeddings):
         return result
 
     def embed_query(self, text: str) -> list[float]:
+        # A turn may search the same query twice (whole corpus, then one document).
+        cached = self._recent.get(text)
+        if cached is not None:
+            return cached
         with self._lock:
             self.texts_embedded += 1
         result: list[float] = self._model.embed_query(text)
+        with self._lock:
+            if len(self._recent) >= 64:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[text] = result
         return result

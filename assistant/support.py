@@ -26,9 +26,11 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
+_DRUG_RE = re.compile(r"\b(" + "|".join(GENERIC_DRUGS) + r")\b")
+
+
 def _drugs(text: str) -> set[str]:
-    low = text.lower()
-    return {d for d in GENERIC_DRUGS if re.search(rf"\b{d}\b", low)}
+    return set(_DRUG_RE.findall(text.lower()))
 
 
 HEADING = re.compile(r"^\*\*[^*]+\*\*:?$")
