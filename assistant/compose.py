@@ -132,7 +132,7 @@ def cover(claim: str, preferred: list[Chunk], everything: list[Chunk]) -> list[C
             best: Chunk | None = None
             gain: set[str] = set()
             for chunk in pool:
-                held = _terms(chunk.text) & need
+                held = set(_terms(chunk.text) & need)
                 if len(held) > len(gain):
                     best, gain = chunk, held
             if best is None:
