@@ -9,6 +9,7 @@ from .dialogue import Session
 from .knowledge import KnowledgeBase
 from .models import Answer
 from .pathways import PathwayEngine
+from .phrasing import chat_model_from_env
 from .retrieval import Mode
 from .settings import Settings
 
@@ -25,6 +26,7 @@ class Assistant:
         chroma_url: str | None = None,
         build: bool = True,
         progress: bool = False,
+        chat_model: Any | None = None,
     ) -> None:
         overrides: dict[str, Any] = {
             "corpus_dir": Path(corpus_dir) if corpus_dir else None,
@@ -36,10 +38,12 @@ class Assistant:
         self.settings = settings
         self.kb = KnowledgeBase(settings, build=build, progress=progress)
         self.engine = PathwayEngine.load(settings.corpus_dir / "pathways.yaml", set(self.kb.facts.sources))
+        # Optional LLM phrasing: off unless a model is given or HCC_LLM_PROVIDER is set.
+        self.chat_model = chat_model if chat_model is not None else chat_model_from_env()
 
     def session(self, audience: str = "clinician", profile: dict[str, Any] | None = None) -> Session:
         """A new conversation; `profile` sets patient facts before the first turn."""
-        return Session(self.kb, self.engine, audience=audience, profile=profile)
+        return Session(self.kb, self.engine, audience=audience, profile=profile, chat_model=self.chat_model)
 
     def ask(self, message: str, audience: str = "clinician") -> Answer:
         """A one-shot question in a fresh session."""

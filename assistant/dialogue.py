@@ -75,6 +75,7 @@ class Session:
         engine: PathwayEngine,
         audience: str = "clinician",
         profile: dict[str, Any] | None = None,
+        chat_model: Any | None = None,
     ) -> None:
         if audience not in ("clinician", "patient"):
             raise InputError(f"audience must be 'clinician' or 'patient', not {audience!r}")
@@ -86,6 +87,7 @@ class Session:
         self.topic_trials: list[str] = []
         self.last_topic: str | None = None
         self.history: list[Answer] = []
+        self.chat_model = chat_model
         if profile:
             self.facts = make_profile(profile).known()
 
@@ -138,6 +140,11 @@ class Session:
         """Answer one message."""
         start = time.perf_counter()
         answer = self._answer(message)
+        if self.chat_model is not None and answer.kind != "refusal":
+            from .phrasing import rephrase
+
+            answer, outcome = rephrase(answer, self.chat_model)
+            answer.notices.append(f"LLM phrasing: {outcome}")
         answer.latency_ms = round((time.perf_counter() - start) * 1000, 2)
         self.history.append(answer)
         return answer

@@ -49,7 +49,9 @@ def test_project_suites_pass_at_least_95_percent(suite_results) -> None:
     passed = sum(r.passed for r in suite_results)
     assert len(suite_results) >= 150
     assert sum(len(r.case.turns) > 1 for r in suite_results) >= 30
-    failed = [f"{r.suite}/{r.case.id}: {[t.failures for t in r.turns if t.failures]}" for r in suite_results if not r.passed]
+    failed = [
+        f"{r.suite}/{r.case.id}: {[t.failures for t in r.turns if t.failures]}" for r in suite_results if not r.passed
+    ]
     assert passed / len(suite_results) >= 0.95, "\n".join(failed)
 
 
@@ -72,7 +74,9 @@ def test_contract_shape(assistant) -> None:
 
 def test_facts_accumulate_and_updates_are_announced(assistant) -> None:
     chat = assistant.session()
-    first = _checked(chat.ask("Child-Pugh A5, ECOG 0, progressed on sorafenib which he tolerated well. AFP 520 ng/mL.").to_dict())
+    first = _checked(
+        chat.ask("Child-Pugh A5, ECOG 0, progressed on sorafenib which he tolerated well. AFP 520 ng/mL.").to_dict()
+    )
     assert {o["regimen"] for o in first["options"] if o["status"] in ("preferred", "alternative")} >= {"ramucirumab"}
     second = _checked(chat.ask("Sorry, AFP is 52 ng/mL.").to_dict())
     assert "AFP" in second["text"] and "from 520 to 52" in second["text"]

@@ -52,8 +52,14 @@ def test_unit_conversions() -> None:
 
 def test_stated_class_disagreeing_with_labs_is_reported() -> None:
     profile = make_profile(
-        {"child_pugh_class": "A", "bilirubin_mg_dl": 3.5, "albumin_g_dl": 2.5, "inr": 1.8,
-         "ascites": "mild", "encephalopathy": "none"}
+        {
+            "child_pugh_class": "A",
+            "bilirubin_mg_dl": 3.5,
+            "albumin_g_dl": 2.5,
+            "inr": 1.8,
+            "ascites": "mild",
+            "encephalopathy": "none",
+        }
     )
     assessment = assess_liver(profile)
     assert assessment.computed_class == "C"

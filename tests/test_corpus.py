@@ -70,7 +70,7 @@ def test_good_fixture_passes(mini_corpus: Path) -> None:
     [
         (lambda t: t.replace("kind: topic", "kind: blog"), "my-topic.md:5: front matter 'kind'"),
         (lambda t: t.replace("year: 2026\n", "year: 2026\nauthor: me\n"), "my-topic.md:7: front matter 'author'"),
-        (lambda t: t.replace("as_of: \"2026-11\"\n", ""), "front matter 'as_of': Field required"),
+        (lambda t: t.replace('as_of: "2026-11"\n', ""), "front matter 'as_of': Field required"),
         (lambda t: t.replace("id: my-topic", "id: My Topic"), "my-topic.md:2: front matter 'id'"),
         (lambda t: t.replace("[@reach-2]", "[@reach-3]"), "my-topic.md:14: cites unknown source 'reach-3'"),
         (lambda t: t.replace("[@reach-2]", "[@sharp]"), "cites 'sharp' but front matter 'sources' omits it"),
@@ -78,7 +78,7 @@ def test_good_fixture_passes(mini_corpus: Path) -> None:
         (lambda t: t + "\n## Empty section\n\n", "my-topic.md:16: section 'Empty section' is empty"),
         (lambda t: t.replace("# A topic of my own\n", ""), "no '# Title' heading"),
         (lambda t: t.replace("---\nid", "id", 1), "my-topic.md:1: a document must start with '---'"),
-        (lambda t: t.replace("title: \"A topic", "title: [\"A topic"), "front matter is not valid YAML"),
+        (lambda t: t.replace('title: "A topic', 'title: ["A topic'), "front matter is not valid YAML"),
     ],
 )
 def test_broken_fixture_is_reported_with_file_and_line(mini_corpus: Path, edit, expected: str) -> None:

@@ -110,7 +110,14 @@ def test_trial_results_match_the_fact_sheet_for_that_trial(doc) -> None:
 
 def test_fact_numbers_are_stated_somewhere_in_the_corpus() -> None:
     """Coverage: each result, dose and threshold of the fact sheet is in some passage."""
-    sections = ["regimens", "negative_trials", "cytotoxic_chemotherapy", "liver_function", "pathway_statements", "staging"]
+    sections = [
+        "regimens",
+        "negative_trials",
+        "cytotoxic_chemotherapy",
+        "liver_function",
+        "pathway_statements",
+        "staging",
+    ]
     wanted: set[str] = set()
     for key in sections:
         text = yaml.safe_dump(FACTS.get(key), allow_unicode=True)

@@ -32,12 +32,13 @@ def test_retrieval_makes_no_outside_connection(index_settings, kb) -> None:
     env_clean = {k: v for k, v in __import__("os").environ.items() if not k.startswith("HF_")}
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(index_settings.index_dir)],
-        capture_output=True, text=True, timeout=300, env=env_clean, check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env_clean,
+        check=True,
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     assert result["first"] == "reach-2"
-    outside = [
-        e for e in result["events"]
-        if not any(host in e[1] for host in ("127.0.0.1", "localhost", "::1"))
-    ]
+    outside = [e for e in result["events"] if not any(host in e[1] for host in ("127.0.0.1", "localhost", "::1"))]
     assert outside == [], outside

@@ -61,8 +61,11 @@ def test_every_verdict_cites_sources_and_rules() -> None:
 # ---- rules file validation -------------------------------------------------------------------
 
 GOOD_RULE = {
-    "id": "r1", "line": "first", "when": {"all": [{"field": "ecog", "op": "le", "value": 1}]},
-    "then": {"sorafenib": "alternative"}, "because": "A reason in plain words.",
+    "id": "r1",
+    "line": "first",
+    "when": {"all": [{"field": "ecog", "op": "le", "value": 1}]},
+    "then": {"sorafenib": "alternative"},
+    "because": "A reason in plain words.",
     "sources": [{"id": "sharp"}],
 }
 
@@ -127,7 +130,11 @@ def test_worse_liver_function_or_performance_never_adds_an_option(p: PatientProf
         assert offered(p.model_copy(update={"ecog": p.ecog + 1})) <= base
     if p.child_pugh_class in ("A", "B"):
         worse = {"A": "B", "B": "C"}[p.child_pugh_class]
-        score = {"B": 8, "C": 10}[worse] if p.child_pugh_score is None else max(p.child_pugh_score, {"B": 7, "C": 10}[worse])
+        score = (
+            {"B": 8, "C": 10}[worse]
+            if p.child_pugh_score is None
+            else max(p.child_pugh_score, {"B": 7, "C": 10}[worse])
+        )
         assert offered(p.model_copy(update={"child_pugh_class": worse, "child_pugh_score": score})) <= base
 
 

@@ -61,14 +61,26 @@ def test_brand_names_abbreviations_and_typos_resolve(assistant, query: str, docs
 @pytest.mark.parametrize(
     ("alias", "canonical"),
     [
-        ("Nexavar", "sorafenib"), ("Lenvima", "lenvatinib"), ("Stivarga", "regorafenib"),
-        ("Cabometyx", "cabozantinib"), ("Cyramza", "ramucirumab"), ("Tecentriq", "atezolizumab"),
-        ("Avastin", "bevacizumab"), ("Imfinzi", "durvalumab"), ("Imjudo", "tremelimumab"),
-        ("Opdivo", "nivolumab"), ("Yervoy", "ipilimumab"), ("Keytruda", "pembrolizumab"),
-        ("STRIDE", "durvalumab+tremelimumab"), ("atezo-bev", "atezolizumab+bevacizumab"),
-        ("AFP", "alpha-fetoprotein"), ("PVTT", "main portal vein invasion"),
-        ("MPV", "main portal vein invasion"), ("HAIC", "hepatic arterial infusion chemotherapy"),
-        ("TKI", "tyrosine kinase inhibitor"), ("ICI", "immune checkpoint inhibitor"),
+        ("Nexavar", "sorafenib"),
+        ("Lenvima", "lenvatinib"),
+        ("Stivarga", "regorafenib"),
+        ("Cabometyx", "cabozantinib"),
+        ("Cyramza", "ramucirumab"),
+        ("Tecentriq", "atezolizumab"),
+        ("Avastin", "bevacizumab"),
+        ("Imfinzi", "durvalumab"),
+        ("Imjudo", "tremelimumab"),
+        ("Opdivo", "nivolumab"),
+        ("Yervoy", "ipilimumab"),
+        ("Keytruda", "pembrolizumab"),
+        ("STRIDE", "durvalumab+tremelimumab"),
+        ("atezo-bev", "atezolizumab+bevacizumab"),
+        ("AFP", "alpha-fetoprotein"),
+        ("PVTT", "main portal vein invasion"),
+        ("MPV", "main portal vein invasion"),
+        ("HAIC", "hepatic arterial infusion chemotherapy"),
+        ("TKI", "tyrosine kinase inhibitor"),
+        ("ICI", "immune checkpoint inhibitor"),
     ],
 )
 def test_query_expansion_adds_canonical_terms(kb, alias: str, canonical: str) -> None:
@@ -104,7 +116,10 @@ def test_search_command_prints_source_section_and_score(index_settings, kb) -> N
         pytest.skip("the CLI test uses the local index")
     out = subprocess.run(
         [sys.executable, "-m", "assistant", "search", "AFP threshold for ramucirumab", "-k", "3", *env_args],
-        capture_output=True, text=True, check=True, timeout=300,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     ).stdout
     first = out.splitlines()[0]
     assert first.startswith("[1] reach-2") and "score" in first
