@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -158,9 +159,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The web chat."""
+    from .web import serve
+
+    bot = _assistant(args)
+    print(f"Serving the web chat on http://{args.host}:{args.port} (Ctrl-C stops it)")
+    serve(bot, host=args.host, port=args.port, audit=not args.no_audit)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """The main job: the web chat when it is available, else the terminal chat."""
-    return cmd_chat(args)
+    """The main job: the web chat."""
+    return cmd_serve(args)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -223,9 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
     reval.add_argument("-v", "--verbose", action="store_true", help="list hybrid misses")
     reval.set_defaults(func=cmd_retrieval_eval)
 
-    run = sub.add_parser("run", parents=[common], help="start the main interactive job")
-    run.add_argument("--audience", choices=["clinician", "patient"], default="clinician")
+    web = argparse.ArgumentParser(add_help=False)
+    web.add_argument("--host", default=os.environ.get("HCC_HOST", "127.0.0.1"), help="default 127.0.0.1 (HCC_HOST)")
+    web.add_argument(
+        "--port", type=int, default=int(os.environ.get("HCC_PORT", "7860")), help="default 7860 (HCC_PORT)"
+    )
+    web.add_argument("--no-audit", action="store_true", help="do not write the local audit log")
+    run = sub.add_parser("run", parents=[common, web], help="start the main job (the web chat)")
     run.set_defaults(func=cmd_run)
+    serve = sub.add_parser("serve", parents=[common, web], help="serve the web chat")
+    serve.set_defaults(func=cmd_serve)
 
     chat = sub.add_parser("chat", parents=[common], help="multi-turn chat in the terminal")
     chat.add_argument("--audience", choices=["clinician", "patient"], default="clinician")

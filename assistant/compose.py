@@ -177,13 +177,24 @@ def rule_chunks(kb: Any, rule: Rule) -> list[Chunk]:
     return found
 
 
+def ranked_options(verdict: Verdict, rules: dict[str, Rule]) -> list[Any]:
+    """Preferred first; then options whose deciding rule is most specific (offers fewest regimens)."""
+
+    def specificity(option: Any) -> int:
+        sizes = [len(rules[r].then) for r in option.rules if r in rules and rules[r].then]
+        return min(sizes) if sizes else 99
+
+    order = {"preferred": 0, "alternative": 1, "needs_info": 2, "not_recommended": 3}
+    return sorted(verdict.options, key=lambda o: (order[o.status], specificity(o)))
+
+
 def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: str) -> None:
     """Offered options one by one; the rest grouped by the reason they are not offered."""
     rules = {r.id: r for r in engine.file.rules}
-    offered = [o for o in verdict.options if o.status in OFFERED]
+    offered = [o for o in ranked_options(verdict, rules) if o.status in OFFERED]
     if offered:
         b.add("**Options for this patient**" if audience == "clinician" else "**Options to discuss**")
-        for option in sorted(offered, key=lambda o: o.status != "preferred"):
+        for option in offered:
             candidates = [c for rid in option.rules if rid in rules for c in rule_chunks(kb, rules[rid])]
             name = regimen_name(option.regimen)
             if audience == "patient":
@@ -220,8 +231,9 @@ def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: 
 def bottom_line(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: str) -> str:
     """One sentence: what the documented pathway offers this patient."""
     rules = {r.id: r for r in engine.file.rules}
-    preferred = [o for o in verdict.options if o.status == "preferred"]
-    offered = [o for o in verdict.options if o.status in OFFERED]
+    ranked = ranked_options(verdict, rules)
+    preferred = [o for o in ranked if o.status == "preferred"]
+    offered = [o for o in ranked if o.status in OFFERED]
     lead = preferred or offered
     if lead:
         names = " or ".join(regimen_name(o.regimen).lower() for o in lead[:3])
@@ -229,7 +241,7 @@ def bottom_line(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: st
         if audience == "patient":
             claim = f"For the situation you describe, the guidelines' usual choice is {names}."
         else:
-            more = "" if len(lead) <= 3 else f" (and {len(lead) - 3} more below)"
+            more = "" if len(lead) <= 3 else " (further options below)"
             claim = f"For this patient the documented pathway {word} {names}{more}."
         candidates = [c for o in lead[:3] for rid in o.rules if rid in rules for c in rule_chunks(kb, rules[rid])]
         return b.supported(claim, candidates)

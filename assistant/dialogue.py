@@ -96,6 +96,24 @@ class Session:
     def profile(self) -> PatientProfile:
         return PatientProfile.model_validate(self.facts)
 
+    def update_profile(self, values: dict[str, Any]) -> Answer:
+        """Replace the patient's facts (e.g. from an edited form) and re-run the checker."""
+        old = dict(self.facts)
+        self.facts = make_profile(values).known()
+        changes, _ = [], []
+        for name in sorted(set(old) | set(self.facts)):
+            if old.get(name) != self.facts.get(name) and name in LABELS and old.get(name) is not None:
+                changes.append(
+                    f"{LABELS[name]} updated from {_fmt(name, old[name])} to {_fmt(name, self.facts.get(name, '—'))}"
+                )
+        notices = ["Updated: " + "; ".join(changes) + "."] if changes else []
+        intent = Intent(kind="recommendation", topic="options")
+        start = time.perf_counter()
+        answer = self._recommend(intent, notices)
+        answer.latency_ms = round((time.perf_counter() - start) * 1000, 2)
+        self.history.append(answer)
+        return answer
+
     def reset(self) -> None:
         """Forget the patient and the topic."""
         self.facts, self.topic_regimens, self.topic_trials = {}, [], []
@@ -436,16 +454,22 @@ class Session:
         b.add(f"To check the documented pathway for this patient I need: **{wanted}**.")
         b.add()
         b.add("What holds regardless:")
-        for doc_id, section in (
-            ("bclc-2022", "Who gets systemic therapy"),
-            ("bclc-2022", "BCLC stage D (terminal)"),
-        ):
-            chunks = self.kb.section(doc_id, section)
-            picked = best_sentences("systemic therapy preserved liver function best supportive care", chunks, 1)
-            for sentence, chunk in picked:
-                line = b.supported(sentence, [chunk])
-                if line:
-                    b.add(f"- {line}")
+        holds = [
+            (
+                "Systemic therapy is for advanced HCC (BCLC C) with preserved liver function, and for intermediate "
+                "disease progressing on or unsuitable for locoregional therapy.",
+                "Who gets systemic therapy",
+            ),
+            (
+                "With end-stage liver function or ECOG 3-4 (BCLC D), best supportive care is recommended, not "
+                "systemic therapy.",
+                "BCLC stage D (terminal)",
+            ),
+        ]
+        for claim, section in holds:
+            line = b.supported(claim, self.kb.section("bclc-2022", section))
+            if line:
+                b.add(f"- {line}")
         verdict.missing = list(dict.fromkeys(missing + verdict.missing))
         return self._finish(b, "clarification", notices, verdict=verdict)
 

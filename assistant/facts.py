@@ -245,6 +245,8 @@ def _given(doc: Any, ent: Any) -> bool:
     after = doc.text[ent.end_char : sent.end_char]
     if ASKING.search(before[-40:]) or re.match(r"\s*\?", after):
         return False
+    if sent.text.rstrip().endswith("?") and not GIVEN_BEFORE.search(before):
+        return False  # "Could he have atezolizumab plus bevacizumab now?" asks about it
     asking_after = r"\b(?:dosing|dosed|side effects?|toxicit\w*|schedule)\b|\bdose\b(?!-)"
     if re.search(asking_after, after) and not GIVEN_BEFORE.search(before):
         return False  # "Opdivo/Yervoy dosing for HCC?" asks about it

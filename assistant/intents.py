@@ -136,6 +136,12 @@ ELIGIBILITY = re.compile(
     r"\bcan get\b|\bselection criteria\b|\brequired\b|\brestricted\b",
     re.I,
 )
+# "What are the options?" with nothing else: a request about a patient not yet described.
+OPTIONS_BARE = re.compile(
+    r"^\W*(?:so,?\s*)?(?:what are (?:the|my|his|her|their) options|options|what next|next steps?|what now|"
+    r"what (?:should|do) (?:i|we) (?:do|give|start))\W*$",
+    re.I,
+)
 FOLLOW_UP_PRONOUN = re.compile(
     r"\b(?:it|its|this|that|these|those|them|the regimen|the drug)\b|^\s*(?:and|what about|how about)\b",
     re.I,
@@ -354,7 +360,9 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) ->
     elif intent.next_line:
         intent.topic, intent.kind = "next_line", "recommendation"
         return intent
-    elif new_facts or (OPTIONS.search(text) and (has_facts or PATIENT_DIRECTED.search(text))):
+    elif new_facts or (
+        OPTIONS.search(text) and (has_facts or PATIENT_DIRECTED.search(text) or OPTIONS_BARE.search(text))
+    ):
         intent.topic, intent.kind = "options", "recommendation"
         return intent
     elif EVIDENCE.search(text) and (regimens or intent.follow_up):

@@ -1,0 +1,50 @@
+"""A local JSONL audit log of turns: what was cited and decided, never the patient's words."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+MAX_BYTES = 5 * 1024 * 1024
+BACKUPS = 3
+
+
+class AuditLog:
+    """Append-only JSONL with size-based rotation (audit.jsonl -> audit.jsonl.1 ...)."""
+
+    def __init__(self, path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self._lock = threading.Lock()
+
+    def _rotate(self) -> None:
+        if not self.path.exists() or self.path.stat().st_size < self.max_bytes:
+            return
+        for n in range(self.backups - 1, 0, -1):
+            older = self.path.with_name(f"{self.path.name}.{n}")
+            if older.exists():
+                older.replace(self.path.with_name(f"{self.path.name}.{n + 1}"))
+        self.path.replace(self.path.with_name(f"{self.path.name}.1"))
+
+    def write(self, session_id: str, corpus_hash: str, answer: dict[str, Any], feedback: str | None = None) -> None:
+        """One line per turn (or feedback): ids and decisions only."""
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "session": session_id[:12],
+            "corpus_hash": corpus_hash,
+            "kind": answer.get("kind"),
+            "refusal": (answer.get("refusal") or {}).get("reason"),
+            "chunk_ids": [c["chunk_id"] for c in answer.get("citations", [])],
+            "rule_ids": sorted({r for o in answer.get("options", []) for r in o.get("rules", [])}),
+            "offered": [o["regimen"] for o in answer.get("options", []) if o["status"] in ("preferred", "alternative")],
+            "feedback": feedback,
+        }
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._rotate()
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry) + "\n")
