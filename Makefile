@@ -5,14 +5,14 @@ PY      := $(VENV)/bin/python
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 # The CPU build of torch must be installed before sentence-transformers pulls a CUDA build.
-# Elsewhere: make TORCH_SPEC="torch --index-url https://download.pytorch.org/whl/cpu"
+# Elsewhere: make TORCH_SPEC="torch --index-url https://download.pytorch.org/whl/cpu" test
 TORCH_SPEC ?= torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install index run chat test lint typecheck pytest eval bench clean
+.PHONY: install index run chat test lint typecheck pytest pytest-server browser-deps eval bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ index: install
 run: index
 	$(BIN)/hcc-assistant run
 
+chat: index
+	$(BIN)/hcc-assistant chat
+
+# The browser test drives Debian's chromium (never a downloaded browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "The browser test needs Debian's chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
+
 lint: install
 	$(BIN)/ruff check assistant tests
 	$(BIN)/hcc-assistant corpus check
@@ -35,10 +45,19 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install browser-deps
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# Retrieval and conversation again, against a Chroma server (the scale-out configuration).
+pytest-server: install
+	scripts/with-chroma.sh $(BIN)/pytest -q tests/test_retrieval.py tests/test_assistant.py
+
+test: lint typecheck pytest pytest-server
+
+eval: index
+	$(BIN)/hcc-assistant eval evals/suites/*.yaml --min-pass 0.95 \
+	  --json evals/reports/latest.json --report evals/reports/latest.html > evals/reports/latest-summary.md; \
+	  status=$$?; cat evals/reports/latest-summary.md; exit $$status
 
 bench: index
 	$(BIN)/hcc-assistant bench
