@@ -57,7 +57,15 @@ def clean_message(message: Any) -> tuple[str, list[str]]:
     if len(text) > MAX_CHARS:
         notices.append(f"The message was truncated to its first {MAX_CHARS} characters.")
         text = text[:MAX_CHARS]
+    without_markup = MARKUP.sub(" ", text)
+    if without_markup != text:
+        notices.append("HTML or script markup in the message was ignored.")
+        text = without_markup
     return text.strip(), notices
+
+
+MARKUP = re.compile(r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>|<\s*/?\s*[a-z][^<>]*>", re.I | re.S)
+TEMPLATE = re.compile(r"\{\{.*?\}\}|\$\{.*?\}|\{%.*?%\}|<%.*?%>", re.S)
 
 
 def _fmt(name: str, value: Any) -> str:
@@ -171,6 +179,17 @@ class Session:
         text, notices = clean_message(message)
         if not text:
             return self._refusal("invalid_input", "The message is empty: please type a question.", notices)
+        if TEMPLATE.search(text):
+            return self._refusal(
+                "invalid_input",
+                "The message contains template syntax ({{...}} or ${...}), which I do not process: "
+                "please write the question in plain words.",
+                notices,
+            )
+        if not re.search(r"[A-Za-z0-9]", text):
+            return self._refusal(
+                "invalid_input", "The message has no words or numbers I can read: please type a question.", notices
+            )
         problems = implausible(text)
         extraction = extract(text)
         self._unit_correction(text, extraction.values)
@@ -185,7 +204,8 @@ class Session:
                 "invalid_input",
                 "I could not use this message: "
                 + "; ".join(problems)
-                + ". Nothing was changed in the patient's facts; please check the values.",
+                + ("" if problems[-1].endswith("?") else ".")
+                + " Nothing was changed in the patient's facts; please check the values.",
                 notices,
             )
         intent = classify(

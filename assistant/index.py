@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,8 @@ from .chunking import CHUNKER_VERSION
 from .errors import IndexStoreError
 from .models import Chunk, Document
 from .settings import Settings, offline_environment
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,6 +33,15 @@ class SyncStats:
     @property
     def changed(self) -> bool:
         return bool(self.rebuilt or self.added_docs or self.removed_docs)
+
+
+def _broken_index_errors() -> tuple[type[BaseException], ...]:
+    """What Chroma raises on a damaged store (SQLite corruption, missing or truncated segment files)."""
+    import sqlite3
+
+    from chromadb.errors import ChromaError
+
+    return (ChromaError, sqlite3.DatabaseError, OSError, RuntimeError, ValueError, KeyError)
 
 
 def _client(settings: Settings) -> Any:
@@ -54,6 +66,8 @@ def _client(settings: Settings) -> Any:
                 f"cannot reach the Chroma server at {settings.chroma_url}: {exc}. "
                 "Start it with: chroma run --path index --host 127.0.0.1 --port 8000"
             ) from exc
+    if not settings.index_dir.exists():
+        _forget_local(settings.index_dir)  # deleted underneath a running process: start afresh
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
 
@@ -73,14 +87,32 @@ def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
 class VectorIndex:
     """A Chroma collection of chunk embeddings plus a manifest kept in its metadata."""
 
-    def __init__(self, settings: Settings, embedder: Any) -> None:
+    def __init__(self, settings: Settings, embedder: Any, *, repair: bool = True) -> None:
         from langchain_chroma import Chroma
 
         self.settings = settings
         self.embedder = embedder
-        self._client = _client(settings)
         self._chroma_cls = Chroma
-        self.store = self._open()
+        self.repaired = ""
+        try:
+            self._client = _client(settings)
+            self.store = self._open()
+            self._probe()
+        except _broken_index_errors() as exc:
+            where = settings.chroma_url or str(settings.index_dir)
+            if settings.chroma_url or not repair:
+                command = "hcc-assistant index --rebuild" + (
+                    f" --chroma-url {settings.chroma_url}" if settings.chroma_url else ""
+                )
+                raise IndexStoreError(
+                    f"the index at {where} cannot be read ({type(exc).__name__}: {exc}); run: {command}"
+                ) from exc
+            # A corrupt local index is a cache: remove it and rebuild from the corpus.
+            log.warning("index at %s is unreadable (%s); rebuilding it", where, exc)
+            self.repaired = f"the index was unreadable ({type(exc).__name__}) and was rebuilt"
+            remove_local_index(settings.index_dir)
+            self._client = _client(settings)
+            self.store = self._open()
 
     def _open(self) -> Any:
         return self._chroma_cls(
@@ -89,6 +121,15 @@ class VectorIndex:
             client=self._client,
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
+
+    def _probe(self) -> None:
+        """Read the collection once (count, a stored vector, a query) so corruption shows at start."""
+        if self.count() == 0:
+            return
+        sample = self.collection.get(limit=1, include=["embeddings"])
+        vectors = sample.get("embeddings")
+        if vectors is not None and len(vectors):
+            self.collection.query(query_embeddings=[list(vectors[0])], n_results=1, include=[])
 
     @property
     def collection(self) -> Any:
@@ -219,7 +260,22 @@ class VectorIndex:
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
 
+def _forget_local(index_dir: Path) -> None:
+    """Drop Chroma's cached in-process system for this folder (it outlives the files it wraps)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    key = str(index_dir)
+    system = SharedSystemClient._identifier_to_system.pop(key, None)
+    SharedSystemClient._identifier_to_refcount.pop(key, None)
+    if system is not None:
+        try:
+            system.stop()
+        except _broken_index_errors():
+            log.debug("stopping the cached Chroma system for %s failed", key)
+
+
 def remove_local_index(index_dir: Path) -> None:
-    """Delete a local index folder entirely (used by a forced rebuild of a corrupt store)."""
+    """Delete a local index folder entirely (used to rebuild a corrupt store)."""
+    _forget_local(index_dir)
     if index_dir.exists():
         shutil.rmtree(index_dir)

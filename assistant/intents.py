@@ -25,7 +25,7 @@ INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:rules?|instructions?|guidelines?|"
     r"pathways?|checker|guardrails?|safety|previous|above|system)\b|\bjailbreak|\bdeveloper mode|"
     r"\bsystem prompt\b|\byou are now\b|\bpretend (?:you|to)\b|\bact as (?:an? )?(?:unrestricted|"
-    r"different)|\bno (?:rules|restrictions|limits)\b|\{\{.*\}\}|<\s*script|\$\{",
+    r"different)|\bno (?:rules|restrictions|limits)\b",
     re.I | re.S,
 )
 OTHER_CANCER = re.compile(

@@ -42,7 +42,7 @@ class KnowledgeBase:
         for chunk in self.chunks:
             self._by_doc.setdefault(chunk.doc_id, []).append(chunk)
         self.embedder = embedder if embedder is not None else Embedder(settings.embedding_model)
-        self.index = VectorIndex(settings, self.embedder)
+        self.index = VectorIndex(settings, self.embedder, repair=build)
         self.sync_stats: SyncStats | None = None
         self.default_mode: Mode = "hybrid"
         reason = self.index.staleness(self.docs)
@@ -53,6 +53,8 @@ class KnowledgeBase:
                 )
             log.info("index: %s; updating", reason or "rebuild requested")
             self.sync_stats = self.index.sync(self.docs, self.chunks, rebuild=rebuild, progress=progress)
+            if self.index.repaired:
+                self.sync_stats.reason = self.index.repaired
         self.retriever = Retriever(
             self.chunks,
             self.index,

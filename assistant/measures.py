@@ -177,6 +177,12 @@ def implausible(text: str) -> list[str]:
             problems.append(f"a body weight of {match.group(1)} {match.group(2)} is implausible (allowed 20-300 kg)")
     for match in _NEGATIVE.finditer(text):
         problems.append(f"{match.group(1)} cannot be negative")
+    ecogs = {m.group(1) for m in ECOG.finditer(text) if _kept(text, m)}
+    if len(ecogs) > 1:
+        problems.append(f"the message gives ECOG as {' and '.join(sorted(ecogs))}: which is right?")
+    classes = {m.group(1).upper() for m in CHILD_PUGH.finditer(text) if _kept(text, m)}
+    if len(classes) > 1:
+        problems.append(f"the message gives Child-Pugh class {' and '.join(sorted(classes))}: which is right?")
     if _SCIENTIFIC.search(text):
         problems.append("a number in scientific notation was not understood; please write it out")
     return problems

@@ -67,6 +67,11 @@ class SessionStore:
             self._sessions.pop(session_id, None)
 
 
+def plain(text: str) -> str:
+    """User text shown literally: HTML escaped and Markdown syntax neutralised."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|>~-])", r"\\\1", html.escape(text))
+
+
 def linked_markers(text: str) -> str:
     """[n] markers as links to the sources panel."""
     return re.sub(r"\[(\d+)\]", r"[[\1]](#src-\1)", text)
@@ -273,7 +278,7 @@ def build_app(assistant: Assistant, *, audit: bool = True, audit_dir: Path | Non
         def respond(text: str, history: list[dict[str, Any]], sid: str, who: str) -> Any:
             sid, session = store.get(sid, who)
             history = list(history or [])
-            history.append({"role": "user", "content": html.escape(text or "")})
+            history.append({"role": "user", "content": plain(text or "")})
             answer = session.ask(text).to_dict()
             record(sid, answer)
             shown = linked_markers(answer["text"])

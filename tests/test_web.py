@@ -37,17 +37,36 @@ def test_build_app_constructs_without_launching(assistant, tmp_path: Path) -> No
 
 
 def test_passages_are_escaped_and_markers_link_to_them() -> None:
-    answer = {"citations": [{"n": 1, "title": "<b>T</b>", "section": "S", "source": "reach-2",
-                             "quote": "<img src=x onerror=alert(1)> AFP >= 400 [@reach-2]", "citation": "C"}]}
+    answer = {
+        "citations": [
+            {
+                "n": 1,
+                "title": "<b>T</b>",
+                "section": "S",
+                "source": "reach-2",
+                "quote": "<img src=x onerror=alert(1)> AFP >= 400 [@reach-2]",
+                "citation": "C",
+            }
+        ]
+    }
     rendered = sources_html(answer)
     assert "<img" not in rendered and "&lt;img" in rendered and "id='src-1'" in rendered
     assert linked_markers("AFP >= 400 [1].") == "AFP >= 400 [[1]](#src-1)."
 
 
 def test_patient_panel_values_become_a_profile() -> None:
-    values = {"child_pugh_class": "A", "child_pugh_score": "6", "ecog": "1", "afp": "350", "afp_unit": "IU/mL",
-              "weight_kg": "", "prior_therapies": ["sorafenib"], "naive": False, "high_risk_varices": "no",
-              "autoimmune_disease": "unknown"}
+    values = {
+        "child_pugh_class": "A",
+        "child_pugh_score": "6",
+        "ecog": "1",
+        "afp": "350",
+        "afp_unit": "IU/mL",
+        "weight_kg": "",
+        "prior_therapies": ["sorafenib"],
+        "naive": False,
+        "high_risk_varices": "no",
+        "autoimmune_disease": "unknown",
+    }
     profile = panel_profile(values)
     assert profile["afp_ng_ml"] == pytest.approx(423.5) and profile["high_risk_varices"] is False
     assert "autoimmune_disease" not in profile and "weight_kg" not in profile
@@ -70,8 +89,9 @@ def test_ask_endpoint_holds_a_conversation(server) -> None:
 
     url, audit_dir = server
     client = Client(url, verbose=False)
-    first = client.predict(message="Child-Pugh A5, ECOG 0, progressed on sorafenib which he tolerated.",
-                           session_id="", api_name="/ask")
+    first = client.predict(
+        message="Child-Pugh A5, ECOG 0, progressed on sorafenib which he tolerated.", session_id="", api_name="/ask"
+    )
     assert first["kind"] == "recommendation" and first["session_id"]
     second = client.predict(message="AFP is 1,200 ng/mL.", session_id=first["session_id"], api_name="/ask")
     assert second["profile"]["ecog"] == 0 and second["profile"]["afp_ng_ml"] == 1200
@@ -91,8 +111,11 @@ def test_twenty_concurrent_sessions_do_not_leak(server) -> None:
     def converse(patient: tuple[int, int]) -> tuple[tuple[int, int], dict]:
         afp, ecog = patient
         client = Client(url, verbose=False)
-        one = client.predict(message=f"Child-Pugh A5, ECOG {ecog}, AFP {afp} ng/mL, progressed on sorafenib.",
-                             session_id="", api_name="/ask")
+        one = client.predict(
+            message=f"Child-Pugh A5, ECOG {ecog}, AFP {afp} ng/mL, progressed on sorafenib.",
+            session_id="",
+            api_name="/ask",
+        )
         two = client.predict(message="What are the options now?", session_id=one["session_id"], api_name="/ask")
         return patient, two
 
@@ -104,8 +127,15 @@ def test_twenty_concurrent_sessions_do_not_leak(server) -> None:
 
 
 CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"]
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
@@ -119,7 +149,8 @@ def _send(page, text: str) -> str:
     page.wait_for_function(
         "n => { const b = document.querySelectorAll('[data-testid=\"bot\"]');"
         " return b.length > n && b[b.length - 1].innerText.includes('Corpus as of'); }",
-        arg=before, timeout=60_000,
+        arg=before,
+        timeout=60_000,
     )
     return str(bots.last.inner_text())
 
@@ -140,7 +171,9 @@ def test_browser_conversation_sources_panel_and_no_script_execution(server) -> N
         page.locator("#message textarea").wait_for(timeout=60_000)
         assert "Corpus as of" in page.locator("#computed").inner_text() or "corpus as of" in page.content()
 
-        first = _send(page, "Progressed on sorafenib, which he tolerated. Child-Pugh A5, ECOG 0, AFP 1,200 ng/mL. Next?")
+        first = _send(
+            page, "Progressed on sorafenib, which he tolerated. Child-Pugh A5, ECOG 0, AFP 1,200 ng/mL. Next?"
+        )
         assert "[1]" in first and "Regorafenib" in first
         sources = page.locator("#sources-panel .source")
         assert sources.count() >= 1 and "resorce" in page.locator("#sources-panel").inner_text()
