@@ -30,7 +30,7 @@ def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def run_benchmarks(settings: Settings, repeats: int = 50) -> str:
+def run_benchmarks(settings: Settings, repeats: int = 50, web_sessions: int = 50, web_turns: int = 10) -> str:
     """Measure and return a Markdown report."""
     from .knowledge import KnowledgeBase
 
@@ -82,7 +82,101 @@ def run_benchmarks(settings: Settings, repeats: int = 50) -> str:
             f"= {retrieve_ms / embed_ms:.2f}x the embedding alone"
         )
         lines.extend(_checker_and_turns(local, kb, repeats))
+        lines.append(_cold_start(local))
+        if web_sessions > 0:
+            lines.extend(_web_load(local, web_sessions, web_turns))
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        lines.append(f"peak memory of this benchmark process (model, index, web app, clients): {peak:.0f} MB")
     return "\n".join(lines)
+
+
+def _cold_start(settings: Settings) -> str:
+    """A new process, an existing index: import, open, first answer."""
+    import subprocess
+    import sys
+
+    code = (
+        "import time; t = time.perf_counter(); from pathlib import Path; from assistant import Assistant; "
+        "from assistant.settings import Settings; "
+        f"bot = Assistant(Settings.from_env(index_dir=Path({str(settings.index_dir)!r})), build=False); "
+        "bot.session().ask('Child-Pugh A, ECOG 1, progressed on sorafenib, AFP 900. What next?'); "
+        "print(time.perf_counter() - t)"
+    )
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600)
+    wall = time.perf_counter() - start
+    inside = float(out.stdout.strip().splitlines()[-1])
+    return f"cold start to first answer: {wall:.1f} s wall ({inside:.1f} s after the interpreter started)"
+
+
+WEB_TURNS = [
+    "Child-Pugh A5, ECOG {ecog}, AFP {afp} ng/mL, progressed on sorafenib which he tolerated.",
+    "What are the options now?",
+    "How is it dosed?",
+    "What are the side effects of regorafenib?",
+    "In CELESTIAL, what was the progression-free survival?",
+    "Can I give cabozantinib together with atezolizumab?",
+    "What did REACH-2 show?",
+    "And if he progresses?",
+    "What is ALBI?",
+    "Options?",
+]
+
+
+def _web_load(settings: Settings, sessions: int, turns: int) -> list[str]:
+    """N concurrent gradio_client sessions x M turns on loopback: latency, errors, cross-session leakage."""
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    from .api import Assistant
+    from .web import build_app
+
+    app = build_app(Assistant(settings), audit=False)
+    app.queue(default_concurrency_limit=8)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{port}/"
+
+    def one(n: int) -> tuple[list[float], int, int]:
+        afp, ecog = 100 + 37 * n, n % 2
+        client = Client(url, verbose=False)
+        sid, latencies, errors, leaks = "", [], 0, 0
+        for i in range(turns):
+            message = WEB_TURNS[i % len(WEB_TURNS)].format(afp=afp, ecog=ecog)
+            t = time.perf_counter()
+            try:
+                answer = client.predict(message=message, session_id=sid, api_name="/ask")
+            except Exception:  # noqa: BLE001 - a benchmark counts every failure rather than stopping
+                errors += 1
+                continue
+            latencies.append(time.perf_counter() - t)
+            sid = answer["session_id"]
+            profile = answer["profile"]
+            if profile.get("afp_ng_ml") != afp or profile.get("ecog") != ecog:
+                leaks += 1
+        return latencies, errors, leaks
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        results = list(pool.map(one, range(sessions)))
+    elapsed = time.perf_counter() - start
+    app.close()
+    latencies = [x for r in results for x in r[0]]
+    errors = sum(r[1] for r in results)
+    leaks = sum(r[2] for r in results)
+    p50 = _median_ms(latencies) if latencies else 0.0
+    p95 = statistics.quantiles(latencies, n=20)[-1] * 1000 if len(latencies) > 1 else 0.0
+    return [
+        f"web load, {sessions} concurrent sessions x {turns} turns via gradio_client on loopback: "
+        f"{len(latencies)} answers in {elapsed:.1f} s, p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+        f"errors {errors}, cross-session leaks {leaks}"
+    ]
 
 
 MESSAGE_100_WORDS = (
@@ -152,6 +246,14 @@ def _checker_and_turns(settings: Settings, kb: object, repeats: int) -> list[str
             t = time.perf_counter()
             chat.ask(text)
             turn_samples.append(time.perf_counter() - t)
+    bad = ["", " " * 50, "x" * 100_000, "\x00\x1b[31m ECOG 1", "😀" * 20_000, "<script>alert(1)</script>",
+           "{{7*7}}", "ECOG 7, AFP -50, weight 900 kg", "AFP 1e400", "ECOG 1 and ECOG 3", "[x](javascript:1) ALBI?"]
+    worst = 0.0
+    for message in bad:
+        t = time.perf_counter()
+        bot.session().ask(message)
+        worst = max(worst, time.perf_counter() - t)
+    lines.append(f"bad input ({len(bad)} kinds, up to 100k characters): slowest answer {worst * 1000:.0f} ms")
     turn_ms, embed_ms = _median_ms(turn_samples), _median_ms(embed_samples)
     lines.append(
         f"turn latency: p50 {turn_ms:.2f} ms, p95 {statistics.quantiles(turn_samples, n=20)[-1] * 1000:.2f} ms; "

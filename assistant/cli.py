@@ -191,7 +191,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmarks
 
-    report = run_benchmarks(_settings(args), repeats=args.repeats)
+    report = run_benchmarks(
+        _settings(args), repeats=args.repeats, web_sessions=args.web_sessions, web_turns=args.web_turns
+    )
     print(report)
     return 0
 
@@ -266,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", parents=[common], help="measure build and query speed")
     bench.add_argument("--repeats", type=int, default=50)
+    bench.add_argument("--web-sessions", type=int, default=50, help="concurrent web sessions (0 skips)")
+    bench.add_argument("--web-turns", type=int, default=10, help="turns per web session")
     bench.set_defaults(func=cmd_bench)
     return parser
 
