@@ -246,8 +246,19 @@ def _checker_and_turns(settings: Settings, kb: object, repeats: int) -> list[str
             t = time.perf_counter()
             chat.ask(text)
             turn_samples.append(time.perf_counter() - t)
-    bad = ["", " " * 50, "x" * 100_000, "\x00\x1b[31m ECOG 1", "😀" * 20_000, "<script>alert(1)</script>",
-           "{{7*7}}", "ECOG 7, AFP -50, weight 900 kg", "AFP 1e400", "ECOG 1 and ECOG 3", "[x](javascript:1) ALBI?"]
+    bad = [
+        "",
+        " " * 50,
+        "x" * 100_000,
+        "\x00\x1b[31m ECOG 1",
+        "😀" * 20_000,
+        "<script>alert(1)</script>",
+        "{{7*7}}",
+        "ECOG 7, AFP -50, weight 900 kg",
+        "AFP 1e400",
+        "ECOG 1 and ECOG 3",
+        "[x](javascript:1) ALBI?",
+    ]
     worst = 0.0
     for message in bad:
         t = time.perf_counter()

@@ -29,6 +29,7 @@ from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
 
 MAX_CHARS = 4000
+DEFINED_TERM = re.compile(r"\b(?:child[- ]?pugh|albi|bclc|mrecist|ecog|vp[1-4]?)\b", re.I)
 LABELS = {
     "afp_ng_ml": "AFP",
     "weight_kg": "weight",
@@ -629,16 +630,35 @@ class Session:
         chunks = [h.chunk for h in hits]
         expanded = self.kb.retriever.expand(query)
         limit = 3
+        guideline_chunks: list[Any] = []
         if intent.trials and intent.topic in ("evidence", "general"):
             # A named guideline or trial: answer from its own passages, best first.
             own = [h.chunk for h in self.kb.search(query, 3, source=intent.trials[0])]
             own = [c for c in own if c.doc_id == intent.trials[0]]
             chunks = own[:1] + [c for c in chunks if c not in own[:1]]
             if own and intent.trials[0] not in self.kb_trial_set():
-                limit = 4
-                chunks = own[:1]
+                guideline_chunks = own[:2]
         if intent.topic == "definition" and chunks:
-            picked = [(s, c) for c in chunks[:2] for s in sentences(c.text) if not s.endswith(":")][:10]
+            # A definition: the passages whose section is named after the term come first.
+            term = DEFINED_TERM.search(text)
+            if term:
+                name = term.group(0).lower().replace(" ", "-")
+                wider = [h.chunk for h in self.kb.search(query, 8)]
+                defining = re.compile(rf"^{re.escape(name)}[-:]*(?:score|grade|items|formula)")
+                classes = re.compile(rf"^{re.escape(name)}[-:]*(?:class|classes|classification|stages?)")
+
+                def rank(c: Any) -> int:
+                    section = c.section.lower().replace(" ", "-")
+                    if defining.match(section):
+                        return 0
+                    if classes.match(section):
+                        return 1
+                    return 2 if section.startswith(name) else 3 if name in section else 4
+
+                chunks = sorted(wider, key=rank)
+            picked = [
+                (s.rstrip(":") + ("." if s.endswith(":") else ""), c) for c in chunks[:2] for s in sentences(c.text)
+            ][:10]
         results = [c for t in intent.trials[:1] for c in self.kb.doc_chunks(t) if "result" in c.section.lower()]
         if intent.topic == "definition" and chunks:
             pass
@@ -648,6 +668,10 @@ class Session:
             picked = [p for p in picked if any(ch.isdigit() for ch in p[0])] or picked
             seen = {s for s, _ in picked}
             picked += [p for p in best_sentences(expanded, chunks, 2) if p[0] not in seen]
+        elif guideline_chunks:
+            # A named guideline: its best-matching section in full, then the next section's best lines.
+            top = [(s, guideline_chunks[0]) for s in sentences(guideline_chunks[0].text) if not s.endswith(":")]
+            picked = top[:5] + best_sentences(expanded, guideline_chunks[1:], 2)
         else:
             picked = best_sentences(expanded, chunks, limit)
         if self.audience == "patient":

@@ -62,22 +62,67 @@ def test_invalid_values_do_not_change_the_facts(assistant) -> None:
     assert chat.facts["ecog"] == 1 and chat.facts["afp_ng_ml"] == 300
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.text(max_size=300))
 def test_extraction_never_raises(text: str) -> None:
     facts = extract_facts(text)
     assert isinstance(facts, dict)
 
 
-clinical_words = st.sampled_from([
-    "Child-Pugh", "A6", "B7", "C10", "ECOG", "1", "3", "AFP", "1,200", "IU/mL", "ng/mL", "sorafenib", "Nexavar",
-    "lenvatinib", "atezo-bev", "no", "not", "denies", "if", "progressed", "tolerated", "transplant", "lupus",
-    "varices", "bleed", "main portal vein", "Vp4", "kg", "lb", "?", ".", ",", "dose", "options", "next",
-    "STRIDE", "REFLECT", "ignore your rules", "breast cancer", "with", "plus", "pembrolizumab", "cabozantinib",
-])
+clinical_words = st.sampled_from(
+    [
+        "Child-Pugh",
+        "A6",
+        "B7",
+        "C10",
+        "ECOG",
+        "1",
+        "3",
+        "AFP",
+        "1,200",
+        "IU/mL",
+        "ng/mL",
+        "sorafenib",
+        "Nexavar",
+        "lenvatinib",
+        "atezo-bev",
+        "no",
+        "not",
+        "denies",
+        "if",
+        "progressed",
+        "tolerated",
+        "transplant",
+        "lupus",
+        "varices",
+        "bleed",
+        "main portal vein",
+        "Vp4",
+        "kg",
+        "lb",
+        "?",
+        ".",
+        ",",
+        "dose",
+        "options",
+        "next",
+        "STRIDE",
+        "REFLECT",
+        "ignore your rules",
+        "breast cancer",
+        "with",
+        "plus",
+        "pembrolizumab",
+        "cabozantinib",
+    ]
+)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.lists(clinical_words, min_size=1, max_size=18).map(" ".join), min_size=1, max_size=3))
 def test_composition_never_raises_and_invariants_hold(assistant, turns: list[str]) -> None:
     chat = assistant.session()
@@ -94,9 +139,13 @@ def test_composition_never_raises_and_invariants_hold(assistant, turns: list[str
 
 def test_audit_log_rotates_and_holds_no_patient_text(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.jsonl", max_bytes=2_000, backups=2)
-    answer = {"kind": "recommendation", "citations": [{"chunk_id": "reach-2#x-0"}],
-              "options": [{"regimen": "ramucirumab", "status": "alternative", "rules": ["ramucirumab-afp-400"]}],
-              "text": "Patient Jane Doe, AFP 900", "profile": {"afp_ng_ml": 900}}
+    answer = {
+        "kind": "recommendation",
+        "citations": [{"chunk_id": "reach-2#x-0"}],
+        "options": [{"regimen": "ramucirumab", "status": "alternative", "rules": ["ramucirumab-afp-400"]}],
+        "text": "Patient Jane Doe, AFP 900",
+        "profile": {"afp_ng_ml": 900},
+    }
     for _ in range(100):
         log.write("session-id-123456789", "abc", answer)
     files = sorted(p.name for p in tmp_path.iterdir())
@@ -130,8 +179,13 @@ print(json.dumps({"events": seen, "kinds": kinds}))
 def test_a_conversation_makes_no_outside_connection(index_settings, kb) -> None:
     if index_settings.chroma_url:
         pytest.skip("checks the local configuration")
-    out = subprocess.run([sys.executable, "-c", CONVERSATION_PROBE, str(index_settings.index_dir)],
-                         capture_output=True, text=True, timeout=300, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", CONVERSATION_PROBE, str(index_settings.index_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     assert result["kinds"] == ["recommendation", "information", "information", "refusal"]
     outside = [e for e in result["events"] if not any(h in e for h in ("127.0.0.1", "localhost", "::1"))]
@@ -141,7 +195,11 @@ def test_a_conversation_makes_no_outside_connection(index_settings, kb) -> None:
 def test_cli_turns_errors_into_one_sentence(tmp_path: Path) -> None:
     broken = tmp_path / "corpus"
     broken.mkdir()
-    out = subprocess.run([sys.executable, "-m", "assistant", "search", "x", "--corpus", str(broken)],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "search", "x", "--corpus", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2
     assert out.stderr.startswith("error: ") and "Traceback" not in out.stderr

@@ -194,7 +194,20 @@ def test_browser_conversation_sources_panel_and_no_script_execution(server) -> N
         user_bubbles = page.locator('[data-testid="user"]')
         assert "<img" in user_bubbles.last.inner_text() or "what is mRECIST" in user_bubbles.last.inner_text()
 
+        page.get_by_text("Feedback and export").click()
+        page.locator("#comment textarea").fill("clear and cited")
+        page.locator("#thumbs-up").click()
+        page.wait_for_function("() => document.body.innerText.includes('feedback recorded')", timeout=30_000)
+        page.locator("#export").click()
+        page.wait_for_function(
+            "() => { const t = document.querySelector('#export-files').innerText;"
+            " return t.includes('.json') && t.includes('.md'); }",
+            timeout=30_000,
+        )
+
         refusal = _send(page, "Can I give cabozantinib together with atezolizumab as first-line therapy?")
         assert "COSMIC-312" in refusal and "not a documented pathway" in refusal
         page.screenshot(path=str(SHOTS / "refusal.png"))
         browser.close()
+    audit = (server[1] / "audit.jsonl").read_text()
+    assert '"feedback": "up: clear and cited"' in audit and "mRECIST" not in audit
