@@ -7,18 +7,17 @@ import time
 import unicodedata
 from typing import Any
 
+from . import inform, refusals
 from .calculators import assess_liver
 from .compose import (
     DISCLAIMER,
     FIELD_LABEL,
     PATIENT_DISCLAIMER,
     Builder,
-    best_sentences,
     bottom_line,
     options_block,
     regimen_name,
     rule_chunks,
-    sentences,
 )
 from .errors import InputError
 from .facts import extract
@@ -29,7 +28,6 @@ from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
 
 MAX_CHARS = 4000
-DEFINED_TERM = re.compile(r"\b(?:child[- ]?pugh|albi|bclc|mrecist|ecog|vp[1-4]?)\b", re.I)
 LABELS = {
     "afp_ng_ml": "AFP",
     "weight_kg": "weight",
@@ -218,7 +216,7 @@ class Session:
         if intent.regimens:
             self.topic_regimens = intent.regimens
         if intent.kind == "refusal" and intent.refusal_reason:
-            return self._refused(intent, notices)
+            return refusals.refused(self, intent, notices)
         if (
             intent.kind == "recommendation"
             and "?" not in text
@@ -230,7 +228,7 @@ class Session:
             intent.topic = "dosing" if self.last_topic == "dosing" else "toxicity"
         if self._insists_on_systemic(text):
             intent.refusal_reason, intent.refusal_detail = "off_pathway", "end-stage"
-            return self._refused(intent, notices)
+            return refusals.refused(self, intent, notices)
         insisted = self._insisted_regimen(text, intent)
         if insisted:
             return self._not_offered_refusal(insisted, notices)
@@ -330,7 +328,7 @@ class Session:
         if verdict.offered():
             options_block(b, self.kb, verdict, self.engine, self.audience)
         else:
-            self._pathway_instead(b)
+            refusals.pathway_instead(self, b)
         return self._finish(
             b,
             "refusal",
@@ -448,12 +446,7 @@ class Session:
             missing_core.append("prior_therapies")
         if missing_core:
             return self._clarify(b, verdict, missing_core, notices)
-        self._patient_line(b, verdict)
-        line = bottom_line(b, self.kb, verdict, self.engine, self.audience)
-        if line:
-            b.add(f"**Bottom line:** {line}")
-            b.add()
-        options_block(b, self.kb, verdict, self.engine, self.audience)
+        self._verdict_body(b, verdict)
         self._caveats(b, verdict)
         if self.audience == "patient":
             b.add("Please go through these options with your care team: they know your full situation.")
@@ -462,6 +455,15 @@ class Session:
             preferred = [o.regimen for o in verdict.options if o.status == "preferred"]
             self.topic_regimens = preferred + [r for r in offered if r not in preferred]
         return self._finish(b, "recommendation", notices, verdict=verdict)
+
+    def _verdict_body(self, b: Builder, verdict: Verdict) -> None:
+        """Patient line, bottom line and the options of a verdict."""
+        self._patient_line(b, verdict)
+        line = bottom_line(b, self.kb, verdict, self.engine, self.audience)
+        if line:
+            b.add(f"**Bottom line:** {line}")
+            b.add()
+        options_block(b, self.kb, verdict, self.engine, self.audience)
 
     def _caveats(self, b: Builder, verdict: Verdict) -> None:
         asks = [f for f in verdict.missing if f not in CORE]
@@ -504,12 +506,7 @@ class Session:
         if current:
             b.add(f"_Note: if the disease progresses on {regimen_name(current[0]).lower()}:_")
             b.add()
-        self._patient_line(b, verdict)
-        line = bottom_line(b, self.kb, verdict, self.engine, self.audience)
-        if line:
-            b.add(f"**Bottom line:** {line}")
-            b.add()
-        options_block(b, self.kb, verdict, self.engine, self.audience)
+        self._verdict_body(b, verdict)
         return self._finish(b, "recommendation", notices, verdict=verdict)
 
     def _greeting(self, notices: list[str]) -> Answer:
@@ -527,261 +524,17 @@ class Session:
         self._header(b, notices)
         regimens = self._regimens_for(intent) if intent.topic in ("dosing", "toxicity") else intent.regimens
         if intent.topic == "dosing" and regimens:
-            self._dosing(b, regimens)
+            inform.dosing(self, b, regimens)
         elif intent.topic == "toxicity" and regimens:
-            self._toxicity(b, regimens)
+            inform.toxicity(self, b, regimens)
         elif intent.topic in ("approval", "eligibility") and regimens:
-            self._sections(b, regimens, intent.topic)
+            inform.sections(self, b, regimens, intent.topic)
         else:
-            self._retrieved(b, text, intent)
+            inform.retrieved(self, b, text, intent)
         return self._finish(b, "information", notices)
 
-    def _dosing(self, b: Builder, regimens: list[str]) -> None:
-        if self.audience == "patient":
-            b.add(
-                "The dose and schedule of a cancer medicine are set by your oncology team, who adjust "
-                "them to your weight, blood tests and side effects. Please ask your care team about your dose."
-            )
-            return
-        weight = self.facts.get("weight_kg")
-        for regimen in regimens[:3]:
-            chunks = [c for c in self.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]
-            if not chunks:
-                line = b.supported(
-                    f"The corpus gives no dosing for {regimen_name(regimen).lower()}.",
-                    self.kb.doc_chunks(regimen),
-                )
-                b.add(f"- {line}" if line else "- The corpus gives no dosing for this regimen.")
-                summary = self.kb.section(regimen, "Summary")
-                for sentence, chunk in best_sentences("documented pathway standard option", summary, 2):
-                    line = b.supported(sentence, [chunk])
-                    if line:
-                        b.add(f"- {line}")
-                continue
-            b.add(f"**{regimen_name(regimen)} dosing**")
-            for sentence, chunk in best_sentences("dose mg daily weeks schedule kg weight", chunks, 3):
-                line = b.supported(sentence, [chunk])
-                if line:
-                    b.add(f"- {line}")
-            if regimen == "lenvatinib" and weight is not None:
-                dose, band = ("12 mg", ">= 60 kg") if weight >= 60 else ("8 mg", "< 60 kg")
-                line = b.supported(
-                    f"At this patient's body weight ({band}) the lenvatinib starting dose is {dose} once daily.",
-                    chunks,
-                )
-                if line:
-                    b.add(f"- {line}")
-            b.add()
-
-    def _sections(self, b: Builder, regimens: list[str], topic: str) -> None:
-        """Approval or eligibility passages of the regimens' own documents."""
-        prefixes = {
-            "approval": ("approval",),
-            "eligibility": ("what the trial required", "summary"),
-        }[topic]
-        query = {
-            "approval": "approved US approval not approved",
-            "eligibility": "only required AFP eligibility",
-        }[topic]
-        for regimen in regimens[:2]:
-            chunks = [c for c in self.kb.doc_chunks(regimen) if c.section.lower().startswith(prefixes)]
-            for sentence, chunk in best_sentences(query, chunks, 3):
-                if self.audience == "patient" and re.search(r"\bmg\b", sentence):
-                    continue
-                line = b.supported(sentence, [chunk])
-                if line:
-                    b.add(f"- {line}")
-
-    def _toxicity(self, b: Builder, regimens: list[str]) -> None:
-        for regimen in regimens[:3]:
-            chunks = [c for c in self.kb.doc_chunks(regimen) if re.match(r"(?i)caution|safety", c.section)]
-            if not chunks:
-                chunks = self.kb.search(f"{regimen} side effects toxicity cautions", 3) and [
-                    h.chunk for h in self.kb.search(f"{regimen} side effects toxicity cautions", 3)
-                ]
-            b.add(f"**{regimen_name(regimen)}: cautions and side effects**")
-            for sentence, chunk in best_sentences(
-                "toxicity bleeding hypertension risk caution side effects hand-foot skin reaction "
-                "hepatotoxicity proteinuria fatigue diarrhoea",
-                chunks,
-                4,
-            ):
-                if self.audience == "patient" and re.search(r"\bmg\b", sentence):
-                    continue
-                line = b.supported(sentence, [chunk])
-                if line:
-                    b.add(f"- {line}")
-            b.add()
-
-    def _query(self, text: str, intent: Intent) -> str:
-        extra: list[str] = []
-        if intent.follow_up and self.topic_regimens:
-            extra += self.topic_regimens[:6]
-        if intent.follow_up and self.topic_trials:
-            extra += self.topic_trials
-        return " ".join([text, *extra])
-
-    def _retrieved(self, b: Builder, text: str, intent: Intent) -> None:
-        query = self._query(text, intent)
-        hits = self.kb.search(query, 4)
-        if intent.trials:
-            named = [h for h in hits if h.chunk.doc_id in intent.trials]
-            hits = named + [h for h in hits if h not in named]
-        chunks = [h.chunk for h in hits]
-        expanded = self.kb.retriever.expand(query)
-        limit = 3
-        guideline_chunks: list[Any] = []
-        if intent.trials and intent.topic in ("evidence", "general"):
-            # A named guideline or trial: answer from its own passages, best first.
-            own = [h.chunk for h in self.kb.search(query, 3, source=intent.trials[0])]
-            own = [c for c in own if c.doc_id == intent.trials[0]]
-            chunks = own[:1] + [c for c in chunks if c not in own[:1]]
-            if own and intent.trials[0] not in self.kb_trial_set():
-                guideline_chunks = own[:2]
-        if intent.topic == "definition" and chunks:
-            # A definition: the passages whose section is named after the term come first.
-            term = DEFINED_TERM.search(text)
-            if term:
-                name = term.group(0).lower().replace(" ", "-")
-                wider = [h.chunk for h in self.kb.search(query, 8)]
-                defining = re.compile(rf"^{re.escape(name)}[-:]*(?:score|grade|items|formula)")
-                classes = re.compile(rf"^{re.escape(name)}[-:]*(?:class|classes|classification|stages?)")
-
-                def rank(c: Any) -> int:
-                    section = c.section.lower().replace(" ", "-")
-                    if defining.match(section):
-                        return 0
-                    if classes.match(section):
-                        return 1
-                    return 2 if section.startswith(name) else 3 if name in section else 4
-
-                chunks = sorted(wider, key=rank)
-            picked = [
-                (s.rstrip(":") + ("." if s.endswith(":") else ""), c) for c in chunks[:2] for s in sentences(c.text)
-            ][:10]
-        results = [c for t in intent.trials[:1] for c in self.kb.doc_chunks(t) if "result" in c.section.lower()]
-        if intent.topic == "definition" and chunks:
-            pass
-        elif results and intent.topic in ("evidence", "general"):
-            # A named trial: its results come first, numbers and all.
-            picked = best_sentences(expanded + " median months hazard ratio", results, 3)
-            picked = [p for p in picked if any(ch.isdigit() for ch in p[0])] or picked
-            seen = {s for s, _ in picked}
-            picked += [p for p in best_sentences(expanded, chunks, 2) if p[0] not in seen]
-        elif guideline_chunks:
-            # A named guideline: its best-matching section in full, then the next section's best lines.
-            top = [(s, guideline_chunks[0]) for s in sentences(guideline_chunks[0].text) if not s.endswith(":")]
-            picked = top[:5] + best_sentences(expanded, guideline_chunks[1:], 2)
-        else:
-            picked = best_sentences(expanded, chunks, limit)
-        if self.audience == "patient":
-            picked = [(s, c) for s, c in picked if not re.search(r"\bmg\b", s)]
-        lines = [b.supported(s, [c]) for s, c in picked]
-        lines = [line for line in lines if line]
-        if not lines:
-            b.add("I found nothing in the corpus that answers this. Try naming the regimen, trial or guideline.")
-            return
-        b.add(f"**Bottom line:** {lines[0]}")
-        if len(lines) > 1:
-            b.add()
-            for line in lines[1:]:
-                b.add(f"- {line}")
-
-    # ---- refusals ------------------------------------------------------------------------------
     def _refusal(self, reason: str, message: str, notices: list[str]) -> Answer:
         b = Builder(self.kb)
         self._header(b, notices)
         b.add(message)
         return self._finish(b, "refusal", notices, refusal={"reason": reason, "message": message})
-
-    def _pathway_instead(self, b: Builder, topic: str = "first") -> None:
-        """The documented pathway, cited: what a refusal offers instead."""
-        if topic == "end-stage":
-            refs = [
-                ("bclc-2022", "BCLC stage D (terminal)"),
-                ("aasld-2023", "Child-Pugh C and BCLC stage D"),
-            ]
-        else:
-            refs = [("aasld-2023", "First line")]
-        b.add("**The documented pathway instead:**")
-        for doc_id, section in refs:
-            chunks = self.kb.section(doc_id, section)
-            for sentence, chunk in best_sentences("preferred first line options supportive care", chunks, 1):
-                line = b.supported(sentence, [chunk])
-                if line:
-                    b.add(f"- {line}")
-
-    def _refused(self, intent: Intent, notices: list[str]) -> Answer:
-        reason = intent.refusal_reason or "off_pathway"
-        b = Builder(self.kb)
-        self._header(b, notices)
-        if reason == "unsafe":
-            message = (
-                "I can't set aside the documented pathways or the checks that keep answers safe: "
-                "every recommendation here comes from the pathway checker and cited guideline passages."
-            )
-            b.add(message)
-            b.add()
-            self._pathway_instead(b)
-        elif reason == "out_of_scope":
-            message = (
-                "This assistant covers systemic therapy for advanced hepatocellular carcinoma (HCC) "
-                f"in adults only, so it cannot answer this ({intent.refusal_detail})."
-            )
-            b.add(message)
-            b.add()
-            self._pathway_instead(b)
-        else:
-            message, topic = self._off_pathway(b, intent)
-            b.add()
-            self._pathway_instead(b, topic)
-        return self._finish(b, "refusal", notices, refusal={"reason": reason, "message": message})
-
-    def _off_pathway(self, b: Builder, intent: Intent) -> tuple[str, str]:
-        detail = intent.refusal_detail
-        if detail in NEGATIVE_COMBOS:
-            trial = NEGATIVE_COMBOS[detail]
-            message = f"{regimen_name(detail)} is not a documented pathway, so I won't recommend it."
-            chunks = self.kb.section(trial, "What it means for the pathway") or self.kb.doc_chunks(trial)
-            chunks += self.kb.section(trial, "Results")
-            b.add(b.supported(message, chunks) or "This combination is not a documented pathway.")
-            for sentence, chunk in best_sentences(f"{trial} overall survival benefit not recommended", chunks, 2):
-                line = b.supported(sentence, [chunk])
-                if line:
-                    b.add(f"- {line}")
-            return message, "first"
-        if detail == "dose escalation":
-            message = "Doses above the labelled dose are not a documented pathway, so I won't suggest them."
-            b.add(message)
-            self._dosing(b, self._regimens_for(intent)[:1])
-            return message, "first"
-        if detail == "end-stage":
-            message = (
-                "Systemic therapy in end-stage liver function (Child-Pugh C) or ECOG 3-4 is not a "
-                "documented pathway, so I won't recommend it."
-            )
-            chunks = self.kb.section("bclc-2022", "BCLC stage D (terminal)")
-            b.add(b.supported(message, chunks) or message)
-            return message, "end-stage"
-        if detail == "nivolumab-first-line-monotherapy":
-            message = "First-line nivolumab monotherapy is not a documented pathway, so I won't recommend it."
-            results = self.kb.section("checkmate-459", "Results")
-            b.add(b.supported(message, results) or message)
-            for sentence, chunk in best_sentences("not statistically significant", results, 2):
-                line = b.supported(sentence, [chunk])
-                if line:
-                    b.add(f"- {line}")
-            return message, "first"
-        message = (
-            "Combining locoregional treatment (TACE, radioembolisation) with systemic therapy is "
-            "investigational for advanced disease, not a documented pathway outside trials."
-        )
-        b.add(message)
-        chunks = self.kb.section("off-pathway-combinations", "Locoregional") or self.kb.doc_chunks(
-            "off-pathway-combinations"
-        )
-        for sentence, chunk in best_sentences("locoregional systemic investigational trials", chunks, 1):
-            line = b.supported(sentence, [chunk])
-            if line:
-                b.add(f"- {line}")
-        return message, "first"

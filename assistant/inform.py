@@ -1,0 +1,167 @@
+"""Information answers: dosing, cautions, approvals and eligibility, and retrieved passages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .compose import Builder, best_sentences, regimen_name, sentences
+from .intents import Intent
+
+DEFINED_TERM = re.compile(r"\b(?:child[- ]?pugh|albi|bclc|mrecist|ecog|vp[1-4]?)\b", re.I)
+
+
+def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
+    if session.audience == "patient":
+        b.add(
+            "The dose and schedule of a cancer medicine are set by your oncology team, who adjust "
+            "them to your weight, blood tests and side effects. Please ask your care team about your dose."
+        )
+        return
+    weight = session.facts.get("weight_kg")
+    for regimen in regimens[:3]:
+        chunks = [c for c in session.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]
+        if not chunks:
+            line = b.supported(
+                f"The corpus gives no dosing for {regimen_name(regimen).lower()}.",
+                session.kb.doc_chunks(regimen),
+            )
+            b.add(f"- {line}" if line else "- The corpus gives no dosing for this regimen.")
+            summary = session.kb.section(regimen, "Summary")
+            for sentence, chunk in best_sentences("documented pathway standard option", summary, 2):
+                line = b.supported(sentence, [chunk])
+                if line:
+                    b.add(f"- {line}")
+            continue
+        b.add(f"**{regimen_name(regimen)} dosing**")
+        for sentence, chunk in best_sentences("dose mg daily weeks schedule kg weight", chunks, 3):
+            line = b.supported(sentence, [chunk])
+            if line:
+                b.add(f"- {line}")
+        if regimen == "lenvatinib" and weight is not None:
+            dose, band = ("12 mg", ">= 60 kg") if weight >= 60 else ("8 mg", "< 60 kg")
+            line = b.supported(
+                f"At this patient's body weight ({band}) the lenvatinib starting dose is {dose} once daily.",
+                chunks,
+            )
+            if line:
+                b.add(f"- {line}")
+        b.add()
+
+
+def sections(session: Any, b: Builder, regimens: list[str], topic: str) -> None:
+    """Approval or eligibility passages of the regimens' own documents."""
+    prefixes = {
+        "approval": ("approval",),
+        "eligibility": ("what the trial required", "summary"),
+    }[topic]
+    query = {
+        "approval": "approved US approval not approved",
+        "eligibility": "only required AFP eligibility",
+    }[topic]
+    for regimen in regimens[:2]:
+        chunks = [c for c in session.kb.doc_chunks(regimen) if c.section.lower().startswith(prefixes)]
+        for sentence, chunk in best_sentences(query, chunks, 3):
+            if session.audience == "patient" and re.search(r"\bmg\b", sentence):
+                continue
+            line = b.supported(sentence, [chunk])
+            if line:
+                b.add(f"- {line}")
+
+
+def toxicity(session: Any, b: Builder, regimens: list[str]) -> None:
+    for regimen in regimens[:3]:
+        chunks = [c for c in session.kb.doc_chunks(regimen) if re.match(r"(?i)caution|safety", c.section)]
+        if not chunks:
+            chunks = session.kb.search(f"{regimen} side effects toxicity cautions", 3) and [
+                h.chunk for h in session.kb.search(f"{regimen} side effects toxicity cautions", 3)
+            ]
+        b.add(f"**{regimen_name(regimen)}: cautions and side effects**")
+        for sentence, chunk in best_sentences(
+            "toxicity bleeding hypertension risk caution side effects hand-foot skin reaction "
+            "hepatotoxicity proteinuria fatigue diarrhoea",
+            chunks,
+            4,
+        ):
+            if session.audience == "patient" and re.search(r"\bmg\b", sentence):
+                continue
+            line = b.supported(sentence, [chunk])
+            if line:
+                b.add(f"- {line}")
+        b.add()
+
+
+def query_for(session: Any, text: str, intent: Intent) -> str:
+    extra: list[str] = []
+    if intent.follow_up and session.topic_regimens:
+        extra += session.topic_regimens[:6]
+    if intent.follow_up and session.topic_trials:
+        extra += session.topic_trials
+    return " ".join([text, *extra])
+
+
+def retrieved(session: Any, b: Builder, text: str, intent: Intent) -> None:
+    query = query_for(session, text, intent)
+    hits = session.kb.search(query, 4)
+    if intent.trials:
+        named = [h for h in hits if h.chunk.doc_id in intent.trials]
+        hits = named + [h for h in hits if h not in named]
+    chunks = [h.chunk for h in hits]
+    expanded = session.kb.retriever.expand(query)
+    limit = 3
+    guideline_chunks: list[Any] = []
+    if intent.trials and intent.topic in ("evidence", "general"):
+        # A named guideline or trial: answer from its own passages, best first.
+        own = [h.chunk for h in session.kb.search(query, 3, source=intent.trials[0])]
+        own = [c for c in own if c.doc_id == intent.trials[0]]
+        chunks = own[:1] + [c for c in chunks if c not in own[:1]]
+        if own and intent.trials[0] not in session.kb_trial_set():
+            guideline_chunks = own[:2]
+    if intent.topic == "definition" and chunks:
+        # A definition: the passages whose section is named after the term come first.
+        term = DEFINED_TERM.search(text)
+        if term:
+            name = term.group(0).lower().replace(" ", "-")
+            wider = [h.chunk for h in session.kb.search(query, 8)]
+            defining = re.compile(rf"^{re.escape(name)}[-:]*(?:score|grade|items|formula)")
+            classes = re.compile(rf"^{re.escape(name)}[-:]*(?:class|classes|classification|stages?)")
+
+            def rank(c: Any) -> int:
+                section = c.section.lower().replace(" ", "-")
+                if defining.match(section):
+                    return 0
+                if classes.match(section):
+                    return 1
+                return 2 if section.startswith(name) else 3 if name in section else 4
+
+            chunks = sorted(wider, key=rank)
+        picked = [(s.rstrip(":") + ("." if s.endswith(":") else ""), c) for c in chunks[:2] for s in sentences(c.text)][
+            :10
+        ]
+    results = [c for t in intent.trials[:1] for c in session.kb.doc_chunks(t) if "result" in c.section.lower()]
+    if intent.topic == "definition" and chunks:
+        pass
+    elif results and intent.topic in ("evidence", "general"):
+        # A named trial: its results come first, numbers and all.
+        picked = best_sentences(expanded + " median months hazard ratio", results, 3)
+        picked = [p for p in picked if any(ch.isdigit() for ch in p[0])] or picked
+        seen = {s for s, _ in picked}
+        picked += [p for p in best_sentences(expanded, chunks, 2) if p[0] not in seen]
+    elif guideline_chunks:
+        # A named guideline: its best-matching section in full, then the next section's best lines.
+        top = [(s, guideline_chunks[0]) for s in sentences(guideline_chunks[0].text) if not s.endswith(":")]
+        picked = top[:5] + best_sentences(expanded, guideline_chunks[1:], 2)
+    else:
+        picked = best_sentences(expanded, chunks, limit)
+    if session.audience == "patient":
+        picked = [(s, c) for s, c in picked if not re.search(r"\bmg\b", s)]
+    lines = [b.supported(s, [c]) for s, c in picked]
+    lines = [line for line in lines if line]
+    if not lines:
+        b.add("I found nothing in the corpus that answers this. Try naming the regimen, trial or guideline.")
+        return
+    b.add(f"**Bottom line:** {lines[0]}")
+    if len(lines) > 1:
+        b.add()
+        for line in lines[1:]:
+            b.add(f"- {line}")
