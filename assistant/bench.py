@@ -185,7 +185,8 @@ MESSAGE_100_WORDS = (
     "He progressed radiologically on sorafenib 400 mg twice daily after 8 months, which he tolerated "
     "without major toxicity. AFP rose from 520 to 1,250 ng/mL. No main portal vein invasion, denies "
     "autoimmune disease, never had a transplant. Upper endoscopy last month showed small varices without "
-    "red signs. If we used lenvatinib, what dose? What are the second-line options for him now?"
+    "red signs. His wife asks about side effects and whether he can keep working part time. "
+    "If we used lenvatinib, what dose? What are the second-line options for him now?"
 )
 TURNS = [
     "Child-Pugh A, ECOG 1, progressed on sorafenib, AFP 900 - what next?",
