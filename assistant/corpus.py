@@ -45,6 +45,21 @@ class FactSheet:
     def as_of(self) -> str:
         return str(self.raw.get("as_of", ""))
 
+    def trial_ids(self) -> set[str]:
+        """Source ids of trials."""
+        return {sid for sid, source in self.sources.items() if source.kind == "trial"}
+
+    def trial_regimens(self, trial: str) -> list[str]:
+        """Regimens whose evidence is this trial (`regimens[].evidence.trial`)."""
+        return [r["id"] for r in self.raw.get("regimens", []) if (r.get("evidence") or {}).get("trial") == trial]
+
+    def regimen_trials(self, regimen: str) -> list[str]:
+        """The pivotal trial of a regimen, if the fact sheet names one."""
+        for r in self.raw.get("regimens", []):
+            if r["id"] == regimen and (r.get("evidence") or {}).get("trial"):
+                return [r["evidence"]["trial"]]
+        return []
+
 
 def load_facts(corpus_dir: Path) -> FactSheet:
     """Read `facts.yaml` from the corpus folder."""

@@ -8,7 +8,7 @@ import unicodedata
 from typing import Any
 
 from . import inform, refusals
-from .calculators import assess_liver
+from .calculators import afp_iu_to_ng, assess_liver
 from .compose import (
     DISCLAIMER,
     FIELD_LABEL,
@@ -235,7 +235,7 @@ class Session:
         if intent.trials:
             self.topic_trials = intent.trials
             if not intent.regimens:
-                self.topic_regimens = [r for t in intent.trials for r in self.kb_trial_regimens(t)]
+                self.topic_regimens = [r for t in intent.trials for r in self.kb.facts.trial_regimens(t)]
         elif intent.follow_up and intent.topic in ("evidence", "general") and self.topic_trials:
             intent.trials = self.topic_trials
             if re.search(r"five[- ]year|5[- ]year|updat|long[- ]term", text, re.I):
@@ -246,7 +246,7 @@ class Session:
             intent.trials = negative
             intent.topic = "evidence"
         elif intent.topic == "evidence" and intent.regimens and not intent.trials:
-            intent.trials = [t for r in intent.regimens for t in self.kb_regimen_trials(r)][:1]
+            intent.trials = [t for r in intent.regimens for t in self.kb.facts.regimen_trials(r)][:1]
         if changes:
             notices.append("Updated: " + "; ".join(changes) + ".")
         if intent.kind == "recommendation":
@@ -271,24 +271,7 @@ class Session:
         match = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(iu|ng|ku)\s*/\s*(ml|l)\b", text, re.I)
         if match:
             value = float(match.group(1).replace(",", ""))
-            values["afp_ng_ml"] = value * 1.21 if match.group(2).lower() in ("iu", "ku") else value
-
-    def kb_trial_set(self) -> set[str]:
-        """Source ids of trials (whose results sections answer evidence questions)."""
-        return {sid for sid, src in self.kb.facts.sources.items() if src.kind == "trial"}
-
-    def kb_trial_regimens(self, trial: str) -> list[str]:
-        """Regimens whose evidence is this trial (facts.yaml regimens[].evidence.trial)."""
-        return [
-            r["id"] for r in self.kb.facts.raw.get("regimens", []) if (r.get("evidence") or {}).get("trial") == trial
-        ]
-
-    def kb_regimen_trials(self, regimen: str) -> list[str]:
-        """The pivotal trial of a regimen."""
-        for r in self.kb.facts.raw.get("regimens", []):
-            if r["id"] == regimen and (r.get("evidence") or {}).get("trial"):
-                return [r["evidence"]["trial"]]
-        return []
+            values["afp_ng_ml"] = afp_iu_to_ng(value) if match.group(2).lower() in ("iu", "ku") else value
 
     def _insists_on_systemic(self, text: str) -> bool:
         from .intents import INSIST

@@ -115,7 +115,7 @@ def retrieved(session: Any, b: Builder, text: str, intent: Intent) -> None:
         own = [h.chunk for h in session.kb.search(query, 3, source=intent.trials[0])]
         own = [c for c in own if c.doc_id == intent.trials[0]]
         chunks = own[:1] + [c for c in chunks if c not in own[:1]]
-        if own and intent.trials[0] not in session.kb_trial_set():
+        if own and intent.trials[0] not in session.kb.facts.trial_ids():
             guideline_chunks = own[:2]
     if intent.topic == "definition" and chunks:
         # A definition: the passages whose section is named after the term come first.

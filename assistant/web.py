@@ -14,6 +14,7 @@ from typing import Any
 
 from .api import Assistant
 from .audit import AuditLog
+from .calculators import afp_iu_to_ng
 from .errors import InputError
 
 FLAGS = {
@@ -155,7 +156,7 @@ def panel_profile(values: dict[str, Any]) -> dict[str, Any]:
         out["ecog"] = int(values["ecog"])
     afp = _number(values, "afp")
     if afp is not None:
-        out["afp_ng_ml"] = afp * (1.21 if values.get("afp_unit") == "IU/mL" else 1.0)
+        out["afp_ng_ml"] = afp_iu_to_ng(afp) if values.get("afp_unit") == "IU/mL" else afp
     for name in ("weight_kg", "bilirubin_mg_dl", "albumin_g_dl", "inr"):
         number = _number(values, name)
         if number is not None:

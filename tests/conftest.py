@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,3 +61,42 @@ def assistant(index_settings: Settings, kb: object) -> object:
     from assistant import Assistant
 
     return Assistant(index_settings)
+
+
+def small_corpus(tmp_path: Path, docs: list[str]) -> Settings:
+    """Settings over a copy of a few bundled documents (and the fact sheet), with a fresh index folder."""
+    corpus = tmp_path / "corpus"
+    for rel in docs:
+        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPUS / rel, corpus / rel)
+    shutil.copy(CORPUS / "facts.yaml", corpus / "facts.yaml")
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", log_dir=tmp_path / "logs")
+
+
+NETWORK_PROBE = """
+import json, sys
+seen = []
+def hook(event, args):
+    if event == "socket.connect":
+        seen.append(repr(args[1]))
+    elif event == "socket.getaddrinfo":
+        seen.append(repr(args[0]))
+sys.addaudithook(hook)
+from pathlib import Path
+index_dir = Path(sys.argv[1])
+result = {}
+"""
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def network_probe(body: str, index_dir: Path) -> tuple[dict[str, Any], list[str]]:
+    """Run `body` in a fresh interpreter (no HF_* settings inherited) recording every socket
+    connection and name lookup; returns the `result` dict it fills and the non-loopback events."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    code = NETWORK_PROBE + body + "\nresult['events'] = seen\nprint(json.dumps(result))\n"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(index_dir)], capture_output=True, text=True, timeout=300, env=env, check=True
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    outside = [e for e in result["events"] if not any(host in e for host in LOOPBACK)]
+    return result, outside

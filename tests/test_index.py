@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,19 +11,14 @@ from assistant.embeddings import Embedder, model_path
 from assistant.errors import IndexStoreError
 from assistant.knowledge import KnowledgeBase
 from assistant.settings import Settings
-from conftest import CORPUS
+from conftest import small_corpus
 
 DOCS = ["trials/reach-2.md", "trials/resorce.md", "regimens/lenvatinib.md"]
 
 
 @pytest.fixture
 def small(tmp_path: Path) -> Settings:
-    corpus = tmp_path / "corpus"
-    for rel in DOCS:
-        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(CORPUS / rel, corpus / rel)
-    shutil.copy(CORPUS / "facts.yaml", corpus / "facts.yaml")
-    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", log_dir=tmp_path / "logs")
+    return small_corpus(tmp_path, DOCS)
 
 
 def _open(settings: Settings, **kw) -> tuple[KnowledgeBase, Embedder]:

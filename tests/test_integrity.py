@@ -10,19 +10,14 @@ import pytest
 from assistant.errors import IndexStoreError
 from assistant.knowledge import KnowledgeBase
 from assistant.settings import Settings
-from conftest import CORPUS
+from conftest import small_corpus
 
 DOCS = ["trials/reach-2.md", "regimens/ramucirumab.md"]
 
 
 @pytest.fixture
 def built(tmp_path: Path) -> Settings:
-    corpus = tmp_path / "corpus"
-    for rel in DOCS:
-        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(CORPUS / rel, corpus / rel)
-    shutil.copy(CORPUS / "facts.yaml", corpus / "facts.yaml")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", log_dir=tmp_path / "logs")
+    settings = small_corpus(tmp_path, DOCS)
     KnowledgeBase(settings)
     return settings
 
