@@ -16,6 +16,7 @@ from .compose import (
     Builder,
     bottom_line,
     options_block,
+    ranked_options,
     regimen_name,
     rule_chunks,
 )
@@ -433,10 +434,11 @@ class Session:
         self._caveats(b, verdict)
         if self.audience == "patient":
             b.add("Please go through these options with your care team: they know your full situation.")
-        offered = verdict.offered()
-        if offered:
-            preferred = [o.regimen for o in verdict.options if o.status == "preferred"]
-            self.topic_regimens = preferred + [r for r in offered if r not in preferred]
+        rules = {r.id: r for r in self.engine.file.rules}
+        ranked = [o.regimen for o in ranked_options(verdict, rules) if o.offered]
+        if ranked:
+            # "How is it dosed?" next refers to the options in the order they were shown.
+            self.topic_regimens = ranked
         return self._finish(b, "recommendation", notices, verdict=verdict)
 
     def _verdict_body(self, b: Builder, verdict: Verdict) -> None:
