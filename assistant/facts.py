@@ -183,10 +183,9 @@ def _pipeline() -> Any:
 
 @dataclass
 class Extraction:
-    """Facts found in one message, with notes on what was read and why."""
+    """Facts found in one message."""
 
     values: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
 
 _VOCAB = sorted({n for names in DRUG_NAMES.values() for n in names if len(n) >= 7})
@@ -215,7 +214,7 @@ def _sentence_clauses(text: str) -> list[str]:
 
 
 def extract_facts(text: str) -> dict[str, Any]:
-    """Canonical profile fields stated in one message (see `Extraction` for notes)."""
+    """Canonical profile fields stated in one message."""
     return extract(text).values
 
 

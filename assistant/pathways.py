@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .calculators import assess_liver, child_pugh_class
+from .calculators import LiverAssessment, assess_liver, child_pugh_class
 from .errors import RuleError
 from .profile import PatientProfile
 
@@ -52,10 +52,9 @@ ASK_FOR = {
 }
 
 
-def derived_facts(profile: PatientProfile) -> dict[str, Any]:
+def derived_facts(profile: PatientProfile, assessment: LiverAssessment) -> dict[str, Any]:
     """Profile fields plus facts the rules reason over (line of therapy, prior-therapy counts)."""
     facts = profile.model_dump()
-    assessment = assess_liver(profile)
     if facts["child_pugh_class"] is None and assessment.computed_class is not None:
         facts["child_pugh_class"] = assessment.computed_class
         facts["child_pugh_score"] = assessment.computed_score
@@ -262,7 +261,8 @@ class PathwayEngine:
 
     def evaluate(self, profile: PatientProfile, regimens: list[str] | None = None) -> Verdict:
         """Apply every rule to `profile`; return the verdict for `regimens` (default: core set)."""
-        facts = derived_facts(profile)
+        assessment = assess_liver(profile)
+        facts = derived_facts(profile, assessment)
         wanted = regimens or [r for r, meta in self.file.regimens.items() if meta.get("core")]
         line = facts["line"] or "unknown"
         statuses: dict[str, list[tuple[str, Rule]]] = {r: [] for r in wanted}
@@ -310,7 +310,7 @@ class PathwayEngine:
             missing=missing,
             trace=trace,
             line=facts["line"],
-            conflicts=assess_liver(profile).conflicts,
+            conflicts=assessment.conflicts,
         )
 
     def _verdict(

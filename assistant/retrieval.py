@@ -105,7 +105,8 @@ class Retriever:
         named = set(self.mentioned_documents(query))
         if not named:
             return []
-        scores = self._bm25.get_scores(self.tokenize(query)) if self.tokenize(query) else None
+        tokens = self.tokenize(query)
+        scores = self._bm25.get_scores(tokens) if tokens else None
         members = [i for i, c in enumerate(self.chunks) if c.doc_id in named and self._allowed(c, kind, source)]
         if scores is not None:
             members.sort(key=lambda i: -float(scores[i]))

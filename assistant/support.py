@@ -11,7 +11,7 @@ MARKER = re.compile(r"\[(\d+)\]")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 # Lines that restate the user's own facts or the footer: they carry no corpus claim.
 EXEMPT = re.compile(
-    r"^\s*(?:\*\*Patient:?\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|\*\*Missing|"
+    r"^\s*(?:\*\*Patient:?\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|"
     r"_The message was truncated|I could not use this message)",
     re.I,
 )
