@@ -95,9 +95,42 @@ class Session:
         self.topic_trials: list[str] = []
         self.last_topic: str | None = None
         self.history: list[Answer] = []
+        # The user's messages, one per turn (history holds the answers).
+        self.messages: list[str] = []
+        # Where each known fact came from: {"field": {"turn": n, "text": words, "how": ...}}.
+        self.provenance: dict[str, dict[str, Any]] = {}
         self.chat_model = chat_model
         if profile:
             self.facts = make_profile(profile).known()
+            self.provenance = {name: {"turn": 0, "text": "given with the session", "how": "stated"} for name in self.facts}
+
+    # ---- persistence -------------------------------------------------------------------------------
+    STATE_VERSION = 1
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything a conversation needs to continue elsewhere, as JSON-serialisable data."""
+        return {
+            "version": self.STATE_VERSION,
+            "audience": self.audience,
+            "facts": dict(self.facts),
+            "provenance": dict(self.provenance),
+            "topic_regimens": list(self.topic_regimens),
+            "topic_trials": list(self.topic_trials),
+            "last_topic": self.last_topic,
+            "messages": list(self.messages),
+            "history": [a.model_dump(mode="json") for a in self.history],
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Continue a conversation saved by `to_state` (facts are re-validated)."""
+        self.audience = state.get("audience", self.audience)
+        self.facts = make_profile(state.get("facts") or {}).known()
+        self.provenance = dict(state.get("provenance") or {})
+        self.topic_regimens = list(state.get("topic_regimens") or [])
+        self.topic_trials = list(state.get("topic_trials") or [])
+        self.last_topic = state.get("last_topic")
+        self.messages = list(state.get("messages") or [])
+        self.history = [Answer.model_validate(a) for a in state.get("history") or []]
 
     # ---- state -------------------------------------------------------------------------------
     @property
@@ -125,8 +158,10 @@ class Session:
     def reset(self) -> None:
         """Forget the patient and the topic."""
         self.facts, self.topic_regimens, self.topic_trials = {}, [], []
+        self.provenance = {}
         self.last_topic = None
         self.history.clear()
+        self.messages.clear()
 
     def _merge(self, found: dict[str, Any]) -> tuple[list[str], list[str]]:
         """Apply new facts; returns (change notices, problems). Invalid values are not applied."""
@@ -165,6 +200,7 @@ class Session:
     def ask(self, message: Any) -> Answer:
         """Answer one message."""
         start = time.perf_counter()
+        self.messages.append("" if message is None else str(message)[:MAX_CHARS])
         answer = self._answer(message)
         if self.chat_model is not None and answer.kind != "refusal":
             from .phrasing import rephrase

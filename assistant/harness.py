@@ -34,6 +34,7 @@ class Expect(BaseModel):
     not_mentions: list[str] = Field(default_factory=list)
     asks_for: list[str] = Field(default_factory=list)
     profile: dict[str, Any] = Field(default_factory=dict)
+    profile_unknown: list[str] = Field(default_factory=list)
     refusal_reason: str | None = None
 
 
@@ -126,6 +127,9 @@ def check_turn(expect: Expect, answer: dict[str, Any]) -> list[str]:
     for name, want in expect.profile.items():
         if name not in profile or not _same(profile[name], want):
             failures.append(f"profile: {name} expected {want!r}, got {profile.get(name)!r}")
+    for name in expect.profile_unknown:
+        if profile.get(name) is not None:
+            failures.append(f"profile_unknown: {name} should not be known, got {profile[name]!r}")
     if expect.refusal_reason is not None and refusal.get("reason") != expect.refusal_reason:
         failures.append(f"refusal_reason: expected {expect.refusal_reason}, got {refusal.get('reason')}")
     return failures
