@@ -54,7 +54,7 @@ def albi(bilirubin_mg_dl: float, albumin_g_dl: float) -> tuple[float, int]:
 
 @dataclass(frozen=True)
 class LiverAssessment:
-    """What the labs say, and whether they agree with the stated class."""
+    """What the labs say, whether they agree with the stated class, and which reading governs."""
 
     computed_score: int | None
     computed_class: str | None
@@ -62,6 +62,51 @@ class LiverAssessment:
     albi_grade: int | None
     bclc_stage: str | None
     conflicts: list[str]
+    # The worse of the stated class, the stated score's class and the labs' class (None: unknown).
+    governing_class: str | None = None
+    governing_score: int | None = None
+    # One sentence for the answer when the readings disagree (which one governs, and why).
+    governing_note: str | None = None
+
+
+_CLASS_ORDER = "ABC"
+
+
+def governing_child_pugh(
+    stated_class: str | None, stated_score: int | None, computed_class: str | None, computed_score: int | None
+) -> tuple[str | None, int | None, str | None]:
+    """The worse of the stated class, the class of the stated score and the class the labs give.
+
+    Returns (class, score, note); the note names the readings and the one that governs when they
+    disagree. A score is kept only when it belongs to the governing class.
+    """
+    readings: list[tuple[str, int | None, str]] = []
+    if stated_class:
+        consistent = (
+            stated_score if stated_score is not None and child_pugh_class(stated_score) == stated_class else None
+        )
+        readings.append((stated_class, consistent, "stated class"))
+    if stated_score is not None:
+        readings.append((child_pugh_class(stated_score), stated_score, "stated score"))
+    if computed_class is not None:
+        readings.append((computed_class, computed_score, "labs"))
+    if not readings:
+        return None, None, None
+    cls = _CLASS_ORDER[max(_CLASS_ORDER.index(c) for c, _, _ in readings)]
+    scores = [s for c, s, _ in readings if c == cls and s is not None]
+    score = max(scores) if scores else None
+    note = None
+    classes = {c for c, _, _ in readings}
+    known_scores = {s for _, s, _ in readings if s is not None}
+    if len(classes) > 1 or len(known_scores) > 1:
+        named = ", ".join(
+            f"{origin} {s}" if origin == "stated score" else f"{origin} {c}{s or ''}" for c, s, origin in readings
+        )
+        note = (
+            f"The Child-Pugh readings disagree ({named}); the more restrictive reading, "
+            f"{cls}{score or ''}, is used. Please check the liver function."
+        )
+    return cls, score, note
 
 
 def bclc_stage(profile: PatientProfile, cp_class: str | None) -> str | None:
@@ -99,7 +144,7 @@ def assess_liver(profile: PatientProfile) -> LiverAssessment:
     albi_score = albi_grade = None
     if p.bilirubin_mg_dl is not None and p.albumin_g_dl is not None:
         albi_score, albi_grade = albi(p.bilirubin_mg_dl, p.albumin_g_dl)
-    cls = p.child_pugh_class or computed_class
+    cls, score, note = governing_child_pugh(p.child_pugh_class, p.child_pugh_score, computed_class, computed_score)
     return LiverAssessment(
         computed_score=computed_score,
         computed_class=computed_class,
@@ -107,4 +152,7 @@ def assess_liver(profile: PatientProfile) -> LiverAssessment:
         albi_grade=albi_grade,
         bclc_stage=bclc_stage(p, cls),
         conflicts=conflicts,
+        governing_class=cls,
+        governing_score=score,
+        governing_note=note,
     )

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .calculators import LiverAssessment, assess_liver, child_pugh_class
+from .calculators import LiverAssessment, assess_liver
 from .errors import RuleError
-from .profile import PatientProfile
+from .profile import PRIOR_THERAPY_IDS, RANGES, PatientProfile, field_label
 
 Status = Literal["preferred", "alternative", "needs_info", "not_recommended"]
 OFFERED = ("preferred", "alternative")
@@ -41,7 +42,7 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 PRESENCE = {"known", "unknown"}
 
 
-DERIVED = {"line", "n_prior", "ici_contraindicated"}
+DERIVED = {"line", "n_prior", "ici_contraindicated", "switch_reason"}
 # Most decisive first: what a clarification asks for first.
 MISSING_ORDER = ["child_pugh_class", "ecog", "prior_therapies", "child_pugh_score"]
 # The profile fields a derived fact rests on (what to ask for when it is unknown).
@@ -49,17 +50,29 @@ ASK_FOR = {
     "line": ["prior_therapies"],
     "n_prior": ["prior_therapies"],
     "ici_contraindicated": ["autoimmune_disease", "solid_organ_transplant"],
+    "switch_reason": ["progressed"],
 }
+# The value each derived fact takes: "bool", "number", or the allowed choices.
+DERIVED_KINDS: dict[str, Any] = {
+    "line": ("first", "second", "later"),
+    "n_prior": "number",
+    "ici_contraindicated": "bool",
+    "switch_reason": "bool",
+}
+# Which lines of therapy a rule's `line` admits ("second" means second or later).
+LINES: dict[str, set[str]] = {"first": {"first"}, "second": {"second", "later"}, "later": {"later"}}
+# Operators that take a list of values; `class:<name>` in such a list names a regimen class.
+LIST_OPERATORS = {"in", "not_in", "contains_any", "contains_none"}
 
 
 def derived_facts(profile: PatientProfile, assessment: LiverAssessment) -> dict[str, Any]:
-    """Profile fields plus facts the rules reason over (line of therapy, prior-therapy counts)."""
+    """Profile fields plus facts the rules reason over (line of therapy, prior-therapy counts).
+
+    The Child-Pugh class and score are the governing ones: the worse of stated and computed.
+    """
     facts = profile.model_dump()
-    if facts["child_pugh_class"] is None and assessment.computed_class is not None:
-        facts["child_pugh_class"] = assessment.computed_class
-        facts["child_pugh_score"] = assessment.computed_score
-    if facts["child_pugh_class"] is None and facts["child_pugh_score"] is not None:
-        facts["child_pugh_class"] = child_pugh_class(facts["child_pugh_score"])
+    facts["child_pugh_class"] = assessment.governing_class
+    facts["child_pugh_score"] = assessment.governing_score
     prior = profile.prior_therapies
     if prior is not None:
         facts["line"] = "first" if not prior else "second" if len(prior) == 1 else "later"
@@ -70,7 +83,22 @@ def derived_facts(profile: PatientProfile, assessment: LiverAssessment) -> dict[
     if facts["line"] == "first" and prior is None:
         facts["prior_therapies"] = []
     facts["ici_contraindicated"] = _either(profile.autoimmune_disease, profile.solid_organ_transplant)
+    facts["switch_reason"] = switch_reason(profile)
     return facts
+
+
+def switch_reason(profile: PatientProfile) -> bool | None:
+    """Whether there is a reason to leave the current therapy: progression or intolerance.
+
+    Stable disease (`progressed: false`) without a stated intolerance is no reason: the safer reading.
+    """
+    if profile.progressed is True or profile.intolerance is True:
+        return True
+    if profile.sorafenib_tolerated is False and "sorafenib" in (profile.prior_therapies or []):
+        return True
+    if profile.progressed is False:
+        return False
+    return None
 
 
 def _either(a: bool | None, b: bool | None) -> bool | None:
@@ -78,6 +106,75 @@ def _either(a: bool | None, b: bool | None) -> bool | None:
         return True
     if a is False and b is False:
         return False
+    return None
+
+
+def field_kind(name: str) -> Any:
+    """What values a fact takes: "bool", "number", "regimens", a tuple of choices, or None if unknown."""
+    if name in DERIVED_KINDS:
+        return DERIVED_KINDS[name]
+    info = PatientProfile.model_fields.get(name)
+    if info is None:
+        return None
+    for arg in get_args(info.annotation) or (info.annotation,):
+        if arg is type(None):
+            continue
+        if get_origin(arg) is Literal:
+            return tuple(get_args(arg))
+        if arg is bool:
+            return "bool"
+        if arg in (int, float):
+            return "number"
+        if get_origin(arg) is list:
+            return "regimens"
+    return None
+
+
+def _scalar_problem(name: str, kind: Any, value: Any, regimen_ids: set[str]) -> str | None:
+    """Why `value` can never be a value of fact `name`, or None when it can."""
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"'{name}' is a number, not {type(value).__name__} {value!r}"
+        low, high = RANGES.get(name, (0, math.inf))
+        if not low <= value <= high:
+            return f"{value!r} is outside the range of '{name}' ({low:g}-{high:g})"
+        return None
+    if kind == "bool":
+        return None if isinstance(value, bool) else f"'{name}' is yes/no, not {value!r}"
+    if kind == "regimens":
+        ok = isinstance(value, str) and value in regimen_ids | PRIOR_THERAPY_IDS
+        return None if ok else f"{value!r} is not a regimen id"
+    if isinstance(kind, tuple) and value not in kind:
+        return f"{value!r} is not one of {', '.join(map(repr, kind))} for '{name}'"
+    return None
+
+
+def check_condition(cond: Condition, regimen_ids: set[str]) -> str | None:
+    """Why a condition is malformed (operator, value type, range, regimen id), or None if it is sound."""
+    kind = field_kind(cond.field)
+    op, value = cond.op, cond.value
+    if op in PRESENCE:
+        return None if value is None else f"'{op}' takes no value"
+    if op not in OPERATORS:
+        return f"unknown operator '{op}'"
+    if op in ("is_true", "is_false"):
+        if value is not None:
+            return f"'{op}' takes no value"
+        return None if kind == "bool" else f"'{op}' needs a yes/no fact"
+    if op in ("lt", "le", "gt", "ge") and kind != "number":
+        return f"'{op}' needs a numeric fact"
+    if op in ("contains", "not_contains", "contains_any", "contains_none") and kind != "regimens":
+        return f"'{op}' needs a list fact (prior therapies)"
+    if op in ("eq", "ne", "lt", "le", "gt", "ge", "contains", "not_contains"):
+        if isinstance(value, list | dict) or value is None:
+            return f"'{op}' takes one value"
+        return _scalar_problem(cond.field, kind, value, regimen_ids)
+    if not isinstance(value, list) or not value:
+        return f"'{op}' takes a non-empty list"
+    for item in value:
+        problem = _scalar_problem(cond.field, kind, item, regimen_ids)
+        if problem:
+            return problem
     return None
 
 
@@ -107,27 +204,43 @@ class Clause(BaseModel):
 
 
 class SourceRef(BaseModel):
-    """A source id and, optionally, the section of its corpus document."""
+    """A source id and, optionally, the section of a corpus document that holds the rule's claim.
+
+    The document is the source's own (its id) unless `document` names another one, e.g. a regimen
+    document whose section states what the source says.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     id: str
     section: str | None = None
+    document: str | None = None
+
+    @property
+    def doc_id(self) -> str:
+        return self.document or self.id
 
 
 class Rule(BaseModel):
-    """One pathway decision: when the clause holds, these regimens get these statuses."""
+    """One pathway decision: when the clause holds, these regimens get these statuses.
 
-    model_config = ConfigDict(extra="forbid")
+    Keys of `then` and `cap` are regimen ids, `class:<name>` (every regimen of that class in the
+    regimen table) or `all`; `except` removes regimens from those class expansions; a regimen named
+    outright overrides its class. `note`, when the rule fires, is said once in the answer.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     id: str
     line: Literal["first", "second", "later", "any"]
     when: Clause
     then: dict[str, Status] = Field(default_factory=dict)
     cap: dict[str, Status] = Field(default_factory=dict)
+    except_: list[str] = Field(default_factory=list, alias="except")
     unknown: Literal["needs_info", "caveat", "ignore"] = "needs_info"
     because: str = Field(min_length=10)
-    sources: list[SourceRef] = Field(min_length=1)
+    note: str | None = None
+    sources: list[SourceRef] = Field(default_factory=list)
 
 
 class RuleFile(BaseModel):
@@ -139,6 +252,56 @@ class RuleFile(BaseModel):
     regimens: dict[str, dict[str, Any]]
     fields: dict[str, str]
     rules: list[Rule]
+
+    def classes(self) -> dict[str, list[str]]:
+        """`class:<name>` -> its regimens, from the regimen table; `all` -> every regimen."""
+        found: dict[str, list[str]] = {"all": list(self.regimens)}
+        for regimen, meta in self.regimens.items():
+            for name in meta.get("classes") or []:
+                found.setdefault(f"class:{name}", []).append(regimen)
+        return found
+
+    def expand(self) -> list[str]:
+        """Replace class keys (in `then`, `cap` and list values of conditions) by their regimens.
+
+        Returns a problem for every unknown class.
+        """
+        classes = self.classes()
+        problems: list[str] = []
+
+        def unknown(rule: Rule, key: str) -> bool:
+            if key in classes or not (key.startswith("class:") or key == "all"):
+                return False
+            problems.append(f"rule '{rule.id}': unknown regimen class '{key}'")
+            return True
+
+        for rule in self.rules:
+            for attr in ("then", "cap"):
+                mapping: dict[str, Status] = getattr(rule, attr)
+                concrete: dict[str, Status] = {}
+                for key, status in mapping.items():
+                    if key in classes:
+                        for regimen in classes[key]:
+                            if regimen not in rule.except_:
+                                concrete.setdefault(regimen, status)
+                    else:
+                        unknown(rule, key)
+                for key, status in mapping.items():
+                    if key not in classes and not key.startswith("class:"):
+                        concrete[key] = status
+                setattr(rule, attr, concrete)
+            for cond in _conditions(rule.when):
+                if cond.op in LIST_OPERATORS:
+                    values = cond.value if isinstance(cond.value, list) else [cond.value]
+                    if any(isinstance(v, str) and (v in classes or v.startswith("class:")) for v in values):
+                        expanded: list[Any] = []
+                        for v in values:
+                            if isinstance(v, str) and v in classes:
+                                expanded.extend(classes[v])
+                            elif not (isinstance(v, str) and unknown(rule, v)):
+                                expanded.append(v)
+                        cond.value = list(dict.fromkeys(expanded))
+        return problems
 
 
 @dataclass
@@ -162,13 +325,15 @@ class RegimenVerdict:
     rules: list[str]
     sources: list[str]
     caveats: list[str] = field(default_factory=list)
+    # Unconfirmed facts this status depends on, in the clinician's words (never field ids).
+    conditions: list[str] = field(default_factory=list)
 
     @property
     def offered(self) -> bool:
         return self.status in OFFERED
 
     def to_option(self) -> dict[str, Any]:
-        """The contract's `options[]` entry."""
+        """The contract's `options[]` entry (plus `rules` and `conditions`)."""
         return {
             "regimen": self.regimen,
             "status": self.status,
@@ -176,6 +341,7 @@ class RegimenVerdict:
             "reasons": self.reasons + self.caveats,
             "sources": self.sources,
             "rules": self.rules,
+            "conditions": self.conditions,
         }
 
 
@@ -188,6 +354,8 @@ class Verdict:
     trace: list[TraceEntry]
     line: str | None
     conflicts: list[str]
+    # Sentences the answer must say: disagreeing readings and which one governs, silent pathways.
+    notes: list[str] = field(default_factory=list)
 
     def offered(self) -> list[str]:
         return [o.regimen for o in self.options if o.offered]
@@ -196,17 +364,46 @@ class Verdict:
         return next((o for o in self.options if o.regimen == regimen), None)
 
 
+def document_sections(corpus_dir: Path) -> dict[str, set[str]]:
+    """Document id -> the section names its passages carry (and their top-level headings)."""
+    from .chunking import chunk_corpus
+    from .corpus import load_corpus
+
+    _, docs = load_corpus(corpus_dir)
+    return sections_of(chunk_corpus(docs))
+
+
+def sections_of(chunks: list[Any]) -> dict[str, set[str]]:
+    """Document id -> section names of its chunks; "Heading / Sub" also counts as "Heading"."""
+    found: dict[str, set[str]] = {}
+    for chunk in chunks:
+        names = found.setdefault(chunk.doc_id, set())
+        names.add(chunk.section)
+        names.add(chunk.section.split(" / ")[0])
+    return found
+
+
 class PathwayEngine:
     """Loads the rules once; `evaluate` is pure and deterministic."""
 
-    def __init__(self, rules: RuleFile, source_ids: set[str], path: Path | None = None) -> None:
+    def __init__(
+        self,
+        rules: RuleFile,
+        source_ids: set[str],
+        path: Path | None = None,
+        sections: dict[str, set[str]] | None = None,
+    ) -> None:
         self.file = rules
         self.path = path
-        self._validate(source_ids)
+        self._validate(source_ids, sections)
 
     @classmethod
-    def load(cls, path: Path, source_ids: set[str]) -> PathwayEngine:
-        """Read and validate a rules file; problems name the file and the rule."""
+    def load(cls, path: Path, source_ids: set[str], sections: dict[str, set[str]] | None = None) -> PathwayEngine:
+        """Read and validate a rules file; problems name the file and the rule.
+
+        `sections` (document id -> section names) checks every rule source's section; without it the
+        documents of the corpus folder holding the rules file are read.
+        """
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
@@ -224,40 +421,49 @@ class PathwayEngine:
                     loc = loc[2:]
                 problems.append(f"{path}:{where} {'.'.join(map(str, loc))}: {err['msg']}")
             raise RuleError("\n".join(problems)) from exc
-        return cls(rules, source_ids, path)
+        if sections is None:
+            sections = document_sections(path.parent)
+        return cls(rules, source_ids, path, sections)
 
-    def _validate(self, source_ids: set[str]) -> None:
+    def _validate(self, source_ids: set[str], sections: dict[str, set[str]] | None) -> None:
         where = str(self.path or "rules")
-        problems: list[str] = []
+        problems = [f"{where}: {p}" for p in self.file.expand()]
         seen: set[str] = set()
         facts = set(PatientProfile.model_fields) | DERIVED
         for name in self.file.fields:
             if name not in facts:
                 problems.append(f"{where}: field '{name}' is neither a profile nor a derived fact")
+        regimen_ids = set(self.file.regimens)
         for rule in self.file.rules:
             label = f"{where}: rule '{rule.id}'"
             if rule.id in seen:
                 problems.append(f"{label}: duplicate id")
             seen.add(rule.id)
-            for regimen in list(rule.then) + list(rule.cap):
-                if regimen not in self.file.regimens:
+            for regimen in list(rule.then) + list(rule.cap) + rule.except_:
+                if regimen not in regimen_ids:
                     problems.append(f"{label}: unknown regimen '{regimen}'")
-            for ref in rule.sources:
-                if ref.id not in source_ids:
-                    problems.append(f"{label}: unknown source '{ref.id}'")
+            if not rule.sources:
+                problems.append(f"{label}: cites no source")
+            problems += [f"{label}: {p}" for p in _source_problems(rule, source_ids, sections)]
             if not rule.then and not rule.cap:
                 problems.append(f"{label}: sets no status ('then' or 'cap')")
             for cond in _conditions(rule.when):
                 if cond.field not in self.file.fields:
                     problems.append(f"{label}: unknown field '{cond.field}'")
-                if cond.op not in OPERATORS and cond.op not in PRESENCE:
-                    problems.append(f"{label}: unknown operator '{cond.op}'")
+                    continue
+                problem = check_condition(cond, regimen_ids)
+                if problem:
+                    problems.append(f"{label}: condition '{cond.field} {cond.op} {cond.value!r}': {problem}")
         if problems:
             raise RuleError("\n".join(problems))
 
     @property
     def regimens(self) -> list[str]:
         return list(self.file.regimens)
+
+    def label(self, name: str) -> str:
+        """A fact in the clinician's words."""
+        return field_label(name)
 
     def evaluate(self, profile: PatientProfile, regimens: list[str] | None = None) -> Verdict:
         """Apply every rule to `profile`; return the verdict for `regimens` (default: core set)."""
@@ -267,14 +473,18 @@ class PathwayEngine:
         line = facts["line"] or "unknown"
         statuses: dict[str, list[tuple[str, Rule]]] = {r: [] for r in wanted}
         offers: dict[str, bool] = {r: False for r in wanted}
-        caveats: dict[str, list[tuple[str, Rule]]] = {r: [] for r in wanted}
+        caveats: dict[str, list[tuple[list[str], Rule]]] = {r: [] for r in wanted}
         asks: list[tuple[list[str], Rule, list[str]]] = []
         trace: list[TraceEntry] = []
+        notes = [assessment.governing_note] if assessment.governing_note else []
         for rule in self.file.rules:
             outcome, held, unknown_fields = _evaluate(rule.when, facts)
+            outcome, unknown_fields = _in_line(rule, facts["line"], outcome, unknown_fields)
             touched = [r for r in list(rule.then) + list(rule.cap) if r in statuses]
             if outcome is True:
                 trace.append(TraceEntry(rule.id, "fired", held))
+                if rule.note and touched and rule.note not in notes:
+                    notes.append(rule.note)
                 for regimen, status in rule.then.items():
                     if regimen in statuses:
                         statuses[regimen].append((status, rule))
@@ -293,7 +503,7 @@ class PathwayEngine:
                         statuses[regimen].append(("needs_info", rule))
                         offers[regimen] = offers[regimen] or regimen in rule.then
                     else:
-                        caveats[regimen].append((", ".join(unknown_fields), rule))
+                        caveats[regimen].append((unknown_fields, rule))
             else:
                 trace.append(TraceEntry(rule.id, "not_applicable", held))
         options = [self._verdict(r, statuses[r], offers[r], caveats[r], line) for r in wanted]
@@ -311,6 +521,7 @@ class PathwayEngine:
             trace=trace,
             line=facts["line"],
             conflicts=assessment.conflicts,
+            notes=notes,
         )
 
     def _verdict(
@@ -318,29 +529,59 @@ class PathwayEngine:
         regimen: str,
         fired: list[tuple[str, Rule]],
         offered_by_a_rule: bool,
-        caveats: list[tuple[str, Rule]],
+        caveats: list[tuple[list[str], Rule]],
         line: str,
     ) -> RegimenVerdict:
-        if not offered_by_a_rule:
-            fired = fired + [("not_recommended", _NO_PATHWAY)]
-        status = max((s for s, _ in fired), key=RANK.__getitem__)
+        if not offered_by_a_rule and not any(s == "not_recommended" for s, _ in fired):
+            fired = fired + [("not_recommended", NO_PATHWAY)]
+        status = max((s for s, _ in fired), key=RANK.__getitem__) if fired else "not_recommended"
         deciding = [rule for s, rule in fired if s == status]
         reasons = list(dict.fromkeys(rule.because for rule in deciding))
         rule_ids = list(dict.fromkeys(rule.id for rule in deciding))
         sources = list(dict.fromkeys(ref.id for rule in deciding for ref in rule.sources))
-        notes = []
+        notes: list[str] = []
+        conditions: list[str] = []
         if status in OFFERED:
-            notes = [f"Confirm {fields}: {rule.because}" for fields, rule in caveats]
-        return RegimenVerdict(regimen, status, line, reasons, rule_ids, sources, notes)
+            for fields, rule in caveats:
+                labels = [self.label(f) for f in fields]
+                notes.append(f"Confirm {', '.join(labels)}: {rule.because}")
+                conditions.extend(x for x in labels if x not in conditions)
+        return RegimenVerdict(regimen, status, line, reasons, rule_ids, sources, notes, conditions)
 
 
-_NO_PATHWAY = Rule(
+# The verdict of a regimen no rule offers: it names no source, because no passage says it.
+NO_PATHWAY = Rule(
     id="no-documented-pathway",
     line="any",
     when=Clause(all=[]),
     because="No documented pathway in the corpus offers it for this patient and line of therapy.",
-    sources=[SourceRef(id="aasld-2023")],
+    sources=[],
 )
+
+
+def _source_problems(rule: Rule, source_ids: set[str], sections: dict[str, set[str]] | None) -> list[str]:
+    """Unknown sources, documents and sections of one rule."""
+    problems: list[str] = []
+    for ref in rule.sources:
+        if ref.id not in source_ids:
+            problems.append(f"unknown source '{ref.id}'")
+        elif sections is not None and (ref.section is not None or ref.document is not None):
+            if ref.doc_id not in sections:
+                problems.append(f"source '{ref.id}': no corpus document '{ref.doc_id}'")
+            elif ref.section is not None and ref.section not in sections[ref.doc_id]:
+                problems.append(f"source '{ref.id}': document '{ref.doc_id}' has no section '{ref.section}'")
+    return problems
+
+
+def _in_line(rule: Rule, line: str | None, outcome: Value, unknown: list[str]) -> tuple[Value, list[str]]:
+    """A rule applies only in the lines of therapy its `line` names (three-valued when unknown)."""
+    if rule.line == "any" or outcome is False:
+        return outcome, unknown
+    if line is None:
+        return None, [*unknown, "line"]
+    if line not in LINES[rule.line]:
+        return False, []
+    return outcome, unknown
 
 
 def _conditions(clause: Clause) -> list[Condition]:

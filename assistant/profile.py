@@ -43,6 +43,43 @@ PRIOR_THERAPY_IDS = {
 }
 
 
+# How each fact is named to a clinician (answers, option conditions, caveats): never the field id.
+FIELD_LABELS: dict[str, str] = {
+    "child_pugh_class": "Child-Pugh class",
+    "child_pugh_score": "Child-Pugh score",
+    "ecog": "ECOG performance status",
+    "afp_ng_ml": "AFP (ng/mL)",
+    "weight_kg": "body weight",
+    "prior_therapies": "prior systemic therapy (none, or which regimens)",
+    "sorafenib_tolerated": "whether sorafenib was tolerated",
+    "progressed": "progression on the current or last therapy",
+    "main_portal_vein_invasion": "main portal vein invasion",
+    "liver_involvement_50": "tumour occupying >= 50% of the liver",
+    "extrahepatic_spread": "extrahepatic spread",
+    "high_risk_varices": "high-risk varices or recent variceal bleeding (upper endoscopy)",
+    "autoimmune_disease": "active autoimmune disease",
+    "solid_organ_transplant": "prior liver or other solid-organ transplant",
+    "bilirubin_mg_dl": "bilirubin",
+    "albumin_g_dl": "albumin",
+    "inr": "INR",
+    "ascites": "ascites",
+    "encephalopathy": "hepatic encephalopathy",
+    "bclc_stage": "BCLC stage",
+    "line_of_therapy": "line of therapy",
+    "intolerance": "intolerance of the current or last therapy",
+    "therapeutic_anticoagulation": "therapeutic anticoagulation",
+    "uncontrolled_hypertension": "uncontrolled hypertension",
+    "significant_proteinuria": "significant proteinuria",
+    "recent_arterial_thromboembolism": "recent arterial thromboembolism",
+    "recent_major_surgery": "recent major surgery",
+}
+
+
+def field_label(name: str) -> str:
+    """The clinician's words for a fact (a readable fallback for a field without a label)."""
+    return FIELD_LABELS.get(name, name.replace("_", " "))
+
+
 class PatientProfile(BaseModel):
     """What is known about one patient; None means not known (never 'normal')."""
 
@@ -69,6 +106,15 @@ class PatientProfile(BaseModel):
     encephalopathy: Literal["none", "grade_1_2", "grade_3_4"] | None = None
     bclc_stage: Literal["0", "A", "B", "C", "D"] | None = None
     line_of_therapy: Literal["first", "second", "later"] | None = None
+    # Could not tolerate the current or last systemic therapy (with progression, a reason to switch).
+    intolerance: bool | None = None
+    # Bevacizumab cautions (facts.yaml: IMbrave150 excluded therapeutic anticoagulation; the others
+    # are the regimen's listed bevacizumab cautions).
+    therapeutic_anticoagulation: bool | None = None
+    uncontrolled_hypertension: bool | None = None
+    significant_proteinuria: bool | None = None
+    recent_arterial_thromboembolism: bool | None = None
+    recent_major_surgery: bool | None = None
 
     @field_validator("prior_therapies")
     @classmethod

@@ -11,13 +11,15 @@ from hypothesis import strategies as st
 
 from assistant.corpus import load_facts
 from assistant.errors import RuleError
-from assistant.pathways import OFFERED, PathwayEngine
+from assistant.pathways import OFFERED, PathwayEngine, document_sections
 from assistant.profile import PRIOR_THERAPY_IDS, PatientProfile, make_profile
 from conftest import CORPUS
 
 SOURCES = set(load_facts(CORPUS).sources)
-ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", SOURCES)
+SECTIONS = document_sections(CORPUS)
+ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", SOURCES, SECTIONS)
 ICI = {r for r, meta in ENGINE.file.regimens.items() if "ici" in meta["classes"]}
+BEVACIZUMAB = {r for r, meta in ENGINE.file.regimens.items() if "bevacizumab" in meta["classes"]}
 SYSTEMIC = ENGINE.regimens
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "pathway_cases.yaml").read_text())
 
@@ -53,7 +55,8 @@ def test_every_pathway_statement_has_cases() -> None:
 def test_every_verdict_cites_sources_and_rules() -> None:
     verdict = ENGINE.evaluate(make_profile({"child_pugh_class": "A", "ecog": 1, "prior_therapies": []}))
     for option in verdict.options:
-        assert option.sources and option.rules and option.reasons
+        assert option.rules and option.reasons
+        assert option.sources or option.rules == ["no-documented-pathway"]
         assert set(option.sources) <= SOURCES
     assert {t.outcome for t in verdict.trace} >= {"fired", "not_applicable"}
 
@@ -88,18 +91,42 @@ def _rules_file(tmp_path: Path, rule: dict) -> Path:
         ({"then": {"sorafenib": "maybe"}}, "rule 'r1'"),
         ({"colour": "red"}, "rule 'r1'"),
         ({"then": {}}, "sets no status"),
+        # Review finding 18: these loaded and then failed (or silently never held) mid-turn.
+        ({"when": {"all": [{"field": "afp_ng_ml", "op": "lt", "value": "400"}]}}, "'afp_ng_ml' is a number"),
+        ({"when": {"all": [{"field": "ecog", "op": "le", "value": True}]}}, "'ecog' is a number"),
+        ({"when": {"all": [{"field": "ecog", "op": "le", "value": 9}]}}, "outside the range of 'ecog'"),
+        ({"when": {"all": [{"field": "bclc_stage", "op": "eq", "value": 0}]}}, "is not one of"),
+        ({"when": {"all": [{"field": "child_pugh_class", "op": "in", "value": "AB"}]}}, "non-empty list"),
+        ({"when": {"all": [{"field": "high_risk_varices", "op": "is_true", "value": 1}]}}, "takes no value"),
+        ({"when": {"all": [{"field": "ecog", "op": "is_true"}]}}, "needs a yes/no fact"),
+        ({"when": {"all": [{"field": "prior_therapies", "op": "contains", "value": "sorafenb"}]}}, "not a regimen id"),
+        ({"when": {"all": [{"field": "afp_ng_ml", "op": "contains_any", "value": [1]}]}}, "needs a list fact"),
+        ({"then": {"class:antibody": "not_recommended"}}, "unknown regimen class 'class:antibody'"),
+        ({"sources": [{"id": "reach-2", "section": "AFP cut-off"}]}, "has no section 'AFP cut-off'"),
+        ({"sources": [{"id": "reach-2", "document": "reach-3", "section": "Eligibility"}]}, "no corpus document"),
+        ({"sources": []}, "cites no source"),
     ],
 )
 def test_malformed_rule_names_file_and_rule(tmp_path: Path, change: dict, message: str) -> None:
     path = _rules_file(tmp_path, {**GOOD_RULE, **change})
     with pytest.raises(RuleError) as err:
-        PathwayEngine.load(path, SOURCES)
+        PathwayEngine.load(path, SOURCES, SECTIONS)
     assert message in str(err.value) and str(path) in str(err.value)
 
 
 def test_good_rule_file_loads(tmp_path: Path) -> None:
-    engine = PathwayEngine.load(_rules_file(tmp_path, GOOD_RULE), SOURCES)
-    assert engine.evaluate(make_profile({"ecog": 0})).get("sorafenib").status == "alternative"
+    engine = PathwayEngine.load(_rules_file(tmp_path, GOOD_RULE), SOURCES, SECTIONS)
+    assert engine.evaluate(make_profile({"ecog": 0, "prior_therapies": []})).get("sorafenib").status == "alternative"
+
+
+def test_rule_line_is_enforced(tmp_path: Path) -> None:
+    """Review finding 18: a rule marked `line: first` fired in any line (its own `when` has no line test)."""
+    engine = PathwayEngine.load(_rules_file(tmp_path, GOOD_RULE), SOURCES, SECTIONS)
+    second = engine.evaluate(make_profile({"ecog": 0, "prior_therapies": ["lenvatinib"], "progressed": True}))
+    assert second.get("sorafenib").status == "not_recommended"
+    assert "r1" in {t.rule for t in second.trace if t.outcome == "not_applicable"}
+    unknown = engine.evaluate(make_profile({"ecog": 0}))
+    assert unknown.get("sorafenib").status == "needs_info" and "prior_therapies" in unknown.missing
 
 
 # ---- safety invariants over generated profiles -----------------------------------------------
