@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-DocKind = Literal["guideline", "trial", "regimen", "method", "topic"]
+DocKind = Literal["guideline", "trial", "regimen", "method", "topic", "drug"]
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+\-]*[a-z0-9]$")
 
