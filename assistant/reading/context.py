@@ -1,0 +1,183 @@
+"""The medspaCy pipeline: target rules from the vocabulary, ConText rules from the rules file."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import CorpusError
+from .vocabulary import Vocabulary, exact_case
+
+RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
+ROLES = ("RECEIVED", "PROPOSED", "COMPARED")
+CHILD_PUGH = re.compile(r"\bchild(?=(?:'?s)?[\s-]*(?:pugh|turcotte|[abc]\d?\b))", re.I)
+DRUG = "DRUG"
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One finding or drug found in a message, with its context."""
+
+    label: str  # concept label, or DRUG
+    key: str  # concept label, or the agent / regimen id
+    start: int  # character offsets in the normalised text
+    end: int
+    sentence: int  # index of the sentence
+    question: bool  # the sentence is a question
+    categories: frozenset[str]  # ConText categories that modify it (NEGATED_EXISTENCE, FAMILY, ...)
+    role: str | None  # nearest role cue for a drug: RECEIVED, PROPOSED, COMPARED or None
+
+
+def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
+    """The project's ConText rules (medspaCy's context_rules.json shape), checked."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError([f"{path}: cannot read the context rules: {exc}"]) from exc
+    rules = raw.get("context_rules") or []
+    problems = []
+    for n, rule in enumerate(rules):
+        if not isinstance(rule, dict) or "literal" not in rule or "category" not in rule:
+            problems.append(f"{path}: context rule {n + 1} needs a literal and a category")
+        elif rule.get("direction", "BIDIRECTIONAL") not in ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE"):
+            problems.append(f"{path}: context rule '{rule['literal']}' has an unknown direction")
+    if problems:
+        raise CorpusError(problems)
+    return list(rules)
+
+
+def _target_rule(text: str, category: str, key: str) -> Any:
+    from medspacy.ner import TargetRule
+
+    words, exact = exact_case(text)
+    if exact:
+        pattern = [{"TEXT": w} for w in words.split()]
+        return TargetRule(words, category, pattern=pattern, metadata={"key": key})
+    return TargetRule(words, category, metadata={"key": key})
+
+
+@lru_cache(maxsize=2)
+def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
+    """medspaCy with the vocabulary's findings and drugs as targets and ConText (built once)."""
+    with _LOCK:
+        import medspacy
+        from loguru import logger
+        from medspacy.context import ConText, ConTextRule
+
+        logger.remove()  # PyRuSH logs at DEBUG through loguru
+        nlp = medspacy.load(medspacy_enable=["medspacy_target_matcher"])
+        nlp.add_pipe("sentencizer", first=True)
+        targets = []
+        for concept in vocab.concepts.values():
+            targets += [_target_rule(p, concept.label, concept.label) for p in concept.phrases]
+        for agent, names in vocab.agents.items():
+            targets += [_target_rule(n, DRUG, agent) for n in names]
+        for regimen, meta in vocab.regimens.items():
+            targets += [_target_rule(n, DRUG, regimen) for n in meta.get("names", [])]
+        nlp.get_pipe("medspacy_target_matcher").add(targets)
+        context: ConText = nlp.add_pipe(
+            "medspacy_context", config={"rules": "default", "span_attrs": None, "prune_on_target_overlap": True}
+        )
+        extra = []
+        for rule in load_rules(rules_path):
+            extra.append(
+                ConTextRule(
+                    rule["literal"],
+                    rule["category"],
+                    pattern=rule.get("pattern"),
+                    direction=rule.get("direction", "BIDIRECTIONAL"),
+                    max_scope=rule.get("max_scope"),
+                )
+            )
+        context.add(extra)
+        return nlp
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence's place, and whether it is a question about medicine in general."""
+
+    start: int
+    end: int
+    question: bool
+    general: bool
+
+
+@dataclass
+class Analysis:
+    """Mentions, the reach of scenario and population cues, and the sentences of a message."""
+
+    mentions: list[Mention]
+    scopes: list[tuple[str, int, int]]  # (HYPOTHETICAL | POPULATION, start char, end char)
+    sentences: list[Sentence]
+
+    def sentence_of(self, char: int) -> int:
+        """Index of the sentence holding character `char`."""
+        for n, sent in enumerate(self.sentences):
+            if sent.start <= char < sent.end:
+                return n
+        return len(self.sentences) - 1
+
+    def in_scope(self, category: str, start: int) -> bool:
+        """Whether the character at `start` lies in the reach of a cue of `category`."""
+        return any(c == category and a <= start < b for c, a, b in self.scopes)
+
+
+def _general(sent: Any, vocab: Vocabulary) -> bool:
+    words = [t.lower_ for t in sent if not t.is_punct]
+    if not sent.text.rstrip().endswith("?") or not words or words[0] not in vocab.general_question_openers:
+        return False
+    text = " " + " ".join(words) + " "
+    return not any(f" {w} " in text for w in vocab.patient_words)
+
+
+def analyse(text: str, vocab: Vocabulary) -> Analysis:
+    """Findings and drugs in `text`, each with the ConText categories that modify it."""
+    # Same length, so offsets still match: ';' ends a sentence; ':' is a comma (medspaCy's ": no" rule
+    # negates backwards, which reads "Lupus: no. Varices: yes" the wrong way round).
+    # medspaCy's English rules read "child" as a family member: "Child-Pugh" must not make a
+    # sentence family history (same length again).
+    text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], text.replace(";", ".").replace(":", ","))
+    doc = pipeline(vocab)(text)
+    sentences = list(doc.sents)
+    target_spans = [(e.start, e.end) for e in doc.ents]
+    scopes: list[tuple[str, int, int]] = []
+    found: list[Mention] = []
+    for ent in doc.ents:
+        categories: set[str] = set()
+        role, distance = None, 10**6
+        for modifier in ent._.modifiers:
+            m_start, m_end = modifier.modifier_span
+            inside = any(a <= m_start and m_end <= b for a, b in target_spans)
+            if modifier.category in ROLES:
+                gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
+                if gap < distance:
+                    role, distance = modifier.category, gap
+            elif not inside:  # "not" inside "did not tolerate" negates nothing around it
+                categories.add(modifier.category)
+        index = next(i for i, s in enumerate(sentences) if s.start <= ent.start < s.end)
+        found.append(
+            Mention(
+                label=ent.label_,
+                key=ent._.target_rule.metadata["key"],
+                start=ent.start_char,
+                end=ent.end_char,
+                sentence=index,
+                question=sentences[index].text.rstrip().endswith("?"),
+                categories=frozenset(categories),
+                role=role,
+            )
+        )
+    for modifier in doc._.context_graph.modifiers:
+        if modifier.category in ("HYPOTHETICAL", "POPULATION"):
+            span = modifier.scope_span
+            scopes.append((modifier.category, doc[span[0]].idx, doc[span[1] - 1].idx + len(doc[span[1] - 1])))
+    sents = [Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), _general(s, vocab)) for s in sentences]
+    return Analysis(found, scopes, sents)

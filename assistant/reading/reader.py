@@ -1,0 +1,281 @@
+"""One message -> patient facts with provenance, drugs with their roles, scenario facts and what was not read."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .context import DRUG, Analysis, Mention, analyse
+from .values import MAX_TOKEN, read_values
+from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
+
+# Where two statements in one message disagree about a finding, the reading that withholds more wins.
+SAFER: dict[str, list[Any]] = {
+    "ascites": ["moderate_severe", "mild", "none"],
+    "encephalopathy": ["grade_3_4", "grade_1_2", "none"],
+}
+OUTCOME_CONCEPTS = {"PROGRESSION", "STABLE", "INTOLERANCE", "TOLERATED"}
+WORD = re.compile(r"[A-Za-z][A-Za-z-]{5,}")
+
+
+@dataclass
+class Fact:
+    """One patient fact and where it came from."""
+
+    field: str
+    value: Any
+    text: str  # the writer's words it was read from
+    how: str = "stated"  # stated | computed | corrected | scenario
+
+
+@dataclass
+class Reading:
+    """Everything read from one message."""
+
+    facts: dict[str, Fact] = field(default_factory=dict)
+    scenario: dict[str, Fact] = field(default_factory=dict)  # "what if ..." facts: evaluated, never stored
+    received: list[str] = field(default_factory=list)  # regimens the patient has had
+    asked: list[str] = field(default_factory=list)  # regimens asked about or proposed
+    compared: list[str] = field(default_factory=list)  # regimens compared
+    unread: list[str] = field(default_factory=list)  # seen but not bound, each with the reason
+    conflicts: list[str] = field(default_factory=list)  # disagreements resolved to the safer reading
+    problems: list[str] = field(default_factory=list)  # values no patient can have
+    corrected: set[str] = field(default_factory=set)  # fields whose earlier value the writer corrects
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Profile fields stated in the message (the old extraction shape)."""
+        return {name: fact.value for name, fact in self.facts.items()}
+
+
+@lru_cache(maxsize=2)
+def _known_words(vocab: Vocabulary) -> tuple[set[str], list[str]]:
+    """Words to correct towards, and words that are never corrected (the cues of the rules file too)."""
+    from .context import load_rules
+
+    targets = vocab.words()
+    protected = set(targets) | {w for p in vocab.patient_words for w in p.split()}
+    for rule in load_rules():
+        protected |= set(re.findall(r"[a-z][a-z'-]+", str(rule["literal"]).lower()))
+    protected |= {w for v in vocab.shorthand.values() for w in re.findall(r"[a-z][a-z'-]+", v.lower())}
+    return protected, sorted(targets)
+
+
+def _spelling(text: str, vocab: Vocabulary) -> dict[str, str]:
+    """Misspelt vocabulary words ("sorafanib", "bilirubn", "ascities") -> the nearest known word."""
+    known, ordered = _known_words(vocab)
+    fixes: dict[str, str] = {}
+    for match in WORD.finditer(text):
+        word = match.group(0)
+        low = word.lower()
+        if low in known or len(low) > MAX_TOKEN // 2 or word in fixes:
+            continue
+        close = difflib.get_close_matches(low, ordered, n=1, cutoff=0.84)
+        if close and close[0][0] == low[0]:  # typos rarely change the first letter
+            fixes[word] = close[0]
+    return fixes
+
+
+def _normalised(text: str, vocab: Vocabulary) -> Normalised:
+    fixes = _spelling(text, vocab)
+    if fixes:
+        pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(fixes, key=len, reverse=True)) + r")\b")
+        text = pattern.sub(lambda m: fixes[m.group(0)], text)
+    return normalise(text, vocab)
+
+
+def read(text: str, vocab: Vocabulary | None = None) -> Reading:
+    """Read one message into facts with provenance, drug roles, scenario facts and unread items."""
+    vocab = vocab or vocabulary()
+    norm = _normalised(text, vocab)
+    out = Reading()
+    numbers = read_values(norm, vocab)
+    analysis = analyse(norm.text, vocab)
+    out.unread += numbers.unread
+    out.problems += numbers.problems
+    out.corrected |= numbers.corrected
+    for value in numbers.values:
+        sentence = analysis.sentences[analysis.sentence_of(value.start)]
+        if sentence.general or analysis.in_scope("POPULATION", value.start):
+            continue  # "IMbrave150 required Child-Pugh A": a trial's population, not this patient
+        scenario = analysis.in_scope("HYPOTHETICAL", value.start)
+        _values_to_facts(value, out.scenario if scenario else out.facts)
+    _findings(analysis, norm, vocab, out)
+    _drugs(analysis, norm, vocab, out)
+    _derived(out)
+    return out
+
+
+def _derived(out: Reading) -> None:
+    """A Child-Pugh class that follows from a stated score ("Child-Pugh score 7" is class B)."""
+    from ..calculators import child_pugh_class
+
+    for facts in (out.facts, out.scenario):
+        score = facts.get("child_pugh_score")
+        if score is not None and "child_pugh_class" not in facts:
+            facts["child_pugh_class"] = Fact("child_pugh_class", child_pugh_class(score.value), score.text, "computed")
+
+
+def _values_to_facts(value: Any, target: dict[str, Fact]) -> None:
+    how = "stated"
+    if value.analyte == "child_pugh":
+        letter, score = value.value
+        if letter:
+            target["child_pugh_class"] = Fact("child_pugh_class", letter, value.text, how)
+        if score is not None:
+            target["child_pugh_score"] = Fact("child_pugh_score", score, value.text, how)
+        return
+    target[value.field] = Fact(value.field, value.value, value.text, how)
+
+
+def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading) -> None:
+    by_field: dict[str, list[tuple[Any, Mention, bool]]] = {}
+    found = [m for m in analysis.mentions if m.label != DRUG]
+    overridden = {
+        (m.sentence, label)
+        for m in found
+        for label in vocab.concepts[m.label].wins_over
+        if "NEGATED_EXISTENCE" not in m.categories
+    }
+    for m in found:
+        concept = vocab.concepts[m.label]
+        cats = m.categories
+        if "FAMILY" in cats or "POPULATION" in cats or analysis.sentences[m.sentence].general:
+            continue
+        if (m.sentence, m.label) in overridden or m.role == "PROPOSED":
+            continue  # "listed for re-transplant", "referral for transplant evaluation": not had
+        if "POSSIBLE_EXISTENCE" in cats:
+            out.unread.append(f"'{norm.span(m.start, m.end)}' is described as possible, not confirmed: not used")
+            continue
+        if "HISTORICAL" in cats and concept.history == "ignore":
+            continue
+        if "NEGATED_EXISTENCE" in cats:
+            if concept.negated == "ignore":
+                continue
+            value = concept.negated
+        else:
+            value = concept.value
+        scenario = "HYPOTHETICAL" in cats
+        by_field.setdefault(concept.field, []).append((value, m, scenario))
+    for name, entries in by_field.items():
+        for scenario in (False, True):
+            group = [(v, m) for v, m, s in entries if s is scenario]
+            if not group:
+                continue
+            target = out.scenario if scenario else out.facts
+            known = [(v, m) for v, m in group if v is not None]
+            if not known:
+                words = norm.span(group[0][1].start, group[0][1].end)
+                if not scenario and name not in target:
+                    out.unread.append(f"'{words}': {_unstated(name)}")
+                continue
+            value, mention = _resolve(name, known, norm, out)
+            target[name] = Fact(name, value, norm.span(mention.start, mention.end))
+
+
+def _unstated(field_name: str) -> str:
+    return {
+        "main_portal_vein_invasion": "the level (branch or main trunk) is not stated",
+        "high_risk_varices": "size, bleeding and treatment are not stated",
+        "ascites": "its grade (mild, or moderate to severe) is not stated",
+        "encephalopathy": "its grade is not stated",
+    }.get(field_name, "not enough to set a fact")
+
+
+def _resolve(name: str, known: list[tuple[Any, Mention]], norm: Normalised, out: Reading) -> tuple[Any, Mention]:
+    """One value for a field mentioned several times in a message: outcomes take the last; else the safer."""
+    values = [v for v, _ in known]
+    if len({str(v) for v in values}) == 1 or name in ("progressed", "intolerance", "prior_therapies"):
+        return known[-1]
+    if name in SAFER:
+        order = SAFER[name]
+        value, mention = min(known, key=lambda vm: order.index(vm[0]) if vm[0] in order else len(order))
+    else:
+        value, mention = next(((v, m) for v, m in known if v is True), known[-1])
+    shown = ", ".join(f"'{norm.span(m.start, m.end)}'" for _, m in known)
+    out.conflicts.append(f"{name.replace('_', ' ')}: the message says {shown}; the safer reading ({value}) is used")
+    return value, mention
+
+
+def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading) -> None:
+    """Regimens received, asked about and compared; tolerance and outcome bound to the drugs received."""
+    found = analysis.mentions
+    outcome_sentences = {
+        m.sentence for m in found if m.label in OUTCOME_CONCEPTS and "NEGATED_EXISTENCE" not in m.categories
+    }
+    received: dict[int, list[str]] = {}
+    texts: dict[int, list[str]] = {}
+    unknown: list[str] = []
+    for m in found:
+        if m.label != DRUG or "FAMILY" in m.categories or "POPULATION" in m.categories:
+            continue
+        if analysis.sentences[m.sentence].general:
+            out.asked += [r for r in _regimens(m, vocab) if r not in out.asked]
+            continue
+        role = m.role
+        if "NEGATED_EXISTENCE" in m.categories and role != "RECEIVED":
+            continue
+        if "NEGATED_EXISTENCE" in m.categories and role == "RECEIVED":
+            continue  # "no prior sorafenib"
+        if "HYPOTHETICAL" in m.categories and role != "RECEIVED":
+            role = "PROPOSED"
+        if role is None and _next_to_outcome(m, found):
+            role = "RECEIVED"  # "progressed on sorafenib", "sorafenib, intolerant": an outcome implies it was given
+        if role is None:
+            role = "PROPOSED" if m.question else ("RECEIVED" if m.sentence in outcome_sentences else None)
+        names = _regimens(m, vocab)
+        if role == "RECEIVED" and "HYPOTHETICAL" not in m.categories:
+            received.setdefault(m.sentence, []).append(m.key)
+            texts.setdefault(m.sentence, []).append(norm.span(m.start, m.end))
+        elif role == "COMPARED":
+            out.compared += [n for n in names if n not in out.compared]
+        elif role == "PROPOSED" or "HYPOTHETICAL" in m.categories:
+            out.asked += [n for n in names if n not in out.asked]
+        else:
+            unknown.append(norm.span(m.start, m.end))
+    for keys in received.values():
+        named = [k for k in keys if k not in vocab.agents]
+        # An agent of a regimen named in the same sentence is part of it ("nivo-ipi then nivolumab").
+        parts = {a for r in named for a in vocab.regimens.get(r, {}).get("agents", [])}
+        agents = [k for k in keys if k in vocab.agents and k not in parts]
+        regimens = named + vocab.regimen_of_agents(agents)
+        for regimen in regimens:
+            if regimen not in out.received:
+                out.received.append(regimen)
+    out.asked = [r for r in out.asked if r not in out.received]
+    if out.received:
+        words = ", ".join(dict.fromkeys(t for ts in texts.values() for t in ts))
+        out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)
+        _tolerance(out)
+    elif "prior_therapies" in out.facts and out.facts["prior_therapies"].value == []:
+        pass
+    for words in dict.fromkeys(unknown):
+        out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
+
+
+def _next_to_outcome(m: Mention, found: list[Mention], reach: int = 24) -> bool:
+    """An outcome (progression, tolerance) written right before or after a drug is about that drug."""
+    drugs = [d for d in found if d.label == DRUG and d.sentence == m.sentence]
+
+    def gap(a: Mention, b: Mention) -> int:
+        return max(a.start - b.end, b.start - a.end)
+
+    for o in found:
+        if o.label in OUTCOME_CONCEPTS and o.sentence == m.sentence and gap(m, o) <= reach:
+            if min(drugs, key=lambda d: gap(d, o)) is m:  # the outcome belongs to the drug nearest to it
+                return True
+    return False
+
+
+def _regimens(m: Mention, vocab: Vocabulary) -> list[str]:
+    return vocab.regimen_of_agents([m.key]) if m.key in vocab.agents else [m.key]
+
+
+def _tolerance(out: Reading) -> None:
+    """Sorafenib tolerance follows the tolerance stated with it (RESORCE needs a tolerated sorafenib)."""
+    if "sorafenib" in out.received and "intolerance" in out.facts:
+        fact = out.facts["intolerance"]
+        out.facts["sorafenib_tolerated"] = Fact("sorafenib_tolerated", not fact.value, fact.text)

@@ -1,0 +1,463 @@
+"""Numbers bound to the analyte written with them: units, trends, corrections, ranges, ambiguity.
+
+The text is cut into tokens (words, numbers with their units, punctuation). Walking a sentence,
+the most recent analyte name (from the vocabulary, including analytes that are not patient facts
+such as ferritin) owns the numbers that follow it, within its reach; a number whose unit names an
+analyte ("74 kg") belongs to that analyte. When one analyte gets several values in a message, the
+value rules (corpus/context_rules.yaml) decide: a rejected value ("not 2.9") is dropped, a current
+one ("now 180") wins, an earlier one ("last year", "from 900") gives way. Nothing is guessed: a range,
+a number with an ambiguous unit or two current values are reported as unread, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .vocabulary import Analyte, Normalised, Vocabulary, exact_case
+
+RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
+REACH = 8  # words between an analyte's name and its value
+MAX_TOKEN = 40  # longer runs of letters or digits are not words or numbers anyone writes
+
+NUMBER = (
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 2,600 / 12,000.5
+    r"|\d{1,3}(?: \d{3})+(?![\d.,])"  # 12 000
+    r"|\d+(?:\.\d+)?)"  # 12 / 1.9 / 12.000
+    r"(?P<sci>\s*(?:x|×|\*)\s*10\s*\^?\s*(?P<exp>\d{1,2})|e(?P<exp2>\d{1,2})(?![a-z]))?"
+    r"(?P<k>k(?![a-z]))?"
+)
+TOKEN = re.compile(NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<punct>->|→|[^\w\s])", re.I)
+WORD_LIMIT = re.compile(rf"[^\W\d_]{{{MAX_TOKEN},}}|\d{{{MAX_TOKEN},}}")
+SENTENCE_END = {".", ";", "!", "?", "\n"}
+LETTERS = {"a", "b", "c"}
+STAGES = {"0", "a", "b", "c", "d"}
+FILLER = set(
+    "class score grade stage is of was now at = : - ( ) ~ ≈ approx approximately about around level value status".split()
+)
+
+
+@dataclass
+class Token:
+    """One word, number or punctuation mark, with its place in the normalised text."""
+
+    kind: str  # "word", "num", "punct"
+    text: str
+    start: int
+    end: int
+    value: float | None = None
+    raw: str = ""
+    dot3: bool = False  # written like "12.000": a decimal or a thousands separator?
+
+
+@dataclass
+class Value:
+    """A value read for one analyte, with the words it came from."""
+
+    analyte: str
+    field: str
+    value: Any
+    text: str
+    start: int
+    end: int
+    cues: set[str] = field(default_factory=set)
+    unit: str = ""
+
+
+@dataclass
+class ValueReading:
+    """What the numbers of one message say."""
+
+    values: list[Value] = field(default_factory=list)  # the one chosen per field
+    unread: list[str] = field(default_factory=list)  # seen but not bound, with the reason
+    corrected: set[str] = field(default_factory=set)  # fields whose earlier value the message corrects
+    problems: list[str] = field(default_factory=list)  # impossible values
+
+
+@lru_cache(maxsize=4)
+def value_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
+    """The `value_rules` of the context rules file."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return list(raw.get("value_rules") or [])
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of `text` (already normalised); over-long runs are skipped, not parsed."""
+    tokens: list[Token] = []
+    for match in TOKEN.finditer(text):
+        if match.group("num"):
+            raw = match.group("num")
+            if WORD_LIMIT.search(raw):
+                continue
+            number = float(raw.replace(",", "").replace(" ", ""))
+            exp = match.group("exp") or match.group("exp2")
+            if exp:
+                number *= 10 ** int(exp)
+            if match.group("k"):
+                number *= 1000
+            dot3 = bool(re.fullmatch(r"\d{1,3}\.\d{3}", raw)) and not exp and not match.group("k")
+            tokens.append(Token("num", match.group(0), match.start(), match.end(), number, raw, dot3))
+        elif match.group("word"):
+            word = match.group("word")
+            if len(word) >= MAX_TOKEN:
+                continue
+            tokens.append(Token("word", word, match.start(), match.end()))
+        else:
+            tokens.append(Token("punct", match.group(0), match.start(), match.end()))
+    return tokens
+
+
+def _phrases(entries: list[str]) -> list[tuple[list[str], bool]]:
+    """Phrases as token lists (lower-cased unless exact-case), longest first."""
+    out = []
+    for entry in entries:
+        text, exact = exact_case(entry)
+        words = [t.text if exact else t.text.lower() for t in tokenize(text)]
+        if words:
+            out.append((words, exact))
+    return sorted(out, key=lambda p: len(p[0]), reverse=True)
+
+
+@lru_cache(maxsize=4)
+def _tables(vocab: Vocabulary) -> dict[str, Any]:
+    names: list[tuple[list[str], bool, str]] = []
+    for key, analyte in vocab.analytes.items():
+        names += [(words, exact, key) for words, exact in _phrases(analyte.names)]
+    names += [(words, exact, "") for words, exact in _phrases(vocab.other_analytes)]
+    names.sort(key=lambda n: len(n[0]), reverse=True)
+    units: dict[str, tuple[str, float]] = {}  # unit text -> (analyte key or "", factor)
+    for key, analyte in vocab.analytes.items():
+        for unit, factor in analyte.units.items():
+            units.setdefault(unit, (key, factor))
+    for unit in vocab.foreign_units:
+        units.setdefault(unit, ("", 1.0))
+    unit_phrases = sorted(((u, [t.text.lower() for t in tokenize(u)]) for u in units), key=lambda u: -len(u[1]))
+    rules = []
+    for rule in value_rules():
+        rules.append((rule["category"], [t.text.lower() for t in tokenize(rule["literal"])], rule))
+    return {"names": names, "units": units, "unit_phrases": unit_phrases, "rules": rules}
+
+
+def _match_at(tokens: list[Token], i: int, words: list[str], exact: bool) -> bool:
+    if i + len(words) > len(tokens):
+        return False
+    for k, w in enumerate(words):
+        t = tokens[i + k]
+        if (t.text if exact else t.text.lower()) != w:
+            return False
+        if k and tokens[i + k - 1].end != t.start and not tokens[i + k - 1].end < t.start:
+            return False
+    return True
+
+
+def _name_at(tokens: list[Token], i: int, names: list[tuple[list[str], bool, str]]) -> tuple[int, str] | None:
+    for words, exact, key in names:
+        if _match_at(tokens, i, words, exact):
+            return len(words), key
+    return None
+
+
+def _unit_after(tokens: list[Token], i: int, tables: dict[str, Any]) -> tuple[int, str]:
+    """The unit written right after token i (number of tokens it takes, unit text)."""
+    for unit, words in tables["unit_phrases"]:
+        if _match_at(tokens, i + 1, words, False):
+            return len(words), unit
+    return 0, ""
+
+
+def _cues(tokens: list[Token], i: int, rules: list[tuple[str, list[str], dict[str, Any]]], lo: int) -> set[str]:
+    """Value-rule categories whose scope covers token i (within the sentence starting at lo)."""
+    found: set[str] = set()
+    for category, words, rule in rules:
+        scope = int(rule.get("max_scope") or 3)
+        direction = rule.get("direction", "FORWARD")
+        if direction in ("FORWARD", "BIDIRECTIONAL"):
+            for j in range(max(lo, i - scope - len(words) + 1), i):
+                if _match_at(tokens, j, words, False) and j + len(words) <= i:
+                    words_between = [t for t in tokens[j + len(words) : i] if t.kind == "word"]
+                    if len(words_between) < scope:
+                        found.add(category)
+        if direction in ("BACKWARD", "BIDIRECTIONAL"):
+            for j in range(i + 1, min(len(tokens), i + scope + 2)):
+                if tokens[j].text in SENTENCE_END:
+                    break
+                if _match_at(tokens, j, words, False):
+                    found.add(category)
+    return found
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _unitless(analyte: Analyte, number: float) -> tuple[str, float] | None:
+    """The unit a bare number is read in, or None when it could be more than one."""
+    for band in analyte.unitless:
+        if band.get("min", float("-inf")) <= number <= band.get("max", float("inf")):
+            unit = str(band.get("unit", ""))
+            return unit, analyte.units.get(unit, 1.0)
+    return None
+
+
+def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[Any, int] | None:
+    """The value after an ECOG / Child-Pugh / BCLC name at token i, and the token it ends on."""
+    j, skipped = i, 0
+    while j < stop and skipped <= 3:
+        t = tokens[j]
+        low = t.text.lower()
+        if analyte.kind == "child_pugh" and t.kind == "word" and low in LETTERS:
+            score = None
+            if j + 1 < stop and tokens[j + 1].kind == "num" and tokens[j + 1].start == t.end:
+                score = tokens[j + 1].value
+            elif j + 2 < stop and tokens[j + 1].text in "(-" and tokens[j + 2].kind == "num":
+                score = tokens[j + 2].value
+            if score is None:  # "Child-Pugh class B, score 9"
+                for k in range(j + 1, min(stop, j + 8)):
+                    if tokens[k].kind == "num":
+                        if any(tokens[x].text.lower() in ("score", "points") for x in range(j + 1, k + 2) if x < stop):
+                            return (low.upper(), tokens[k].value), k
+                        break
+                return (low.upper(), None), j
+            return (low.upper(), score), j + (1 if tokens[j + 1].kind == "num" else 2)
+        if analyte.kind == "stage" and low in STAGES and (t.kind == "word" or t.value == 0):
+            return low.upper() if t.kind == "word" else "0", j
+        if t.kind == "num" and analyte.kind in ("scale", "child_pugh"):
+            return t.value, j
+        if low in FILLER or t.text in ",(":
+            j, skipped = j + 1, skipped + (t.kind == "word")
+            continue
+        return None
+    return None
+
+
+def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
+    """Every analyte value in a message, chosen and converted, with what could not be read."""
+    tables = _tables(vocab)
+    tokens = tokenize(norm.text)
+    out = ValueReading()
+    found: dict[str, list[Value]] = {}
+    owner: str | None = None  # analyte key ("" for one that is not a patient fact)
+    owner_at = -1
+    words_since = 0
+    sentence_start = 0
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.text in SENTENCE_END and not (
+            tok.text == "." and i + 1 < len(tokens) and tokens[i + 1].start == tok.end
+        ):
+            owner, sentence_start = None, i + 1
+            i += 1
+            continue
+        hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
+        if hit:
+            length, key = hit
+            owner, owner_at, words_since = key, i, 0
+            analyte = vocab.analytes.get(key)
+            if analyte and analyte.kind in ("scale", "child_pugh", "stage"):
+                got = _scale(tokens, i + length, len(tokens), analyte)
+                if got is not None:
+                    value, end = got
+                    _scale_value(norm, tokens, i, end, analyte, value, tables, sentence_start, found, out)
+                    ranged = (
+                        end + 2 < len(tokens) and tokens[end + 1].text in ("-", "–") and tokens[end + 2].kind == "num"
+                    )
+                    i = end + (3 if ranged else 1)
+                    continue
+            i += length
+            continue
+        if tok.kind == "word":
+            words_since += 1
+            if words_since > REACH:
+                owner = None
+        if tok.kind == "num":
+            i = _number(norm, tokens, i, owner, owner_at, vocab, tables, sentence_start, found, out)
+            continue
+        i += 1
+    _choose(found, vocab, out)
+    return out
+
+
+def _scale_value(
+    norm: Normalised,
+    tokens: list[Token],
+    i: int,
+    end: int,
+    analyte: Analyte,
+    value: Any,
+    tables: dict[str, Any],
+    lo: int,
+    found: dict[str, list[Value]],
+    out: ValueReading,
+) -> None:
+    """Record an ECOG, Child-Pugh or BCLC value (ranges such as "ECOG 0-1" are asked about)."""
+    text = norm.span(tokens[i].start, tokens[end].end)
+    nxt = end + 1
+    if nxt + 1 < len(tokens) and tokens[nxt].text in ("-", "–") and tokens[nxt + 1].kind == "num":
+        if analyte.kind == "scale":
+            out.unread.append(
+                f"{analyte.label} given as a range ('{norm.span(tokens[i].start, tokens[nxt + 1].end)}'): which value?"
+            )
+            return
+    cues = _cues(tokens, end, tables["rules"], lo)
+    if analyte.kind == "child_pugh":
+        letter, score = value if isinstance(value, tuple) else (None, value)
+        if score is not None and not float(score).is_integer():
+            out.problems.append(f"Child-Pugh score {_fmt(score)} is not a whole number (allowed 5-15)")
+            return
+        score = int(score) if score is not None else None
+        if score is not None and not 5 <= score <= 15:
+            out.problems.append(f"Child-Pugh score {score} is outside the scale (allowed 5-15)")
+            return
+        found.setdefault("child_pugh", []).append(
+            Value("child_pugh", analyte.field, (letter, score), text, tokens[i].start, tokens[end].end, cues)
+        )
+        return
+    if analyte.kind == "scale" and value is not None:
+        if not float(value).is_integer() or not 0 <= value <= 4:
+            out.problems.append(f"{analyte.label} {_fmt(value)} is not a valid performance status (allowed 0-4)")
+            return
+        value = int(value)
+    found.setdefault(analyte.key, []).append(
+        Value(analyte.key, analyte.field, value, text, tokens[i].start, tokens[end].end, cues)
+    )
+
+
+def _number(
+    norm: Normalised,
+    tokens: list[Token],
+    i: int,
+    owner: str | None,
+    owner_at: int,
+    vocab: Vocabulary,
+    tables: dict[str, Any],
+    lo: int,
+    found: dict[str, list[Value]],
+    out: ValueReading,
+) -> int:
+    """Bind the number at token i; returns the index of the next token to read."""
+    tok = tokens[i]
+    assert tok.value is not None  # a number token always has a value
+    length, unit = _unit_after(tokens, i, tables)
+    negative = i > 0 and tokens[i - 1].text == "-" and (i < 2 or tokens[i - 2].kind != "num")
+    # A range: "350-450", "350 to 450 ng/mL" written with a dash, or "between 350 and 450".
+    second = None
+    if not length and i + 2 < len(tokens) and tokens[i + 1].text in ("-", "–") and tokens[i + 2].kind == "num":
+        second = i + 2
+        length, unit = _unit_after(tokens, second, tables)
+    if unit == "%":
+        return _percent(norm, tokens, i, end=i + length, vocab=vocab, found=found, lo=lo)
+    unit_owner, factor = tables["units"].get(unit, ("", 1.0)) if unit else (None, 1.0)
+    key = owner
+    if unit and unit_owner and vocab.analytes[unit_owner].units_name_it:
+        key = unit_owner
+    elif unit and unit_owner == "" and not (owner and unit in vocab.analytes.get(owner or "", _NONE).units):
+        key = None  # "5 cm", "3 months": not an analyte value
+    end = (second if second is not None else i) + length
+    analyte = vocab.analytes.get(key or "")
+    if analyte is not None and analyte.kind == "scale" and not unit and owner_at >= 0:
+        # "ECOG was 1, now 2": a later number in the same reach is another reading of the scale.
+        _scale_value(norm, tokens, owner_at, i, analyte, tok.value, tables, lo, found, out)
+        return i + 1
+    if analyte is None or analyte.kind not in ("number", "percent"):
+        if key is None and unit and unit_owner and unit_owner != "":
+            label = vocab.analytes[unit_owner].label
+            out.unread.append(
+                f"'{norm.span(tok.start, tokens[end].end)}' is not written with an analyte name: is it the {label}?"
+            )
+        return end + 1
+    text = norm.span(tokens[owner_at].start if key == owner and owner_at >= 0 else tok.start, tokens[end].end)
+    if negative:
+        out.problems.append(f"{analyte.label} cannot be negative ('{text}')")
+        return end + 1
+    if second is not None:
+        out.unread.append(f"{analyte.label} given as a range ('{text}'): which value is current?")
+        return end + 1
+    if analyte.kind == "percent":
+        return end + 1
+    number = tok.value
+    if tok.dot3 and analyte.thousands_dot == "ask":
+        out.unread.append(
+            f"{analyte.label} written '{tok.raw}': is that {tok.raw.replace('.', ',')} or {tok.raw.split('.')[0]}?"
+        )
+        return end + 1
+    if unit:
+        if unit not in analyte.units:
+            out.unread.append(f"{analyte.label} '{text}': the unit {unit} is not one I can convert")
+            return end + 1
+        factor = analyte.units[unit]
+    else:
+        resolved = _unitless(analyte, number)
+        if resolved is None:
+            by_factor: dict[float, str] = {}
+            for name, size in analyte.units.items():
+                by_factor.setdefault(size, name)
+            units = " or ".join(by_factor.values()) or "its unit"
+            out.unread.append(f"{analyte.label} '{text}' has no unit: is it {units}?")
+            return end + 1
+        unit, factor = resolved
+    cues = _cues(tokens, i, tables["rules"], lo)
+    found.setdefault(analyte.key, []).append(
+        Value(analyte.key, analyte.field, round(number * factor, 4), text, tok.start, tokens[end].end, cues, unit)
+    )
+    return end + 1
+
+
+_NONE = Analyte(key="", field="", label="", names=[])
+BELOW = {"<", "≤", "under", "below", "less", "lower"}
+ABOVE = {">", "≥", "over", "above", "more", "greater", "exceeding"}
+
+
+def _percent(
+    norm: Normalised, tokens: list[Token], i: int, end: int, vocab: Vocabulary, found: dict[str, list[Value]], lo: int
+) -> int:
+    """ "Tumour replaces ~60% of the liver": a share of the liver, compared with the analyte's threshold."""
+    analyte = next((a for a in vocab.analytes.values() if a.kind == "percent"), None)
+    if analyte is None or analyte.threshold is None:
+        return end + 1
+    words = {w for a in analyte.names for w in a.split()}
+    near = [t.text.lower() for t in tokens[max(lo, i - 6) : end + 6] if t.text not in SENTENCE_END]
+    if "liver" not in near and not words & set(near[-6:]):
+        return end + 1
+    before = {t.text.lower() for t in tokens[max(lo, i - 4) : i]}
+    number = tokens[i].value or 0.0
+    if before & BELOW:
+        value = False if number <= analyte.threshold else None
+    elif before & ABOVE or (i > 0 and tokens[i - 1].text == "="):
+        value = True if number >= analyte.threshold else None
+    else:
+        value = number >= analyte.threshold
+    if value is not None:
+        text = norm.span(tokens[max(lo, i - 2)].start, tokens[min(len(tokens) - 1, end + 3)].end)
+        found.setdefault(analyte.key, []).append(
+            Value(analyte.key, analyte.field, value, text, tokens[i].start, tokens[end].end)
+        )
+    return end + 1
+
+
+def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading) -> None:
+    """One value per analyte: rejected values dropped, the current one kept, conflicts asked about."""
+    for key, values in found.items():
+        label = vocab.analytes[key].label
+        kept = [v for v in values if "REJECTED" not in v.cues]
+        if len(kept) < len(values):
+            out.corrected.add(vocab.analytes[key].field)
+        if not kept:
+            continue
+        current = [v for v in kept if "CURRENT" in v.cues]
+        if current:
+            chosen = current[-1]
+        else:
+            present = [v for v in kept if "PAST" not in v.cues] or kept[-1:]
+            distinct = {str(v.value) for v in present}
+            if len(distinct) > 1:
+                shown = " and ".join(f"'{v.text}'" for v in present)
+                out.unread.append(f"{label} is given twice ({shown}): which is current?")
+                continue
+            chosen = present[-1]
+        out.values.append(chosen)

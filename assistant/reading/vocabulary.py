@@ -1,0 +1,257 @@
+"""The one vocabulary (corpus/vocabulary.yaml): names of drugs, regimens, trials, analytes and findings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import CorpusError
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "corpus" / "vocabulary.yaml"
+
+
+def exact_case(entry: str) -> tuple[str, bool]:
+    """("LT", True) for an entry written "=LT" (matches only that case); else (entry, False)."""
+    return (entry[1:], True) if entry.startswith("=") else (entry, False)
+
+
+def phrase_pattern(entries: list[str]) -> re.Pattern[str] | None:
+    """One whole-word pattern for phrases (case-insensitive, or exact where written "=TEXT")."""
+    parts = []
+    for entry in sorted(entries, key=lambda e: len(e), reverse=True):
+        text, exact = exact_case(entry)
+        body = re.escape(text).replace(r"\ ", r"[\s-]+")
+        parts.append(body if exact else f"(?i:{body})")
+    if not parts:
+        return None
+    return re.compile(r"(?<![\w/+-])(?:" + "|".join(parts) + r")(?![\w/+-]|\.\d)")
+
+
+@dataclass(frozen=True)
+class Analyte:
+    """A measured value and how it is written."""
+
+    key: str
+    field: str
+    label: str
+    names: list[str]
+    kind: str = "number"
+    units: dict[str, float] = field(default_factory=dict)
+    unitless: list[dict[str, Any]] = field(default_factory=list)
+    integer: bool = False
+    units_name_it: bool = False
+    thousands_dot: str = ""
+    threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A finding read by medspaCy and the profile field it sets."""
+
+    label: str
+    field: str
+    value: Any
+    phrases: list[str]
+    negated: Any = "ignore"  # value when negated; "ignore" means a negated mention says nothing
+    history: str = "fact"  # "ignore": a finding in the past is not the recent one the field means
+    wins_over: tuple[str, ...] = ()  # concepts this one overrides in the same sentence
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one loaded vocabulary, cached readers
+class Vocabulary:
+    """Everything the readers need to recognise words, loaded from one file."""
+
+    path: Path
+    agents: dict[str, list[str]]
+    regimens: dict[str, dict[str, list[str]]]
+    agent_implies: dict[str, str]
+    classes: dict[str, list[str]]
+    trials: dict[str, list[str]]
+    terms: dict[str, list[str]]
+    shorthand: dict[str, str]
+    analytes: dict[str, Analyte]
+    other_analytes: list[str]
+    foreign_units: list[str]
+    concepts: dict[str, Concept]
+    general_question_openers: frozenset[str] = frozenset()
+    patient_words: tuple[str, ...] = ()
+    digest: str = ""
+
+    @property
+    def agent_of_name(self) -> dict[str, str]:
+        """Lower-cased name -> agent."""
+        return {exact_case(n)[0].lower(): agent for agent, names in self.agents.items() for n in names}
+
+    def regimen_of_agents(self, agents: list[str]) -> list[str]:
+        """Regimen ids for the agents named together in one sentence (pairs first, then singles)."""
+        remaining = list(dict.fromkeys(agents))
+        found: list[str] = []
+        for regimen, meta in self.regimens.items():
+            parts = meta.get("agents", [])
+            if len(parts) > 1 and all(p in remaining for p in parts):
+                found.append(regimen)
+                remaining = [a for a in remaining if a not in parts]
+        for agent in remaining:
+            regimen = agent if agent in self.regimens else self.agent_implies.get(agent)
+            if regimen and regimen not in found:
+                found.append(regimen)
+        return found
+
+    def words(self) -> set[str]:
+        """Every word of six letters or more the vocabulary knows (for spelling correction)."""
+        entries = [n for names in self.agents.values() for n in names]
+        entries += [n for a in self.analytes.values() for n in a.names]
+        entries += [p for c in self.concepts.values() for p in c.phrases]
+        out: set[str] = set()
+        for entry in entries:
+            for word in re.split(r"[\s/+]+", exact_case(entry)[0].lower()):
+                if len(word) >= 6 and re.fullmatch(r"[a-z][a-z'-]+", word):
+                    out.add(word)
+        return out
+
+    def aliases(self) -> dict[str, list[str]]:
+        """Canonical term -> names, for retrieval's query expansion."""
+        mapping: dict[str, list[str]] = {}
+        for agent, names in self.agents.items():
+            mapping[agent] = [exact_case(n)[0] for n in names if exact_case(n)[0].lower() != agent]
+        for regimen, meta in self.regimens.items():
+            if meta.get("names"):
+                mapping[regimen] = [exact_case(n)[0] for n in meta["names"]]
+        for term, names in self.terms.items():
+            mapping.setdefault(term, []).extend(exact_case(n)[0] for n in names)
+        return mapping
+
+
+def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
+    return Analyte(
+        key=key,
+        field=raw["field"],
+        label=raw.get("label", key),
+        names=[str(n) for n in raw.get("names", [])],
+        kind=raw.get("kind", "number"),
+        units={str(u).lower(): float(f) for u, f in (raw.get("units") or {}).items()},
+        unitless=list(raw.get("unitless") or []),
+        integer=bool(raw.get("integer", False)),
+        units_name_it=bool(raw.get("units_name_it", False)),
+        thousands_dot=str(raw.get("thousands_dot", "")),
+        threshold=raw.get("threshold"),
+    )
+
+
+def load(path: Path = DEFAULT_PATH) -> Vocabulary:
+    """Read and check the vocabulary; problems name the file and the entry."""
+    import hashlib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError([f"{path}: cannot read the vocabulary: {exc}"]) from exc
+    problems: list[str] = []
+    agents = {str(k): [str(n) for n in v] for k, v in (raw.get("agents") or {}).items()}
+    regimens = {
+        str(k): {kk: [str(x) for x in vv] for kk, vv in (v or {}).items()} for k, v in raw.get("regimens", {}).items()
+    }
+    for regimen, meta in regimens.items():
+        for agent in meta.get("agents", []):
+            if agent not in agents:
+                problems.append(f"{path}: regimen '{regimen}' names unknown agent '{agent}'")
+    implies = {str(k): str(v) for k, v in (raw.get("agent_implies") or {}).items()}
+    for agent, regimen in implies.items():
+        if agent not in agents or regimen not in regimens:
+            problems.append(f"{path}: agent_implies '{agent}: {regimen}' names an unknown agent or regimen")
+    analytes: dict[str, Analyte] = {}
+    for key, spec in (raw.get("analytes") or {}).items():
+        try:
+            analytes[key] = _analyte(key, spec)
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(f"{path}: analyte '{key}': {exc}")
+    concepts: dict[str, Concept] = {}
+    for label, spec in (raw.get("concepts") or {}).items():
+        if not isinstance(spec, dict) or "field" not in spec or "phrases" not in spec:
+            problems.append(f"{path}: concept '{label}' needs a field and phrases")
+            continue
+        concepts[label] = Concept(
+            label=label,
+            field=spec["field"],
+            value=spec.get("value"),
+            phrases=[str(p) for p in spec["phrases"]],
+            negated=spec.get("negated", "ignore"),
+            history=spec.get("history", "fact"),
+            wins_over=tuple(spec.get("wins_over") or ()),
+        )
+    if problems:
+        raise CorpusError(problems)
+    return Vocabulary(
+        path=path,
+        agents=agents,
+        regimens=regimens,
+        agent_implies=implies,
+        classes={str(k): [str(n) for n in v] for k, v in (raw.get("classes") or {}).items()},
+        trials={str(k): [str(n) for n in v] for k, v in (raw.get("trials") or {}).items()},
+        terms={str(k): [str(n) for n in v] for k, v in (raw.get("terms") or {}).items()},
+        shorthand={str(k): str(v) for k, v in (raw.get("shorthand") or {}).items()},
+        analytes=analytes,
+        other_analytes=[str(n) for n in raw.get("other_analytes") or []],
+        foreign_units=[str(u).lower() for u in raw.get("foreign_units") or []],
+        concepts=concepts,
+        general_question_openers=frozenset(str(w) for w in raw.get("general_question_openers") or []),
+        patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
+        digest=hashlib.sha256(text.encode()).hexdigest()[:16],
+    )
+
+
+@lru_cache(maxsize=4)
+def vocabulary(path: Path = DEFAULT_PATH) -> Vocabulary:
+    """The vocabulary at `path`, loaded once per process."""
+    return load(path)
+
+
+@dataclass
+class Normalised:
+    """Text with shorthand written out, and a map back to the original characters."""
+
+    text: str
+    origin: list[int]  # origin[i]: index in the original text of character i (len(text) + 1 entries)
+    original: str
+
+    def span(self, start: int, end: int) -> str:
+        """The original words behind [start, end) of the normalised text."""
+        a = self.origin[max(0, min(start, len(self.origin) - 1))]
+        b = self.origin[max(0, min(end, len(self.origin) - 1))]
+        return self.original[a:b].strip()
+
+
+@lru_cache(maxsize=4)
+def _shorthand_pattern(items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    table: dict[str, str] = {}
+    for key, value in items:
+        text, exact = exact_case(key)
+        table[text if exact else text.lower()] = value
+    return phrase_pattern([k for k, _ in items]), table
+
+
+def normalise(text: str, vocab: Vocabulary) -> Normalised:
+    """Write shorthand out ("s/p OLT" -> "status post liver transplant"), keeping a map to the original."""
+    pattern, table = _shorthand_pattern(tuple(vocab.shorthand.items()))
+    if pattern is None:
+        return Normalised(text, list(range(len(text) + 1)), text)
+    pieces: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for match in pattern.finditer(text):
+        pieces.append(text[last : match.start()])
+        origin.extend(range(last, match.start()))
+        word = match.group(0)
+        replacement = table.get(word) or table.get(word.lower()) or word
+        pieces.append(replacement)
+        origin.extend([match.start()] * (len(replacement) - 1) + [match.end() - 1])
+        last = match.end()
+    pieces.append(text[last:])
+    origin.extend(range(last, len(text) + 1))
+    return Normalised("".join(pieces), origin, text)
