@@ -8,7 +8,7 @@ import unicodedata
 from typing import Any
 
 from . import inform, refusals
-from .calculators import afp_iu_to_ng, assess_liver
+from .calculators import assess_liver
 from .compose import (
     DISCLAIMER,
     FIELD_LABEL,
@@ -21,12 +21,11 @@ from .compose import (
     rule_chunks,
 )
 from .errors import InputError
-from .facts import extract
 from .intents import NEGATIVE_COMBOS, Intent, classify
-from .measures import implausible
 from .models import Answer
 from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
+from .reading import Reading, read
 
 MAX_CHARS = 4000
 LABELS = {
@@ -102,7 +101,9 @@ class Session:
         self.chat_model = chat_model
         if profile:
             self.facts = make_profile(profile).known()
-            self.provenance = {name: {"turn": 0, "text": "given with the session", "how": "stated"} for name in self.facts}
+            self.provenance = {
+                name: {"turn": 0, "text": "given with the session", "how": "stated"} for name in self.facts
+            }
 
     # ---- persistence -------------------------------------------------------------------------------
     STATE_VERSION = 1
@@ -141,7 +142,16 @@ class Session:
         """Replace the patient's facts (e.g. from an edited form) and re-run the checker."""
         old = dict(self.facts)
         self.facts = make_profile(values).known()
-        changes, _ = [], []
+        for name in self.facts:
+            if old.get(name) != self.facts[name] or name not in self.provenance:
+                self.provenance[name] = {
+                    "turn": len(self.messages),
+                    "text": "edited in the patient panel",
+                    "how": "stated",
+                }
+        for name in set(self.provenance) - set(self.facts):
+            self.provenance.pop(name)
+        changes = []
         for name in sorted(set(old) | set(self.facts)):
             if old.get(name) != self.facts.get(name) and name in LABELS and old.get(name) is not None:
                 changes.append(
@@ -163,38 +173,51 @@ class Session:
         self.history.clear()
         self.messages.clear()
 
-    def _merge(self, found: dict[str, Any]) -> tuple[list[str], list[str]]:
-        """Apply new facts; returns (change notices, problems). Invalid values are not applied."""
+    def _merge(self, reading: Reading) -> tuple[list[str], list[str]]:
+        """Apply the facts read from a message; returns (change notices, problems). Nothing is
+        applied when any value is invalid. Each fact keeps the turn and the words it came from."""
         changes: list[str] = []
-        problems: list[str] = []
         candidate = dict(self.facts)
-        for name, value in found.items():
+        provenance = dict(self.provenance)
+        turn = len(self.messages)
+        for name, fact in reading.facts.items():
+            value = fact.value
             if name == "prior_therapies" and candidate.get(name) and value:
                 value = list(dict.fromkeys(candidate[name] + value))
             old = candidate.get(name)
+            how = fact.how
             if old is not None and old != value and name != "prior_therapies":
                 label = LABELS.get(name, name.replace("_", " "))
-                unit = UNITS.get(name, "")
-                changes.append(
-                    f"{label} updated from {_fmt(name, old)[: len(_fmt(name, old)) - len(unit)]} to {_fmt(name, value)}"
-                )
+                verb = "Corrected" if name in reading.corrected else "Updated"
+                how = "corrected" if name in reading.corrected else how
+                changes.append(f"{verb}: {label} {_fmt(name, old)} -> {_fmt(name, value)} (read from '{fact.text}')")
             candidate[name] = value
-        if "child_pugh_class" in found and "child_pugh_score" not in found:
+            provenance[name] = {"turn": turn, "text": fact.text, "how": how}
+        if "child_pugh_class" in reading.facts and "child_pugh_score" not in reading.facts:
             score = candidate.get("child_pugh_score")
-            if score is not None and (score <= 6) != (found["child_pugh_class"] == "A"):
+            if score is not None and (score <= 6) != (reading.facts["child_pugh_class"].value == "A"):
                 candidate.pop("child_pugh_score")
+                provenance.pop("child_pugh_score", None)
         try:
             profile = make_profile(candidate)
         except InputError as exc:
-            problems.append(str(exc))
-            return [], problems
+            return [], [str(exc)]
         computed = assess_liver(profile)
-        if computed.computed_class and "child_pugh_class" not in candidate:
-            # The five items were given: the class and score follow from them.
-            candidate["child_pugh_class"] = computed.computed_class
-            candidate["child_pugh_score"] = computed.computed_score
-        self.facts = candidate
-        return changes, problems
+        stated = "child_pugh_class" in candidate and provenance.get("child_pugh_class", {}).get("how") != "computed"
+        if computed.computed_class and not stated:
+            # The five items were given (a new lab recomputes): the class and score follow from them.
+            for name, value in (
+                ("child_pugh_class", computed.computed_class),
+                ("child_pugh_score", computed.computed_score),
+            ):
+                candidate[name] = value
+                provenance[name] = {
+                    "turn": turn,
+                    "text": "computed from bilirubin, albumin, INR, ascites, encephalopathy",
+                    "how": "computed",
+                }
+        self.facts, self.provenance = candidate, provenance
+        return changes, []
 
     # ---- the turn ------------------------------------------------------------------------------
     def ask(self, message: Any) -> Answer:
@@ -226,41 +249,47 @@ class Session:
             return self._refusal(
                 "invalid_input", "The message has no words or numbers I can read: please type a question.", notices
             )
-        problems = implausible(text)
-        extraction = extract(text)
-        self._unit_correction(text, extraction.values)
-        changes, invalid = self._merge(extraction.values) if not problems else ([], [])
-        problems += invalid
+        reading = read(text)
+        problems = list(reading.problems)
         if problems:
-            seen = classify(text, has_topic=True, has_facts=True, new_facts=False)
-            if seen.regimens:
-                self.topic_regimens = seen.regimens
-            self.last_topic = seen.topic
             return self._refusal(
                 "invalid_input",
                 "I could not use this message: "
                 + "; ".join(problems)
-                + ("" if problems[-1].endswith("?") else ".")
-                + " Nothing was changed in the patient's facts; please check the values.",
+                + ". Nothing was changed in the patient's facts; please check the values.",
                 notices,
             )
         intent = classify(
             text,
             has_topic=bool(self.topic_regimens or self.topic_trials or self.history),
             has_facts=bool(self.facts),
-            new_facts=bool(extraction.values),
+            new_facts=bool(reading.facts),
         )
         if intent.regimens:
             self.topic_regimens = intent.regimens
         if intent.kind == "refusal" and intent.refusal_reason:
-            return refusals.refused(self, intent, notices)
+            return refusals.refused(self, intent, notices)  # a refused turn changes no fact
+        if reading.scenario and not intent.next_line:
+            return self._scenario(reading, intent, notices)
+        changes, invalid = self._merge(reading)
+        if invalid:
+            return self._refusal(
+                "invalid_input",
+                "I could not use this message: " + "; ".join(invalid) + ". Nothing was changed in the patient's facts.",
+                notices,
+            )
+        notices += [
+            f"I could not read: {item.rstrip('.')}" + ("" if item.endswith("?") else ".") for item in reading.unread
+        ]
+        notices += [f"Conflicting statements, the safer reading is used: {item}." for item in reading.conflicts]
         if (
             intent.kind == "recommendation"
             and "?" not in text
             and self.last_topic in ("dosing", "toxicity")
-            and set(extraction.values) <= {"weight_kg", "afp_ng_ml", "bilirubin_mg_dl", "albumin_g_dl", "inr"}
+            and set(reading.facts) == {"weight_kg"}
         ):
-            # "she actually weighs 55 kg" after a dosing answer: answer the dosing again.
+            # "she actually weighs 55 kg" after a dosing answer: answer the dosing again (new labs
+            # or AFP can change the verdict, so they get a new recommendation).
             intent.kind = "information"
             intent.topic = "dosing" if self.last_topic == "dosing" else "toxicity"
         if self._insists_on_systemic(text):
@@ -284,12 +313,11 @@ class Session:
             intent.topic = "evidence"
         elif intent.topic == "evidence" and intent.regimens and not intent.trials:
             intent.trials = [t for r in intent.regimens for t in self.kb.facts.regimen_trials(r)][:1]
-        if changes:
-            notices.append("Updated: " + "; ".join(changes) + ".")
+        notices[:0] = changes
         if intent.kind == "recommendation":
             answer = self._recommend(intent, notices)
         elif (
-            not extraction.values
+            not reading.facts
             and not intent.regimens
             and not intent.trials
             and not intent.follow_up
@@ -300,15 +328,6 @@ class Session:
             answer = self._inform(text, intent, notices)
         self.last_topic = intent.topic
         return answer
-
-    def _unit_correction(self, text: str, values: dict[str, Any]) -> None:
-        """ "the lab reported 350 IU/mL, not ng/mL": a bare AFP value corrects the known AFP."""
-        if "afp_ng_ml" in values or "afp_ng_ml" not in self.facts:
-            return
-        match = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(iu|ng|ku)\s*/\s*(ml|l)\b", text, re.I)
-        if match:
-            value = float(match.group(1).replace(",", ""))
-            values["afp_ng_ml"] = afp_iu_to_ng(value) if match.group(2).lower() in ("iu", "ku") else value
 
     def _insists_on_systemic(self, text: str) -> bool:
         from .intents import INSIST
@@ -392,6 +411,7 @@ class Session:
             refusal=refusal,
             notices=notices,
             derived=derived,
+            provenance={k: dict(v) for k, v in self.provenance.items() if k in self.facts},
         )
 
     def _header(self, b: Builder, notices: list[str]) -> None:
@@ -406,7 +426,11 @@ class Session:
             return
         parts = []
         if "child_pugh_class" in facts:
-            parts.append(f"Child-Pugh {facts['child_pugh_class']}{facts.get('child_pugh_score', '')}")
+            computed = self.provenance.get("child_pugh_class", {}).get("how") == "computed"
+            parts.append(
+                f"Child-Pugh {facts['child_pugh_class']}{facts.get('child_pugh_score', '')}"
+                + (" (computed from the labs)" if computed else "")
+            )
         if "ecog" in facts:
             parts.append(f"ECOG {facts['ecog']}")
         prior = facts.get("prior_therapies")
@@ -425,14 +449,19 @@ class Session:
             "autoimmune_disease",
             "solid_organ_transplant",
             "sorafenib_tolerated",
+            "progressed",
+            "intolerance",
+            "therapeutic_anticoagulation",
+            "uncontrolled_hypertension",
+            "significant_proteinuria",
+            "recent_arterial_thromboembolism",
+            "recent_major_surgery",
         ):
             if name in facts:
-                parts.append(("" if facts[name] else "no ") + name.replace("_", " "))
+                parts.append(("" if facts[name] else "no ") + FIELD_LABEL.get(name, name.replace("_", " ")).lower())
         if verdict and verdict.line:
             parts.append(f"line: {verdict.line}")
         b.add("**Patient:** " + " · ".join(parts))
-        for conflict in assess_liver(self.profile).conflicts:
-            b.add(f"_Note: {conflict}; the stated class is used, please check._")
         b.add()
 
     def _regimens_for(self, intent: Intent) -> list[str]:
@@ -527,6 +556,46 @@ class Session:
         if current:
             b.add(f"_Note: if the disease progresses on {regimen_name(current[0]).lower()}:_")
             b.add()
+        self._verdict_body(b, verdict)
+        return self._finish(b, "recommendation", notices, verdict=verdict)
+
+    def _scenario(self, reading: Reading, intent: Intent, notices: list[str]) -> Answer:
+        """ "What if the endoscopy shows large varices?": the checker on the facts plus the scenario,
+        what changes, and the stored facts left as they were."""
+        hypothetical = dict(self.facts)
+        for name, fact in {**reading.facts, **reading.scenario}.items():
+            if name == "prior_therapies" and hypothetical.get(name):
+                hypothetical[name] = list(dict.fromkeys(hypothetical[name] + fact.value))
+            else:
+                hypothetical[name] = fact.value
+        try:
+            profile = make_profile(hypothetical)
+        except InputError as exc:
+            return self._refusal("invalid_input", f"I could not use this scenario: {exc}.", notices)
+        wanted = list(
+            dict.fromkeys(
+                [r for r, m in self.engine.file.regimens.items() if m.get("core")]
+                + [r for r in intent.regimens if r in self.engine.file.regimens]
+            )
+        )
+        before = {o.regimen: o.status for o in self.engine.evaluate(self.profile, wanted).options}
+        verdict = self.engine.evaluate(profile, wanted)
+        b = Builder(self.kb)
+        self._header(b, notices)
+        supposed = "; ".join(
+            f"{FIELD_LABEL.get(n, n.replace('_', ' '))}: {_fmt(n, f.value)}" for n, f in reading.scenario.items()
+        )
+        b.add(f"**Hypothetical scenario** (if {supposed}). The patient's recorded facts are unchanged.")
+        changed = [
+            f"- {regimen_name(o.regimen)}: {before.get(o.regimen, 'not assessed').replace('_', ' ')} -> "
+            f"{o.status.replace('_', ' ')}"
+            for o in verdict.options
+            if before.get(o.regimen) != o.status
+        ]
+        b.add("**What would change:**" if changed else "**What would change:** nothing in the verdicts below.")
+        for line in changed:
+            b.add(line)
+        b.add()
         self._verdict_body(b, verdict)
         return self._finish(b, "recommendation", notices, verdict=verdict)
 

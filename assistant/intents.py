@@ -28,6 +28,9 @@ INJECTION = re.compile(
     r"different)|\bno (?:rules|restrictions|limits)\b",
     re.I | re.S,
 )
+RULE_WORDS = re.compile(
+    r"\b(?:rules?|instructions?|guidelines?|pathways?|checker|guardrails?|safety|system|prompt)\b", re.I
+)
 OTHER_CANCER = re.compile(
     r"\b(?:(?:small[- ]cell |non[- ]small[- ]cell )?lung cancer|nsclc|sclc|breast cancer|"
     r"colorectal|colon cancer|rectal cancer|prostate cancer|pancreatic cancer|gastric cancer|"
@@ -296,7 +299,9 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) ->
     regimens = regimens_named(text)
     trials = trials_named(text)
     intent = Intent(kind="information", regimens=regimens, trials=trials)
-    if INJECTION.search(text):
+    injection = INJECTION.search(text)
+    # "Disregard the previous AFP, it is 350" supplies a fact: a correction, not an attack on the rules.
+    if injection and not (new_facts and not RULE_WORDS.search(injection.group(0))):
         intent.kind, intent.refusal_reason = "refusal", "unsafe"
         return intent
     if NOT_HUMAN_OR_NOT_HCC.search(text) and not re.search(r"\bhcc\b|hepatocellular", text, re.I):

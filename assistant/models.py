@@ -117,6 +117,8 @@ class Answer(BaseModel):
     refusal: dict[str, str] | None = None
     notices: list[str] = Field(default_factory=list)
     derived: dict[str, object] = Field(default_factory=dict)
+    # Beside `profile`: for each known fact, the turn and the words it came from.
+    provenance: dict[str, dict[str, object]] = Field(default_factory=dict)
     latency_ms: float | None = None
 
     def to_dict(self) -> dict[str, object]:
