@@ -8,7 +8,8 @@ from typing import Any
 
 from .models import Chunk, Citation
 from .pathways import OFFERED, Rule, Verdict
-from .support import _drugs, _numbers
+from .profile import FIELD_LABELS
+from .support import UNCITED, _drugs, _grades, _numbers
 
 DISCLAIMER = (
     "_Corpus as of {as_of}. Decision support for clinicians, drawn only from the cited guideline "
@@ -25,20 +26,8 @@ STATUS_LABEL = {
     "not_recommended": "not recommended",
 }
 PATIENT_STATUS = {"preferred": "a usual first choice", "alternative": "another possible option"}
-FIELD_LABEL = {
-    "child_pugh_class": "Child-Pugh class",
-    "child_pugh_score": "Child-Pugh score",
-    "ecog": "ECOG performance status",
-    "prior_therapies": "prior systemic therapy (none, or which regimens)",
-    "afp_ng_ml": "AFP (ng/mL)",
-    "sorafenib_tolerated": "whether sorafenib was tolerated",
-    "main_portal_vein_invasion": "main portal vein invasion",
-    "liver_involvement_50": "tumour occupying >= 50% of the liver",
-    "high_risk_varices": "high-risk varices or recent variceal bleeding (upper endoscopy)",
-    "autoimmune_disease": "active autoimmune disease",
-    "solid_organ_transplant": "prior liver or other solid-organ transplant",
-    "weight_kg": "body weight",
-}
+# The clinician's words for each fact (one table, in profile.py).
+FIELD_LABEL = FIELD_LABELS
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _ATTRIBUTION = re.compile(r"\s*\[@[^\]]+\]")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -99,11 +88,18 @@ class Builder:
         return "".join(f"[{self.cite(c)}]" for c in chunks)
 
     def supported(self, claim: str, candidates: list[Chunk]) -> str:
-        """`claim` followed by markers of passages that together hold its drugs and numbers."""
-        chunks = cover(claim, candidates, self.kb.chunks)
+        """`claim` followed by markers of passages that together hold its drugs and numbers.
+
+        Only `candidates` are searched (never the whole corpus); "" when they cannot support it.
+        """
+        chunks = cover(claim, candidates)
         if chunks is None:
             return ""
         return f"{claim} {self.markers(chunks)}".rstrip()
+
+    def stated(self, claim: str, candidates: list[Chunk], why: str) -> str:
+        """`claim` cited when `candidates` hold it, else said openly without a citation (and why)."""
+        return self.supported(claim, candidates) or f"{claim} {UNCITED.format(why=why)}"
 
     def add(self, line: str = "") -> None:
         self.lines.append(line)
@@ -114,36 +110,53 @@ class Builder:
 
 @lru_cache(maxsize=4096)
 def _terms(text: str) -> frozenset[str]:
-    """The drugs and numbers a passage holds (cached: passages are immutable)."""
-    return frozenset(_numbers(text) | _drugs(text))
+    """The drugs, numbers and Child-Pugh/BCLC grades a passage holds (cached: passages are immutable)."""
+    return frozenset(_numbers(text) | _drugs(text) | _grades(text))
 
 
-def cover(claim: str, preferred: list[Chunk], everything: list[Chunk]) -> list[Chunk] | None:
-    """Fewest passages (preferred ones first) that hold every drug and number of `claim`.
+def cover(claim: str, candidates: list[Chunk]) -> list[Chunk] | None:
+    """Fewest of `candidates` that hold every drug and number of `claim`, sentence by sentence.
 
-    None when the corpus cannot support the claim: the caller must not state it.
+    For each sentence of the claim, passages holding more of its drugs and numbers come first and,
+    among those, the one sharing most of its words, so that a reason is cited to the passage that
+    states it rather than to any passage that happens to name the drug. A sentence without drugs or
+    numbers goes to the candidate sharing most of its words (at least one). None when the
+    candidates cannot support the claim: the caller must not cite it.
     """
-    need = _numbers(claim) | _drugs(claim)
     chosen: list[Chunk] = []
-    if not need:
-        return preferred[:1]
-    for pool in (preferred, everything):
-        while need:
-            best: Chunk | None = None
-            gain: set[str] = set()
-            for chunk in pool:
-                held = set(_terms(chunk.text) & need)
-                if len(held) > len(gain):
-                    best, gain = chunk, held
-            if best is None:
-                break
-            chosen.append(best)
-            need -= gain
+    for sentence in _CLAIM_SENTENCE.split(claim):
+        need = _numbers(sentence) | _drugs(sentence) | _grades(sentence)
+        words = _content(sentence)
         if not need:
-            break
-    if need:
-        return None
-    return chosen or preferred[:1]
+            if not words:
+                continue
+            scored = [(len(words & _content(c.text)), -i, c) for i, c in enumerate(candidates)]
+            best = max(scored, key=lambda t: (t[0], t[1]), default=None)
+            held = max((len(words & _content(c.text)) for c in chosen), default=0)
+            if best and best[0] > held:
+                chosen.append(best[2])
+            continue
+        while need:
+            pick: Chunk | None = None
+            rank: tuple[int, int] = (0, 0)
+            for chunk in candidates:
+                gain = len(_terms(chunk.text) & need)
+                score = (gain, len(words & _content(chunk.text)))
+                if gain and score > rank:
+                    pick, rank = chunk, score
+            if pick is None:
+                return None
+            if pick not in chosen:
+                chosen.append(pick)
+            need -= _terms(pick.text)
+    return chosen or None
+
+
+_CLAIM_SENTENCE = re.compile(r"(?<=[.;!?])\s+")
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 2}
 
 
 def best_sentences(query: str, chunks: list[Chunk], limit: int = 3) -> list[tuple[str, Chunk]]:
@@ -170,11 +183,19 @@ STOP = {
 
 
 def rule_chunks(kb: Any, rule: Rule) -> list[Chunk]:
-    """The passages a rule cites (its sources' named sections, else their best passage)."""
+    """The passages a rule cites: its sources' named sections (a source without one: its document)."""
     found: list[Chunk] = []
     for ref in rule.sources:
-        found.extend(kb.section(ref.id, ref.section, hint=rule.because))
+        found.extend(c for c in kb.section(ref.doc_id, ref.section) if c not in found)
     return found
+
+
+def verdict_notes(b: Builder, verdict: Verdict) -> None:
+    """What the verdict says about its own inputs: disagreeing readings, silent pathways."""
+    for note in verdict.notes:
+        b.add(f"_Note: {note}_")
+    if verdict.notes:
+        b.add()
 
 
 def ranked_options(verdict: Verdict, rules: dict[str, Rule]) -> list[Any]:
@@ -191,23 +212,25 @@ def ranked_options(verdict: Verdict, rules: dict[str, Rule]) -> list[Any]:
 def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: str) -> None:
     """Offered options one by one; the rest grouped by the reason they are not offered."""
     rules = {r.id: r for r in engine.file.rules}
+    verdict_notes(b, verdict)
     offered = [o for o in ranked_options(verdict, rules) if o.status in OFFERED]
     if offered:
         b.add("**Options for this patient**" if audience == "clinician" else "**Options to discuss**")
         for option in offered:
             candidates = [c for rid in option.rules if rid in rules for c in rule_chunks(kb, rules[rid])]
             name = regimen_name(option.regimen)
+            # The label ("**X** — alternative:") states the verdict (check_agreement holds it to
+            # the options); the reason after it is the claim a passage must hold.
             if audience == "patient":
-                claim = f"{name}: {PATIENT_STATUS[option.status]} in the guidelines."
+                line = b.supported(f"{name}: {PATIENT_STATUS[option.status]} in the guidelines.", candidates)
             else:
-                claim = f"{name} — {option.status}: {' '.join(option.reasons)}"
-            line = b.supported(claim, candidates)
+                line = b.supported(" ".join(option.reasons), candidates)
             if line:
-                b.add(
-                    f"- **{name}** — {option.status}: {line.split(': ', 1)[1]}"
-                    if audience == "clinician"
-                    else f"- {line}"
-                )
+                b.add(f"- **{name}** — {option.status}: {line}" if audience == "clinician" else f"- {line}")
+            else:  # never drop an offered option from the text: say that its reason is not cited
+                status = option.status if audience == "clinician" else PATIENT_STATUS[option.status]
+                why = "the passages of its rule do not state this reason"
+                b.add(f"- **{name}** — {status} {UNCITED.format(why=why)}")
         b.add()
     held_back = [o for o in verdict.options if o.status not in OFFERED]
     if held_back and audience == "clinician":
@@ -218,13 +241,15 @@ def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: 
             groups.setdefault(key, []).append(option.regimen)
         for (status, reason), regimens in groups.items():
             names = ", ".join(regimen_name(r) for r in regimens)
-            first = verdict.get(regimens[0])
-            candidates = [
-                c for rid in (first.rules if first else []) if rid in rules for c in rule_chunks(kb, rules[rid])
-            ]
-            line = b.supported(f"{names} — {STATUS_LABEL[status]}: {reason}", candidates)
-            if line:
-                b.add(f"- **{names}** — {STATUS_LABEL[status]}: {line.split(': ', 1)[1]}")
+            deciding = list(dict.fromkeys(rid for r in regimens for rid in getattr(verdict.get(r), "rules", [])))
+            candidates: list[Chunk] = []
+            for rid in deciding:
+                if rid in rules:
+                    candidates.extend(c for c in rule_chunks(kb, rules[rid]) if c not in candidates)
+            # Only the rules' own passages may cite the reason; a reason they do not hold (such as
+            # "no documented pathway", which no passage states) is said without a citation.
+            why = "no passage states an absence" if not candidates else "the rule's passages do not state it"
+            b.add(f"- **{names}** — {STATUS_LABEL[status]}: {b.stated(reason, candidates, why)}")
         b.add()
 
 
@@ -257,5 +282,6 @@ def bottom_line(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: st
             None,
         )
         candidates = rule_chunks(kb, rule) if rule else []
-        return b.supported(f"No systemic regimen is offered on the documented pathway. {reason}", candidates)
+        why = "no passage states an absence" if not candidates else "the rule's passages do not state it"
+        return b.stated(f"No systemic regimen is offered on the documented pathway. {reason}", candidates, why)
     return ""

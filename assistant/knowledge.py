@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from .aliases import Aliases
@@ -19,7 +20,68 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 
-class KnowledgeBase:
+# Corpus files whose content decides answers: documents, the fact sheet, the rules and the
+# vocabulary (aliases, vocabulary*.yaml, context_rules*.yaml, and any other data file).
+HASHED_SUFFIXES = {".md", ".yaml", ".yml", ".json"}
+
+
+def corpus_hash(corpus_dir: Path) -> str:
+    """A short hash over every data file of the corpus folder (paths and contents), for audit logs.
+
+    A logged decision thus names the documents, fact sheet, rules and vocabulary that made it.
+    """
+    digest = hashlib.sha256()
+    files = sorted(p for p in corpus_dir.rglob("*") if p.is_file() and p.suffix.lower() in HASHED_SUFFIXES)
+    for path in files:
+        digest.update(path.relative_to(corpus_dir).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+class Passages:
+    """The corpus documents and their passages, without an index: what citing and checking need."""
+
+    def __init__(self, corpus_dir: Path) -> None:
+        self.corpus_dir = corpus_dir
+        self.facts: FactSheet
+        self.docs: list[Document]
+        self.facts, self.docs = load_corpus(corpus_dir)
+        self.chunks: list[Chunk] = chunk_corpus(self.docs)
+        self.doc_by_id: dict[str, Document] = {d.id: d for d in self.docs}
+        self._by_doc: dict[str, list[Chunk]] = {}
+        for chunk in self.chunks:
+            self._by_doc.setdefault(chunk.doc_id, []).append(chunk)
+
+    @property
+    def corpus_hash(self) -> str:
+        """One hash over the corpus as it decides answers: documents, fact sheet, rules, vocabulary."""
+        return corpus_hash(self.corpus_dir)
+
+    @property
+    def sections(self) -> dict[str, set[str]]:
+        """Document id -> its section names (what rule sources may name; see PathwayEngine.load)."""
+        found: dict[str, set[str]] = {}
+        for chunk in self.chunks:
+            found.setdefault(chunk.doc_id, set()).update({chunk.section, chunk.section.split(" / ")[0]})
+        return found
+
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        """Every passage of one document, in order."""
+        return self._by_doc.get(doc_id, [])
+
+    def section(self, doc_id: str, section: str | None = None) -> list[Chunk]:
+        """Passages of a document's section (with its sub-sections); without a section, the whole document.
+
+        A section the document does not have gives no passages: never a "closest" stand-in.
+        """
+        chunks = self._by_doc.get(doc_id, [])
+        if section is None:
+            return list(chunks)
+        return [c for c in chunks if c.section == section or c.section.startswith(f"{section} / ")]
+
+
+class KnowledgeBase(Passages):
     """Everything retrieval needs, loaded once; the index is brought up to date on open."""
 
     def __init__(
@@ -31,16 +93,9 @@ class KnowledgeBase:
         progress: bool = False,
         embedder: Any | None = None,
     ) -> None:
+        super().__init__(settings.corpus_dir)
         self.settings = settings
-        self.facts: FactSheet
-        self.docs: list[Document]
-        self.facts, self.docs = load_corpus(settings.corpus_dir)
-        self.chunks: list[Chunk] = chunk_corpus(self.docs)
         self.aliases = Aliases.load(settings.corpus_dir / "aliases.yaml")
-        self.doc_by_id: dict[str, Document] = {d.id: d for d in self.docs}
-        self._by_doc: dict[str, list[Chunk]] = {}
-        for chunk in self.chunks:
-            self._by_doc.setdefault(chunk.doc_id, []).append(chunk)
         self.embedder = embedder if embedder is not None else Embedder(settings.embedding_model)
         self.index = VectorIndex(settings, self.embedder, repair=build)
         self.sync_stats: SyncStats | None = None
@@ -63,34 +118,6 @@ class KnowledgeBase:
             rrf_k=settings.rrf_k,
             candidates=settings.candidates,
         )
-
-    @property
-    def corpus_hash(self) -> str:
-        """One hash over every document, the fact sheet and the aliases (for audit logs)."""
-        digest = hashlib.sha256()
-        for doc in self.docs:
-            digest.update(f"{doc.id}:{doc.sha256}\n".encode())
-        digest.update(self.facts.text.encode())
-        return digest.hexdigest()[:16]
-
-    def doc_chunks(self, doc_id: str) -> list[Chunk]:
-        """Every passage of one document, in order."""
-        return self._by_doc.get(doc_id, [])
-
-    def section(self, doc_id: str, section: str | None = None, hint: str = "") -> list[Chunk]:
-        """Passages of a document's section; without a section, its passage closest to `hint`."""
-        chunks = self._by_doc.get(doc_id, [])
-        if section:
-            exact = [c for c in chunks if c.section == section]
-            if exact:
-                return exact
-            prefix = [c for c in chunks if c.section.lower().startswith(section.lower())]
-            if prefix:
-                return prefix
-        if not chunks:
-            return []
-        words = set(hint.lower().split())
-        return [max(chunks, key=lambda c: (len(words & set(c.text.lower().split())), -chunks.index(c)))]
 
     def search(
         self,

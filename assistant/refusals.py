@@ -95,9 +95,9 @@ def off_pathway(session: Any, b: Builder, intent: Intent) -> tuple[str, str]:
         "investigational for advanced disease, not a documented pathway outside trials."
     )
     b.add(message)
-    chunks = session.kb.section("off-pathway-combinations", "Locoregional") or session.kb.doc_chunks(
-        "off-pathway-combinations"
-    )
+    chunks = session.kb.section(
+        "off-pathway-combinations", "Locoregional plus systemic combinations"
+    ) or session.kb.doc_chunks("off-pathway-combinations")
     for sentence, chunk in best_sentences("locoregional systemic investigational trials", chunks, 1):
         line = b.supported(sentence, [chunk])
         if line:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .harness import CaseResult, load_suite, run_case
 from .pathways import PathwayEngine, RegimenVerdict, Verdict
-from .support import check_agreement, check_answer
+from .support import check_agreement, check_answer, read_citations
 
 REFUSAL_TAGS = {"refusal", "out-of-scope", "off-pathway", "unsafe", "injection"}
 
@@ -28,6 +28,11 @@ class Metrics:
     latencies_ms: list[float] = field(default_factory=list)
     answers: int = 0
     citation_problems: int = 0
+    # The independent citation reader (support.read_citations), beside the composer's own check.
+    reader_invalid_answers: int = 0
+    reader_claims: int = 0
+    reader_unsupported: int = 0
+    uncited_statements: int = 0
     agreement_problems: int = 0
     replay_mismatches: int = 0
     refusal_tp: int = 0
@@ -48,6 +53,10 @@ class Metrics:
             "pass_rate": self.passed / max(1, self.cases),
             "by_tag": {t: {"passed": v[0], "cases": v[1], "rate": v[0] / v[1]} for t, v in sorted(self.by_tag.items())},
             "citation_validity": 1 - self.citation_problems / max(1, self.answers),
+            "citation_validity_reader": 1 - self.reader_invalid_answers / max(1, self.answers),
+            "claims_supported_reader": 1 - self.reader_unsupported / max(1, self.reader_claims),
+            "reader_claims": self.reader_claims,
+            "uncited_statements": self.uncited_statements,
             "checker_agreement": 1 - self.agreement_problems / max(1, self.answers),
             "replay_determinism": 1 - self.replay_mismatches / max(1, self.cases),
             "refusal_precision": precision,
@@ -109,6 +118,11 @@ def evaluate(
             metrics.answers += 1
             metrics.latencies_ms.append(turn.seconds * 1000)
             metrics.citation_problems += bool(check_answer(turn.answer))
+            reading = read_citations(turn.answer)
+            metrics.reader_invalid_answers += not reading.valid
+            metrics.reader_claims += len(reading.claims)
+            metrics.reader_unsupported += len(reading.unsupported)
+            metrics.uncited_statements += reading.uncited
             metrics.agreement_problems += bool(check_agreement(turn.answer))
             expected_refusal = spec.expect.kind == "refusal" or spec.expect.refusal_reason is not None
             refused = turn.answer["kind"] == "refusal"
@@ -147,7 +161,11 @@ def markdown(results: list[CaseResult], metrics: Metrics) -> str:
         "",
         "| metric | value |",
         "|---|---|",
-        f"| citation validity | {m['citation_validity']:.1%} |",
+        f"| citation validity: composer's token check / independent reader | {m['citation_validity']:.1%} / "
+        f"{m['citation_validity_reader']:.1%} |",
+        f"| cited claims the independent reader finds supported | {m['claims_supported_reader']:.1%} "
+        f"of {m['reader_claims']} |",
+        f"| statements said openly without a citation | {m['uncited_statements']} |",
         f"| checker agreement | {m['checker_agreement']:.1%} |",
         f"| replay determinism | {m['replay_determinism']:.1%} |",
         f"| refusal precision / recall | {m['refusal_precision']:.1%} / {m['refusal_recall']:.1%} |",
