@@ -45,6 +45,19 @@ class Assistant:
         """A new conversation; `profile` sets patient facts before the first turn."""
         return Session(self.kb, self.engine, audience=audience, profile=profile, chat_model=self.chat_model)
 
+    def conversations(
+        self, state_url: str | None = None, *, audit: bool | None = None, log_dir: Path | None = None
+    ) -> Any:
+        """Conversations by id over the store (`HCC_STATE_URL`; default the SQLite file under state/),
+        shared with other processes and replicas: `ask(id | None, message)`, `get`, `delete`, `export`."""
+        from .audit import AuditLog
+        from .conversation import Conversations, open_store
+
+        store = open_store(state_url or self.settings.state_location(), ttl=self.settings.session_ttl)
+        use_audit = self.settings.audit if audit is None else audit
+        log = AuditLog((log_dir or self.settings.log_dir) / "audit.jsonl") if use_audit else None
+        return Conversations(self.session, store, audit=log, corpus_hash=self.kb.corpus_hash)
+
     def ask(self, message: str, audience: str = "clinician") -> Answer:
         """A one-shot question in a fresh session."""
         return self.session(audience=audience).ask(message)

