@@ -1,0 +1,1 @@
+"""The question frame: what a message asks (intent), the names it uses, and whether it is in scope."""
