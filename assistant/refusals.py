@@ -78,7 +78,9 @@ def off_pathway(session: Any, b: Builder, intent: Intent) -> tuple[str, str]:
             "Systemic therapy in end-stage liver function (Child-Pugh C) or ECOG 3-4 is not a "
             "documented pathway, so I won't recommend it."
         )
-        chunks = session.kb.section("bclc-2022", "BCLC stage D (terminal)")
+        chunks = session.kb.section("bclc-2022", "BCLC stage D (terminal)") + session.kb.section(
+            "aasld-2023", "Child-Pugh C and BCLC stage D"
+        )
         b.add(b.supported(message, chunks) or message)
         return message, "end-stage"
     if detail == "nivolumab-first-line-monotherapy":

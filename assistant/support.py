@@ -17,7 +17,10 @@ NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 # Lines that restate the user's own facts or the footer: they carry no corpus claim.
 EXEMPT = re.compile(
     r"^\s*(?:\*\*Patient:?\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|"
-    r"_The message was truncated|I could not use this message)",
+    r"_The message was truncated|I could not use this message|"
+    # a verdict change ("- Sorafenib: needs info -> alternative"): the checker's, not a corpus claim
+    r"-\s*[^:\n]+:\s*(?:preferred|alternative|needs info|not recommended)\s*->\s*"
+    r"(?:preferred|alternative|needs info|not recommended)\s*$)",
     re.I,
 )
 # The composer's own label of a line ("**X** — not recommended:"): checked against the verdict by
@@ -139,8 +142,10 @@ _READER_STOP = {
     "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "under", "was", "were",
     "what", "when", "where", "which", "while", "who", "will", "with", "would", "patient", "patients",
     "not", "no", "never", "without", "cannot", "nor",
-    # the assistant's own framing ("for this patient the documented pathway offers ..."), not a claim
-    "documented", "pathway", "offers", "prefers", "further", "options", "below", "corpus",
+    # the assistant's own framing ("for this patient the documented pathway offers ...", "another
+    # possible option in the guidelines"), not a claim a passage has to make
+    "documented", "pathway", "offers", "prefers", "further", "options", "below", "corpus", "guidelines",
+    "another", "possible", "option", "usual", "choice", "situation", "describe", "you",
 }  # fmt: skip
 
 
@@ -262,9 +267,9 @@ def _read_sentence(sentence: str, quotes: list[str], windows: list[str]) -> str:
 def _flipped(sentence: str, stems: set[str], window: str) -> set[str]:
     """Stems the claim negates and the window states plainly, or the reverse (see below)."""
     said, source = _negated_stems(sentence), _negated_stems(window)
-    # The claim negates what the passage states plainly, or states plainly (no negation at all)
-    # what the passage negates: "X is supported with Vp4" read against "X is not supported with Vp4".
-    flipped = said & _stems(window) - source
+    # The claim negates what a passage without any negation states, or states plainly (no negation
+    # at all) what the passage negates: "X is supported with Vp4" against "X is not supported with Vp4".
+    flipped = said & _stems(window) if not source else set()
     if not said and len(source & stems) >= 2:
         flipped = source & stems
     return flipped
