@@ -50,7 +50,7 @@ def test_bank_covers_every_intent_with_both_audiences(bank: Bank) -> None:
 def test_bank_errors_name_the_file_and_entry(tmp_path: Path) -> None:
     path = tmp_path / "bank.yaml"
     path.write_text(
-        'labels: {dosing: {description: d, reading: r}}\n'
+        "labels: {dosing: {description: d, reading: r}}\n"
         'utterances:\n  - {text: "how much?", intent: dosage, audience: clinician}\n',
         encoding="utf-8",
     )

@@ -1,0 +1,394 @@
+"""Scope as typed decisions: what the assistant refuses, what it says it does not cover, and doses above label.
+
+Every word list lives in `corpus/scope.yaml` and every label dose in `corpus/doses.yaml` (transcribed from
+`facts.yaml`); this module holds only the logic. `decide(text)` returns None for a message in scope.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from ..errors import CorpusError
+from .names import Names
+
+Reason = Literal[
+    "unsafe",
+    "animal",
+    "paediatric",
+    "other_primary",
+    "liver_metastases",
+    "other_cancer",
+    "above_label",
+    "outside_systemic",
+]
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+_CLAUSE_END = re.compile(r"[,;:.!?()\n]")
+_SENTENCE_END = re.compile(r"[.;!?\n]+(?:\s|$)")
+_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+# An age written as an age: "14-year-old", "14 years old", "14 yo", "14y/o", "aged 14", "age 14".
+_AGE = re.compile(
+    r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)(?![a-z])|\baged?\s*(\d{1,3})\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    """Why a message is not answered as asked, and the one message to show instead."""
+
+    reason: Reason
+    message: str
+    refused: bool  # False only for "outside what I cover", which points to the nearest thing covered
+    detail: str = ""  # the words that decided it ("14-year-old", "dog", "sorafenib 600 mg twice daily")
+    nearest: str = ""
+
+
+@dataclass(frozen=True)
+class LabelDose:
+    """One agent's label dose, read from doses.yaml; `label` is facts.yaml's dose string for its regimen."""
+
+    agent: str
+    regimen: str
+    label: str
+    route: str = ""
+    max_mg: float | None = None
+    max_mg_per_kg: float | None = None
+    weight_bands: tuple[tuple[float | None, float | None, float], ...] = ()  # (min_kg, below_kg, max_mg)
+    flat_dose_min_kg: float | None = None
+    frequency: str = ""
+    days_on: int | None = None
+    cycle_days: int | None = None
+
+    def single_dose_limit(self, weight_kg: float | None) -> float | None:
+        """Largest single dose in mg for this weight (None when the label gives no mg figure for it)."""
+        if self.weight_bands:
+            if weight_kg is None:
+                return max(band[2] for band in self.weight_bands)
+            for min_kg, below_kg, mg in self.weight_bands:
+                if (min_kg is None or weight_kg >= min_kg) and (below_kg is None or weight_kg < below_kg):
+                    return mg
+        if self.max_mg is not None:
+            return self.max_mg
+        if self.max_mg_per_kg is not None and weight_kg is not None:
+            return self.max_mg_per_kg * weight_kg
+        return None
+
+
+def _pattern(entries: list[str]) -> re.Pattern[str] | None:
+    """Whole-word, case-insensitive alternatives ("=TEXT": that case only; a space also matches a hyphen)."""
+    parts = []
+    for entry in sorted((str(e) for e in entries), key=len, reverse=True):
+        exact = entry.startswith("=")
+        text = entry[1:] if exact else entry
+        body = re.escape(text).replace(r"\ ", r"[\s-]+")
+        if text[:1].isalnum():
+            body = r"(?<![A-Za-z0-9])" + body
+        if text[-1:].isalnum():
+            body += r"(?![A-Za-z0-9])"
+        parts.append(body if exact else f"(?i:{body})")
+    return re.compile("|".join(parts)) if parts else None
+
+
+def _first(pattern: re.Pattern[str] | None, text: str) -> re.Match[str] | None:
+    return pattern.search(text) if pattern is not None else None
+
+
+class Scope:
+    """The scope rules over one corpus folder's data."""
+
+    def __init__(self, data: dict[str, Any], doses: dict[str, LabelDose], names: Names) -> None:
+        self.data = data
+        self.doses = doses
+        self.names = names
+        self.messages: dict[str, str] = data["messages"]
+        self.adult_age = int(data["paediatric"]["adult_age"])
+        self.window = int(data.get("cue_window_words", 5))
+        p = _pattern
+        self._ignore = p(data.get("ignore_phrases", []))
+        self._negation = p(data.get("negation_cues", []))
+        self._history = p(data.get("history_cues", []))
+        self._hcc = p(data["hcc_terms"])
+        self._paediatric = p(data["paediatric"]["words"])
+        self._animals = p(data["animals"]["words"])
+        self._other_primary = p(data["other_liver_primaries"])
+        self._metastases = p(data["liver_metastases"])
+        self._other_cancer = p(data["other_cancers"])
+        self._systemic = p(data["systemic_cues"])
+        self._topic_history = p(data["topic_history_cues"])
+        self._topics = [(name, p(spec["words"]), spec) for name, spec in data["outside_topics"].items()]
+        unsafe = data["unsafe"]
+        self._unsafe_verbs = p(unsafe["verbs"])
+        self._unsafe_objects = p(unsafe["objects"])
+        self._unsafe_window = int(unsafe.get("window_words", 5))
+        self._unsafe_phrases = p(unsafe["phrases"])
+        self._escalation = p(data["escalation_phrases"])
+        self._continuous = p(data["continuous_words"])
+        self._frequencies = {str(k).lower(): v for k, v in data["frequencies"].items()}
+        self._frequency = p(list(self._frequencies))
+        self._dose_units = {str(k).lower(): float(v) for k, v in data["dose_units"].items()}
+        self._weight_units = {str(k).lower(): float(v) for k, v in data["weight_units"].items()}
+        units = "|".join(sorted((re.escape(u) for u in self._dose_units), key=len, reverse=True))
+        weights = "|".join(sorted((re.escape(u) for u in self._weight_units), key=len, reverse=True))
+        self._dose = re.compile(rf"{_NUMBER}\s*({units})(\s*/\s*(?:{weights}))?(?![A-Za-z])", re.I)
+        self._weight = re.compile(rf"(?<![/\w]){_NUMBER}\s*({weights})(?![A-Za-z/])", re.I)
+
+    @classmethod
+    def from_corpus(cls, corpus_dir: Path = DEFAULT_CORPUS) -> Scope:
+        """The rules over `scope.yaml`, `doses.yaml`, `facts.yaml` and the vocabulary in `corpus_dir`."""
+        return _load(corpus_dir.resolve())
+
+    # ---- the decision -------------------------------------------------------------------------------
+
+    def decide(self, text: str, *, intent: str | None = None) -> ScopeDecision | None:
+        """The first rule that applies, in order of severity; None when the message is in scope.
+
+        `intent` is the classifier's confident reading: "out_of_scope" or "unsafe" with no rule of
+        their own still get a generic decision.
+        """
+        cleaned = self._blank(text)
+        for rule in (
+            self._unsafe_request,
+            self._animal,
+            self._child,
+            self._other_primary_rule,
+            self._other_cancer_rule,
+            self._above_label,
+            self._outside_topic,
+        ):
+            decision = rule(cleaned)
+            if decision is not None:
+                return decision
+        if intent == "out_of_scope":
+            return ScopeDecision("outside_systemic", self.messages["outside_generic"], refused=False)
+        if intent == "unsafe":
+            return ScopeDecision("unsafe", self.messages["unsafe_generic"], refused=True)
+        return None
+
+    def _blank(self, text: str) -> str:
+        """The text with ignored phrases replaced by spaces (offsets kept)."""
+        if self._ignore is None:
+            return text
+        return self._ignore.sub(lambda m: " " * len(m.group(0)), text)
+
+    def _clause_before(self, text: str, start: int) -> str:
+        before = _CLAUSE_END.split(text[:start])[-1]
+        return " ".join(before.split()[-self.window :])
+
+    def _clause_after(self, text: str, end: int) -> str:
+        after = _CLAUSE_END.split(text[end:])[0]
+        return " ".join(after.split()[: self.window])
+
+    def _asserted(self, pattern: re.Pattern[str] | None, text: str, history_counts: bool = False) -> str:
+        """The first mention of `pattern` that is not negated (nor history, unless `history_counts`)."""
+        if pattern is None:
+            return ""
+        for m in pattern.finditer(text):
+            before = self._clause_before(text, m.start())
+            if _first(self._negation, before):
+                continue
+            if not history_counts and (
+                _first(self._history, before) or _first(self._history, self._clause_after(text, m.end()))
+            ):
+                continue
+            return m.group(0)
+        return ""
+
+    def _say(self, reason: Reason, key: str, detail: str, refused: bool = True, **extra: str) -> ScopeDecision:
+        message = self.messages[key].format(detail=detail, **extra)
+        return ScopeDecision(reason, message[:1].upper() + message[1:], refused, detail, extra.get("nearest", ""))
+
+    # ---- rules, most severe first -------------------------------------------------------------------
+
+    def _unsafe_request(self, text: str) -> ScopeDecision | None:
+        phrase = _first(self._unsafe_phrases, text)
+        if phrase:
+            return self._say("unsafe", "unsafe_generic", phrase.group(0))
+        if self._unsafe_verbs is None or self._unsafe_objects is None:
+            return None
+        for verb in self._unsafe_verbs.finditer(text):
+            following = " ".join(text[verb.end() :].split()[: self._unsafe_window])
+            target = _first(self._unsafe_objects, following)
+            if target:
+                return self._say("unsafe", "unsafe_generic", f"{verb.group(0)} ... {target.group(0)}")
+        return None
+
+    def _animal(self, text: str) -> ScopeDecision | None:
+        found = self._asserted(self._animals, text, history_counts=True)
+        return self._say("animal", "animal", f"a question about an animal ({found})") if found else None
+
+    def _child(self, text: str) -> ScopeDecision | None:
+        for m in _AGE.finditer(text):
+            age = next(int(g) for g in m.groups() if g)
+            if age < self.adult_age:
+                return self._say("paediatric", "paediatric", f"a patient aged {age}")
+        found = self._asserted(self._paediatric, text, history_counts=True)
+        return self._say("paediatric", "paediatric", f"a paediatric question ({found})") if found else None
+
+    def _other_primary_rule(self, text: str) -> ScopeDecision | None:
+        found = self._asserted(self._other_primary, text)
+        return self._say("other_primary", "other_primary", found) if found else None
+
+    def _other_cancer_rule(self, text: str) -> ScopeDecision | None:
+        other = self._asserted(self._other_cancer, text)
+        metastases = self._asserted(self._metastases, text, history_counts=True)
+        hcc = _first(self._hcc, text)
+        if metastases and (other or not hcc):
+            detail = f"{metastases} from {other}" if other else metastases
+            return self._say("liver_metastases", "liver_metastases", detail)
+        if other and not hcc:
+            return self._say("other_cancer", "other_cancer", other)
+        return None
+
+    def _outside_topic(self, text: str) -> ScopeDecision | None:
+        names_systemic = bool(self.names.find(text, ("regimen", "drug"))) or bool(_first(self._systemic, text))
+        for name, pattern, spec in self._topics:
+            if pattern is None or (names_systemic and not spec.get("even_with_systemic")):
+                continue
+            for m in pattern.finditer(text):
+                before = " ".join(text[: m.start()].split()[-self.window :])
+                if _first(self._topic_history, before):
+                    continue
+                return self._say(
+                    "outside_systemic",
+                    "outside_systemic",
+                    m.group(0),
+                    False,
+                    label=spec.get("label", name),
+                    nearest=spec["nearest"],
+                )
+        return None
+
+    # ---- doses above the label ----------------------------------------------------------------------
+
+    def _above_label(self, text: str) -> ScopeDecision | None:
+        # "double the sorafenib dose" reads as "double the dose"
+        unnamed = " ".join(self.names.mask(text).replace("drug", " ").split())
+        escalation = _first(self._escalation, unnamed)
+        if escalation:
+            return self._say("above_label", "escalation", escalation.group(0))
+        weight = self._weight.search(text)
+        weight_kg = _number(weight.group(1)) * self._weight_units[weight.group(2).lower()] if weight else None
+        for sentence in _sentences(text):
+            decision = self._sentence_doses(sentence, weight_kg)
+            if decision is not None:
+                return decision
+        return None
+
+    def _sentence_doses(self, sentence: str, weight_kg: float | None) -> ScopeDecision | None:
+        agents = [m for m in self.names.find(sentence, ("drug",)) if m.canonical in self.doses]
+        if not agents:
+            return None
+        doses = list(self._dose.finditer(sentence))
+        frequencies = self._frequency.finditer(sentence) if self._frequency is not None else iter(())
+        per_dose: dict[int, str] = {}
+        for f in frequencies:  # each frequency belongs to the dose written nearest to it
+            if doses:
+                nearest = min(range(len(doses)), key=lambda i: _gap(doses[i].span(), f.span()))
+                per_dose.setdefault(nearest, f.group(0).lower())
+        for i, dose in enumerate(doses):
+            agent = min(
+                agents, key=lambda a: _gap((a.start, a.end), dose.span()) + (5 if a.start > dose.start() else 0)
+            )
+            label = self.doses[agent.canonical]
+            stated = f"{sentence[agent.start : agent.end]} {dose.group(0)}"
+            if i in per_dose:
+                stated += f" {per_dose[i]}"
+            if self._exceeds(label, dose, per_dose.get(i), weight_kg):
+                if weight_kg is not None:
+                    stated += f" for {weight_kg:g} kg"
+                return self._say("above_label", "above_label", stated, label=label.label)
+        continuous = _first(self._continuous, sentence)
+        if continuous:
+            for agent in agents:
+                label = self.doses[agent.canonical]
+                if label.days_on and label.cycle_days and label.days_on < label.cycle_days:
+                    stated = f"{sentence[agent.start : agent.end]} given {continuous.group(0)}"
+                    return self._say("above_label", "above_label", stated, label=label.label)
+        return None
+
+    def _exceeds(self, label: LabelDose, dose: re.Match[str], frequency: str | None, weight_kg: float | None) -> bool:
+        """Whether one stated dose is above the label's single-dose or daily amount."""
+        value = _number(dose.group(1)) * self._dose_units[dose.group(2).lower()]
+        if dose.group(3):  # mg/kg
+            if label.max_mg_per_kg is not None:
+                return value > label.max_mg_per_kg
+            limit = label.single_dose_limit(None)
+            return weight_kg is not None and limit is not None and value * weight_kg > limit
+        if label.flat_dose_min_kg is not None and weight_kg is not None and weight_kg < label.flat_dose_min_kg:
+            return label.max_mg is not None and value >= label.max_mg
+        limit = label.single_dose_limit(weight_kg)
+        if limit is None:
+            return False
+        label_per_day = self._frequencies.get(label.frequency.lower(), 1) if label.frequency else 1
+        label_daily = limit * (label_per_day if isinstance(label_per_day, int | float) else 1)
+        times = self._frequencies.get(frequency, None) if frequency else None
+        if isinstance(times, int | float):
+            return value > limit or value * times > label_daily
+        return value > label_daily  # a daily total, or no frequency written: the day's amount at most
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters between two spans (0 when they touch or overlap)."""
+    return max(b[0] - a[1], a[0] - b[1], 0)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError([f"{path}: cannot read: {exc}"]) from exc
+
+
+def load_doses(corpus_dir: Path) -> dict[str, LabelDose]:
+    """Label doses from `doses.yaml`, each with its regimen's dose string from `facts.yaml`."""
+    raw = _read(corpus_dir / "doses.yaml")
+    facts = _read(corpus_dir / "facts.yaml")
+    dose_of = {r["id"]: r.get("dose", "") for r in facts.get("regimens", [])}
+    problems: list[str] = []
+    doses: dict[str, LabelDose] = {}
+    for agent, spec in (raw.get("agents") or {}).items():
+        regimen = spec.get("regimen", "")
+        if not dose_of.get(regimen):
+            problems.append(f"{corpus_dir / 'doses.yaml'}: {agent}: regimen '{regimen}' has no dose in facts.yaml")
+            continue
+        bands = tuple((b.get("min_kg"), b.get("below_kg"), float(b["max_mg"])) for b in spec.get("weight_bands", []))
+        doses[agent] = LabelDose(
+            agent=agent,
+            regimen=regimen,
+            label=dose_of[regimen],
+            route=spec.get("route", ""),
+            max_mg=spec.get("max_mg"),
+            max_mg_per_kg=spec.get("max_mg_per_kg"),
+            weight_bands=bands,
+            flat_dose_min_kg=spec.get("flat_dose_min_kg"),
+            frequency=spec.get("frequency", ""),
+            days_on=spec.get("days_on"),
+            cycle_days=spec.get("cycle_days"),
+        )
+    if problems:
+        raise CorpusError(problems)
+    return doses
+
+
+@lru_cache(maxsize=4)
+def _load(corpus_dir: Path) -> Scope:
+    return Scope(_read(corpus_dir / "scope.yaml"), load_doses(corpus_dir), Names.from_corpus(corpus_dir))
+
+
+def decide(text: str, *, intent: str | None = None, corpus_dir: Path = DEFAULT_CORPUS) -> ScopeDecision | None:
+    """`Scope.from_corpus(corpus_dir).decide(text, intent=intent)`."""
+    return Scope.from_corpus(corpus_dir).decide(text, intent=intent)
