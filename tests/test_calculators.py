@@ -12,6 +12,7 @@ from assistant.calculators import (
     bilirubin_umol_to_mg_dl,
     child_pugh_class,
     child_pugh_points,
+    governing_child_pugh,
 )
 from assistant.errors import InputError
 from assistant.profile import make_profile, profile_problems
@@ -64,6 +65,53 @@ def test_stated_class_disagreeing_with_labs_is_reported() -> None:
     assessment = assess_liver(profile)
     assert assessment.computed_class == "C"
     assert any("stated Child-Pugh class A" in c for c in assessment.conflicts)
+
+
+@pytest.mark.parametrize(
+    ("stated_class", "stated_score", "labs", "governs", "disagree"),
+    [
+        ("A", None, None, ("A", None), False),
+        ("A", 6, None, ("A", 6), False),
+        ("A", 8, None, ("B", 8), True),  # review finding 1: "A8" was evaluated as A
+        ("B", 6, None, ("B", None), True),  # the stated class is the worse reading
+        (None, 9, None, ("B", 9), False),
+        ("A", None, ("C", 11), ("C", 11), True),  # review finding 1: labs C11 under a stated A
+        ("C", None, ("A", 5), ("C", None), True),  # better labs never overrule a worse stated class
+        (None, None, ("B", 7), ("B", 7), False),
+        ("B", 7, ("B", 7), ("B", 7), False),
+    ],
+)
+def test_the_worse_child_pugh_reading_governs(
+    stated_class: str | None,
+    stated_score: int | None,
+    labs: tuple[str, int] | None,
+    governs: tuple[str, int | None],
+    disagree: bool,
+) -> None:
+    cls, score, note = governing_child_pugh(stated_class, stated_score, *(labs or (None, None)))
+    assert (cls, score) == governs
+    assert (note is not None) == disagree
+    if note:
+        assert f"{cls}{score or ''}, is used" in note
+
+
+def test_a_stated_class_disagreeing_with_labs_yields_the_labs_class() -> None:
+    profile = make_profile(
+        {
+            "child_pugh_class": "A",
+            "ecog": 1,
+            "main_portal_vein_invasion": True,
+            "bilirubin_mg_dl": 3.5,
+            "albumin_g_dl": 2.5,
+            "inr": 1.8,
+            "ascites": "mild",
+            "encephalopathy": "none",
+        }
+    )
+    assessment = assess_liver(profile)
+    assert (assessment.governing_class, assessment.governing_score) == ("C", 11)
+    assert assessment.governing_note and "labs C11" in assessment.governing_note
+    assert assessment.bclc_stage is None  # not "C": BCLC C needs preserved liver function
 
 
 def test_bclc_where_the_facts_allow() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ SECTIONS = document_sections(CORPUS)
 ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", SOURCES, SECTIONS)
 ICI = {r for r, meta in ENGINE.file.regimens.items() if "ici" in meta["classes"]}
 BEVACIZUMAB = {r for r, meta in ENGINE.file.regimens.items() if "bevacizumab" in meta["classes"]}
+RULES = {r.id: r for r in ENGINE.file.rules}
 SYSTEMIC = ENGINE.regimens
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "pathway_cases.yaml").read_text())
 
@@ -42,6 +44,11 @@ def test_pathway_statement_case(case: dict) -> None:
         assert "preferred" not in status.values()
     for name in case.get("missing", []):
         assert name in verdict.missing, (name, verdict.missing)
+    for words in case.get("notes", []):
+        assert any(words in note for note in verdict.notes), (words, verdict.notes)
+    for regimen, labels in case.get("conditions", {}).items():
+        option = verdict.get(regimen)
+        assert option is not None and set(labels) <= set(option.conditions), (regimen, option)
 
 
 def test_every_pathway_statement_has_cases() -> None:
@@ -111,7 +118,7 @@ def test_malformed_rule_names_file_and_rule(tmp_path: Path, change: dict, messag
     path = _rules_file(tmp_path, {**GOOD_RULE, **change})
     with pytest.raises(RuleError) as err:
         PathwayEngine.load(path, SOURCES, SECTIONS)
-    assert message in str(err.value) and str(path) in str(err.value)
+    assert message in str(err.value) and str(path) in str(err.value) and "rule 'r1'" in str(err.value)
 
 
 def test_good_rule_file_loads(tmp_path: Path) -> None:
@@ -145,7 +152,23 @@ profiles = st.builds(
     high_risk_varices=maybe_bool,
     autoimmune_disease=maybe_bool,
     solid_organ_transplant=maybe_bool,
+    progressed=maybe_bool,
+    intolerance=maybe_bool,
+    bclc_stage=st.none() | st.sampled_from(["0", "A", "B", "C", "D"]),
+    line_of_therapy=st.none() | st.sampled_from(["first", "second", "later"]),
+    bilirubin_mg_dl=st.none() | st.floats(0.3, 6),
+    albumin_g_dl=st.none() | st.floats(2.0, 4.8),
+    inr=st.none() | st.floats(0.9, 3.0),
+    ascites=st.none() | st.sampled_from(["none", "mild", "moderate_severe"]),
+    encephalopathy=st.none() | st.sampled_from(["none", "grade_1_2", "grade_3_4"]),
+    therapeutic_anticoagulation=maybe_bool,
+    uncontrolled_hypertension=maybe_bool,
+    significant_proteinuria=maybe_bool,
+    recent_arterial_thromboembolism=maybe_bool,
+    recent_major_surgery=maybe_bool,
 )
+LABS = {"bilirubin_mg_dl": None, "albumin_g_dl": None, "inr": None, "ascites": None, "encephalopathy": None}
+SILENT_AFTER = ["nivolumab+ipilimumab", "durvalumab", "tislelizumab", "camrelizumab+rivoceranib"]
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -204,6 +227,117 @@ def test_identical_profiles_give_identical_verdicts(p: PatientProfile) -> None:
 @FAST
 @given(profiles)
 def test_unknown_core_facts_never_offer(p: PatientProfile) -> None:
-    unknown = p.model_copy(update={"child_pugh_class": None, "child_pugh_score": None})
+    unknown = p.model_copy(update={"child_pugh_class": None, "child_pugh_score": None, **LABS})
     assert not offered(unknown)
     assert not offered(p.model_copy(update={"ecog": None}))
+
+
+@FAST
+@given(profiles)
+def test_no_switch_without_progression_or_intolerance(p: PatientProfile) -> None:
+    stable = p.model_copy(update={"progressed": False, "intolerance": None, "sorafenib_tolerated": None})
+    if stable.prior_therapies:
+        assert not offered(stable)
+    unknown_line = stable.model_copy(update={"prior_therapies": None, "line_of_therapy": "second"})
+    assert not offered(unknown_line)
+
+
+@FAST
+@given(profiles)
+def test_bclc_d_offers_nothing(p: PatientProfile) -> None:
+    assert not offered(p.model_copy(update={"bclc_stage": "D"}))
+
+
+@FAST
+@given(profiles)
+def test_labs_worse_than_the_stated_class_govern(p: PatientProfile) -> None:
+    """Adding labs to a stated class never adds an option; labs that give class C leave nothing."""
+    stated = p.model_copy(update={"child_pugh_class": p.child_pugh_class or "A", **LABS})
+    with_labs = stated.model_copy(
+        update={k: getattr(p, k) for k in LABS} if all(getattr(p, k) is not None for k in LABS) else {}
+    )
+    assert offered(with_labs) <= offered(stated)
+    end_stage = {"bilirubin_mg_dl": 4.0, "albumin_g_dl": 2.5, "inr": 2.5, "ascites": "mild", "encephalopathy": "none"}
+    assert not offered(stated.model_copy(update=end_stage))
+
+
+@FAST
+@given(profiles)
+def test_bevacizumab_cautions_withhold_bevacizumab(p: PatientProfile) -> None:
+    """Review finding 20: anticoagulation and the bevacizumab cautions were not rules; the reason is named."""
+    for caution, rule in (
+        ("therapeutic_anticoagulation", "anticoagulation-no-bevacizumab"),
+        ("uncontrolled_hypertension", "hypertension-no-bevacizumab"),
+        ("significant_proteinuria", "proteinuria-no-bevacizumab"),
+        ("recent_arterial_thromboembolism", "thromboembolism-no-bevacizumab"),
+        ("recent_major_surgery", "surgery-no-bevacizumab"),
+    ):
+        verdict = ENGINE.evaluate(p.model_copy(update={caution: True}), SYSTEMIC)
+        assert not set(verdict.offered()) & BEVACIZUMAB
+        for regimen in BEVACIZUMAB:
+            option = verdict.get(regimen)
+            assert option is not None and rule in option.rules and RULES[rule].because in option.reasons
+
+
+@FAST
+@given(profiles, st.sampled_from(SILENT_AFTER))
+def test_no_next_line_where_the_fact_sheet_is_silent(p: PatientProfile, first: str) -> None:
+    verdict = ENGINE.evaluate(p.model_copy(update={"prior_therapies": [first], "progressed": True}), SYSTEMIC)
+    assert not verdict.offered()
+
+
+@FAST
+@given(profiles)
+def test_options_speak_in_words_not_field_ids(p: PatientProfile) -> None:
+    """Review finding 2: caveats read "Confirm high_risk_varices: ..."."""
+    for option in ENGINE.evaluate(p, SYSTEMIC).options:
+        text = " ".join(option.to_option()["reasons"] + option.conditions)
+        assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", text), text
+        if option.offered:
+            assert len(option.conditions) == len(set(option.conditions))
+
+
+# ---- classes, not lists: a new regimen in an existing class is a data-only change ----------------
+
+NEW_ICI_EDIT = [
+    # 1. the regimen table: the new regimen and its classes
+    ("  pembrolizumab: {core: true, classes: [ici]}\n",
+     "  pembrolizumab: {core: true, classes: [ici]}\n  new-checkpoint-inhibitor: {core: true, classes: [ici]}\n"),
+    # 2. the one rule that offers it
+    ("    then: {durvalumab: alternative, tislelizumab: alternative}\n",
+     "    then: {durvalumab: alternative, tislelizumab: alternative, new-checkpoint-inhibitor: alternative}\n"),
+]  # fmt: skip
+
+
+def test_a_new_regimen_in_an_existing_class_needs_no_rule_edits(tmp_path: Path) -> None:
+    """Review 3.4/3.5: a new checkpoint inhibitor is excluded after a transplant without editing five rules."""
+    text = (CORPUS / "pathways.yaml").read_text(encoding="utf-8")
+    for old, new in NEW_ICI_EDIT:
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    path = tmp_path / "pathways.yaml"
+    path.write_text(text, encoding="utf-8")
+    engine = PathwayEngine.load(path, SOURCES, SECTIONS)
+    new = "new-checkpoint-inhibitor"
+    base = {"child_pugh_class": "A", "child_pugh_score": 5, "ecog": 0, "prior_therapies": []}
+
+    def status(**update: object) -> str:
+        option = engine.evaluate(make_profile({**base, **update})).get(new)
+        assert option is not None
+        return option.status
+
+    assert status() == "alternative"
+    for withheld in (
+        {"solid_organ_transplant": True},  # ici-contraindicated: class:ici
+        {"autoimmune_disease": True},
+        {"child_pugh_class": "C", "child_pugh_score": 11},  # all
+        {"ecog": 3},
+        {"ecog": 2},  # all except sorafenib
+        {"bclc_stage": "D"},
+        {"bclc_stage": "A"},
+        {"child_pugh_class": "B", "child_pugh_score": 8},
+    ):
+        assert status(**withheld) == "not_recommended", withheld
+    assert status(child_pugh_class="B", child_pugh_score=7) == "alternative"  # capped, never preferred
+    caveat = engine.evaluate(make_profile({"child_pugh_class": "A", "ecog": 0, "prior_therapies": []})).get(new)
+    assert caveat is not None and "prior liver or other solid-organ transplant" in caveat.conditions
