@@ -242,14 +242,14 @@ def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: 
         for (status, reason), regimens in groups.items():
             names = ", ".join(regimen_name(r) for r in regimens)
             deciding = list(dict.fromkeys(rid for r in regimens for rid in getattr(verdict.get(r), "rules", [])))
-            candidates: list[Chunk] = []
+            pool: list[Chunk] = []
             for rid in deciding:
                 if rid in rules:
-                    candidates.extend(c for c in rule_chunks(kb, rules[rid]) if c not in candidates)
+                    pool.extend(c for c in rule_chunks(kb, rules[rid]) if c not in pool)
             # Only the rules' own passages may cite the reason; a reason they do not hold (such as
             # "no documented pathway", which no passage states) is said without a citation.
-            why = "no passage states an absence" if not candidates else "the rule's passages do not state it"
-            b.add(f"- **{names}** — {STATUS_LABEL[status]}: {b.stated(reason, candidates, why)}")
+            why = "no passage states an absence" if not pool else "the rule's passages do not state it"
+            b.add(f"- **{names}** — {STATUS_LABEL[status]}: {b.stated(reason, pool, why)}")
         b.add()
 
 
