@@ -111,3 +111,25 @@ def server_env(settings: Any, **extra: str) -> dict[str, str]:
         env.update(HCC_CHROMA_URL=settings.chroma_url, HCC_COLLECTION=settings.collection)
     env.update(extra)
     return env
+
+
+@contextmanager
+def in_thread(app: Any) -> Iterator[str]:
+    """A FastAPI app served by uvicorn in a thread of this process on a free loopback port."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(600):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        thread.join(30)

@@ -2,38 +2,59 @@
 
 from __future__ import annotations
 
-import json
-import socket
+import os
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from serving import in_thread
 
 from assistant.errors import InputError
-from assistant.web import SessionStore, build_app, linked_markers, options_rows, panel_profile, sources_html
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from assistant.serve import build_app
+from assistant.serve.backend import LocalBackend
+from assistant.serve.ui import (
+    EMPTY_PANEL,
+    PANEL,
+    feedback,
+    linked_markers,
+    new_patient,
+    options_rows,
+    panel_profile,
+    panel_values,
+    recheck,
+    respond,
+    sources_html,
+)
 
 
 @pytest.fixture(scope="module")
-def server(assistant, tmp_path_factory):
-    """The real app on a loopback port; yields its URL and audit folder."""
-    audit_dir = tmp_path_factory.mktemp("audit")
-    app = build_app(assistant, audit=True, audit_dir=audit_dir)
-    app.queue(default_concurrency_limit=8)
-    port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/", audit_dir
-    app.close()
+def backend(assistant, tmp_path_factory):
+    """Conversations of this process over a SQLite store in a temporary folder, with the audit log on."""
+    folder = tmp_path_factory.mktemp("web")
+    conversations = assistant.conversations(f"sqlite:///{folder / 'state.sqlite3'}", audit=True, log_dir=folder)
+    return LocalBackend(assistant, conversations)
 
 
-def test_build_app_constructs_without_launching(assistant, tmp_path: Path) -> None:
-    app = build_app(assistant, audit=False)
-    assert app is not None and not getattr(app, "is_running", False)
+@pytest.fixture(scope="module")
+def server(backend):
+    """The real app (REST and Gradio on one port) served on loopback; yields its URL and audit folder."""
+    with in_thread(build_app(backend)) as url:
+        yield url, Path(backend.conversations.audit.path).parent
+
+
+def _expire(backend, conversation_id: str) -> None:
+    """Make a conversation look idle for longer than the store's expiry."""
+    with sqlite3.connect(backend.conversations.store.path) as conn:
+        conn.execute("UPDATE conversations SET updated = 0 WHERE id = ?", (conversation_id,))
+
+
+def test_the_web_ui_is_built_without_launching(backend) -> None:
+    from assistant.serve.ui import build_ui
+
+    blocks = build_ui(backend)
+    assert not blocks.is_running
+    assert {"/ask"} <= {f"/{d.api_name}" for d in blocks.fns.values() if d.api_name}
 
 
 def test_passages_are_escaped_and_markers_link_to_them() -> None:
@@ -73,15 +94,73 @@ def test_patient_panel_values_become_a_profile() -> None:
     assert panel_profile({"naive": True, "prior_therapies": ["sorafenib"]})["prior_therapies"] == []
     with pytest.raises(InputError, match="afp"):
         panel_profile({"afp": "lots"})
+    with pytest.raises(InputError, match="whole number"):
+        panel_profile({"child_pugh_score": "7.5"})
 
 
-def test_panel_edit_re_runs_the_checker(assistant) -> None:
-    store = SessionStore(assistant)
-    _, session = store.get(None)
-    session.ask("Child-Pugh A6, ECOG 1, untreated.")
-    answer = session.update_profile({**session.facts, "main_portal_vein_invasion": True}).to_dict()
+FULL = {
+    "child_pugh_class": "A",
+    "child_pugh_score": 6,
+    "ecog": 1,
+    "afp_ng_ml": 1200.0,
+    "prior_therapies": ["atezolizumab+bevacizumab", "lenvatinib+pembrolizumab", "sorafenib"],
+    "bclc_stage": "C",
+    "line_of_therapy": "later",
+    "therapeutic_anticoagulation": True,
+    "progressed": True,
+}
+
+
+def test_recheck_keeps_every_fact_and_changes_only_the_edited_one(backend) -> None:
+    sid, _ = backend.call("recheck", None, FULL, "clinician")
+    values = panel_values(backend.call("get", sid)["profile"])
+    values[PANEL.index("ecog")] = "0"
+    out = recheck(backend, sid, "clinician", [], *values)
+    profile = backend.call("get", sid)["profile"]
+    assert profile == {**FULL, "ecog": 0}
+    assert out[4] == sid and "Corpus as of" in out[3]
+
+
+def test_panel_edit_re_runs_the_checker(backend) -> None:
+    sid, _ = backend.call("ask", None, "Child-Pugh A6, ECOG 1, untreated.", None)
+    _, answer = backend.call("recheck", sid, {"main_portal_vein_invasion": True}, None)
     rows = {r[0]: r[1] for r in options_rows(answer)}
     assert rows["lenvatinib"] == "not_recommended"
+
+
+def test_a_bad_panel_value_changes_nothing(backend) -> None:
+    sid, _ = backend.call("recheck", None, FULL, "clinician")
+    values = panel_values(FULL)
+    values[PANEL.index("afp")] = "lots"
+    out = recheck(backend, sid, "clinician", [], *values)
+    assert "could not use the patient panel" in out[0][-1]["content"]
+    assert backend.call("get", sid)["profile"] == FULL
+
+
+def test_respond_holds_a_conversation_and_an_expired_one_says_so(backend) -> None:
+    out = respond(backend, "Child-Pugh A5, ECOG 0, AFP 900 ng/mL.", [], "", "clinician")
+    history, sid = out[0], out[4]
+    assert sid and history[0]["role"] == "user" and "Corpus as of" in out[3]
+    assert out[5 + 1 + PANEL.index("ecog")] == "0" and "export?format=md" in out[5]
+    out = respond(backend, "She weighs 55 kg.", history, sid, "clinician")
+    assert out[4] == sid and out[5 + 1 + PANEL.index("afp")] == "900"
+    _expire(backend, sid)
+    out = respond(backend, "How is it dosed?", out[0], sid, "clinician")
+    assert "expired after 8 hours" in out[0][-1]["content"] and out[4] == ""
+    assert list(out[6:]) == EMPTY_PANEL  # the page is cleared, not silently a new patient with old turns shown
+    out = respond(backend, "What are the options?", [], "0" * 32, "clinician")
+    assert "no longer available" in out[0][-1]["content"]
+
+
+def test_feedback_and_new_patient(backend) -> None:
+    assert feedback(backend, "up", "", "x") == "Ask something first."
+    sid = respond(backend, "What is ALBI?", [], "", "clinician")[4]
+    assert "recorded" in feedback(backend, "up", sid, "clear")
+    assert backend.call("get", sid)["feedback"][0]["comment"] == "clear"
+    cleared = new_patient(backend, sid)
+    assert cleared[4] == "" and cleared[0] == []
+    with pytest.raises(Exception, match="no conversation"):
+        backend.call("get", sid)
 
 
 def test_ask_endpoint_holds_a_conversation(server) -> None:
@@ -98,8 +177,16 @@ def test_ask_endpoint_holds_a_conversation(server) -> None:
     offered = {o["regimen"] for o in second["options"] if o["status"] in ("preferred", "alternative")}
     assert "ramucirumab" in offered
     lines = (audit_dir / "audit.jsonl").read_text().splitlines()
-    entry = json.loads(lines[-1])
-    assert entry["corpus_hash"] and entry["rule_ids"] and "AFP is" not in lines[-1]
+    assert any(json_line_has_rules(line) for line in lines) and not any("AFP is" in line for line in lines)
+    with pytest.raises(Exception, match="no conversation"):
+        client.predict(message="Options?", session_id="f" * 32, api_name="/ask")
+
+
+def json_line_has_rules(line: str) -> bool:
+    import json
+
+    entry = json.loads(line)
+    return bool(entry["corpus_hash"] and entry["rule_ids"])
 
 
 def test_twenty_concurrent_sessions_do_not_leak(server) -> None:
@@ -136,7 +223,7 @@ BROWSER_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("HCC_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "docs" / "screenshots")
 
 
 def _send(page, text: str) -> str:
@@ -155,7 +242,13 @@ def _send(page, text: str) -> str:
     return str(bots.last.inner_text())
 
 
-def test_browser_conversation_sources_panel_and_no_script_execution(server) -> None:
+def _latest(backend) -> str:
+    """The id of the conversation touched last."""
+    with sqlite3.connect(backend.conversations.store.path) as conn:
+        return str(conn.execute("SELECT id FROM conversations ORDER BY updated DESC LIMIT 1").fetchone()[0])
+
+
+def test_browser_conversation_sources_panel_and_no_script_execution(server, backend) -> None:
     """A real Chromium session: question, follow-up, cited answer, sources, patient panel, injection."""
     from playwright.sync_api import sync_playwright
 
@@ -198,16 +291,38 @@ def test_browser_conversation_sources_panel_and_no_script_execution(server) -> N
         page.locator("#comment textarea").fill("clear and cited")
         page.locator("#thumbs-up").click()
         page.wait_for_function("() => document.body.innerText.includes('feedback recorded')", timeout=30_000)
-        page.locator("#export").click()
+        links = page.locator("#export-files a")
+        assert links.count() == 2 and "conversation.md" in page.locator("#export-files").inner_text()
+        exported = page.request.get(links.first.get_attribute("href")).text()
+        assert "**Clinician:** Progressed on sorafenib" in exported and "clear and cited" in exported
+
+        # Re-check with an edited panel keeps every other fact (AFP, prior therapy, line).
+        page.locator("#ecog input").fill("1")
+        page.locator("#ecog input").press("Enter")
+        bots = page.locator('[data-testid="bot"]')
+        before = bots.count()
+        page.locator("#apply").click()
         page.wait_for_function(
-            "() => { const t = document.querySelector('#export-files').innerText;"
-            " return t.includes('.json') && t.includes('.md'); }",
-            timeout=30_000,
+            "n => document.querySelectorAll('[data-testid=\"bot\"]').length > n", arg=before, timeout=60_000
         )
+        page.wait_for_timeout(500)
+        assert page.locator("#ecog input").input_value() == "1"
+        assert page.locator("#afp textarea").input_value() == "50"
 
         refusal = _send(page, "Can I give cabozantinib together with atezolizumab as first-line therapy?")
         assert "COSMIC-312" in refusal and "not a documented pathway" in refusal
         page.screenshot(path=str(SHOTS / "refusal.png"))
+
+        # An expired conversation says so, and the page does not keep showing a patient it no longer has.
+        _expire(backend, _latest(backend))
+        box = page.locator("#message textarea")
+        box.fill("How is it dosed?")
+        box.press("Enter")
+        page.wait_for_function(
+            "() => document.querySelector('#chat').innerText.includes('expired after')", timeout=60_000
+        )
+        page.wait_for_timeout(500)
+        assert page.locator("#afp textarea").input_value() == ""
         browser.close()
     audit = (server[1] / "audit.jsonl").read_text()
-    assert '"feedback": "up: clear and cited"' in audit and "mRECIST" not in audit
+    assert '"feedback": "up"' in audit and "clear and cited" not in audit and "mRECIST" not in audit
