@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install index run chat test lint typecheck pytest pytest-server browser-deps eval bench clean
+.PHONY: install index run chat test lint typecheck pytest pytest-server browser-deps redis-deps eval bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ browser-deps:
 	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "The browser test needs Debian's chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 
+# The store and replica tests run against Debian's redis-server on loopback (started by the tests).
+redis-deps:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "The store tests need Debian's redis-server: sudo apt-get install redis-server"; exit 1; fi; }
+
 lint: install
 	$(BIN)/ruff check assistant tests
 	$(BIN)/hcc-assistant corpus check
@@ -45,8 +52,8 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install browser-deps
-	$(BIN)/pytest
+pytest: install browser-deps redis-deps
+	scripts/with-redis.sh $(BIN)/pytest
 
 # Retrieval and conversation again, against a Chroma server (the scale-out configuration).
 pytest-server: install
