@@ -18,7 +18,12 @@ def test_there_are_enough_cases() -> None:
     assert tags.count("negation") + tags.count("hypothetical") >= 20
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def _marks(case: dict) -> list[pytest.MarkDecorator]:
+    """A case the reader is known to miss carries `known_gap: reason` and must keep failing (strict)."""
+    return [pytest.mark.xfail(reason=case["known_gap"], strict=True)] if case.get("known_gap") else []
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=_marks(c), id=c["id"]) for c in CASES])
 def test_extraction_case(case: dict) -> None:
     got = extract_facts(case["text"])
     for field, want in case.get("expect", {}).items():

@@ -176,7 +176,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
             )
         )
     for modifier in doc._.context_graph.modifiers:
-        if modifier.category in ("HYPOTHETICAL", "POPULATION"):
+        if modifier.category in ("HYPOTHETICAL", "POPULATION") and modifier.direction != "TERMINATE":
             span = modifier.scope_span
             scopes.append((modifier.category, doc[span[0]].idx, doc[span[1] - 1].idx + len(doc[span[1] - 1])))
     sents = [Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), _general(s, vocab)) for s in sentences]

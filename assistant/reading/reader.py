@@ -143,7 +143,7 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
     for m in found:
         concept = vocab.concepts[m.label]
         cats = m.categories
-        if "FAMILY" in cats or "POPULATION" in cats or analysis.sentences[m.sentence].general:
+        if not concept.field or "FAMILY" in cats or "POPULATION" in cats or analysis.sentences[m.sentence].general:
             continue
         if (m.sentence, m.label) in overridden or m.role == "PROPOSED":
             continue  # "listed for re-transplant", "referral for transplant evaluation": not had
@@ -249,6 +249,8 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     if out.received:
         words = ", ".join(dict.fromkeys(t for ts in texts.values() for t in ts))
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)
+        if out.facts.get("line_of_therapy") and out.facts["line_of_therapy"].value == "first":
+            del out.facts["line_of_therapy"]  # "progressed on first-line lenvatinib": the line is the next one
         _tolerance(out)
     elif "prior_therapies" in out.facts and out.facts["prior_therapies"].value == []:
         pass

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from ..calculators import child_pugh_class
 from .vocabulary import Analyte, Normalised, Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
@@ -191,6 +192,18 @@ def _cues(tokens: list[Token], i: int, rules: list[tuple[str, list[str], dict[st
     return found
 
 
+def _negative(tokens: list[Token], i: int) -> bool:
+    """A minus sign glued to the number and set off before it ("ECOG -1", "AFP of -5"), not a dash."""
+    if i == 0 or tokens[i - 1].text != "-" or tokens[i - 1].end != tokens[i].start:
+        return False
+    return i < 2 or (tokens[i - 2].kind != "num" and tokens[i - 2].end < tokens[i - 1].start)
+
+
+def _glued_code(tokens: list[Token], i: int) -> bool:
+    """A number glued to letters that are not an analyte's name is part of a code (Vp4, T2, M1)."""
+    return i > 0 and tokens[i - 1].kind == "word" and tokens[i - 1].end == tokens[i].start
+
+
 def _fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
@@ -227,7 +240,7 @@ def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[An
         if analyte.kind == "stage" and low in STAGES and (t.kind == "word" or t.value == 0):
             return low.upper() if t.kind == "word" else "0", j
         if t.kind == "num" and analyte.kind in ("scale", "child_pugh"):
-            return t.value, j
+            return (-(t.value or 0) if _negative(tokens, j) else t.value), j
         if low in FILLER or t.text in ",(":
             j, skipped = j + 1, skipped + (t.kind == "word")
             continue
@@ -276,6 +289,9 @@ def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
             if words_since > REACH:
                 owner = None
         if tok.kind == "num":
+            if _glued_code(tokens, i):
+                i += 1
+                continue
             i = _number(norm, tokens, i, owner, owner_at, vocab, tables, sentence_start, found, out)
             continue
         i += 1
@@ -314,6 +330,11 @@ def _scale_value(
         if score is not None and not 5 <= score <= 15:
             out.problems.append(f"Child-Pugh score {score} is outside the scale (allowed 5-15)")
             return
+        if letter and score is not None and child_pugh_class(score) != letter:
+            out.problems.append(
+                f"Child-Pugh {letter}{score} is inconsistent: a score of {score} is class {child_pugh_class(score)}"
+            )
+            return
         found.setdefault("child_pugh", []).append(
             Value("child_pugh", analyte.field, (letter, score), text, tokens[i].start, tokens[end].end, cues)
         )
@@ -344,7 +365,7 @@ def _number(
     tok = tokens[i]
     assert tok.value is not None  # a number token always has a value
     length, unit = _unit_after(tokens, i, tables)
-    negative = i > 0 and tokens[i - 1].text == "-" and (i < 2 or tokens[i - 2].kind != "num")
+    negative = _negative(tokens, i)
     # A range: "350-450", "350 to 450 ng/mL" written with a dash, or "between 350 and 450".
     second = None
     if not length and i + 2 < len(tokens) and tokens[i + 1].text in ("-", "–") and tokens[i + 2].kind == "num":
@@ -354,13 +375,15 @@ def _number(
         return _percent(norm, tokens, i, end=i + length, vocab=vocab, found=found, lo=lo)
     unit_owner, factor = tables["units"].get(unit, ("", 1.0)) if unit else (None, 1.0)
     key = owner
-    if unit and unit_owner and vocab.analytes[unit_owner].units_name_it:
-        key = unit_owner
+    owner_units = vocab.analytes[owner].units if owner else {}
+    if unit and unit_owner and unit in vocab.analytes[unit_owner].units_name_it and unit not in owner_units:
+        key = unit_owner  # "90 kg", "350 IU/mL": the unit names the analyte
     elif unit and unit_owner == "" and not (owner and unit in vocab.analytes.get(owner or "", _NONE).units):
         key = None  # "5 cm", "3 months": not an analyte value
     end = (second if second is not None else i) + length
     analyte = vocab.analytes.get(key or "")
-    if analyte is not None and analyte.kind == "scale" and not unit and owner_at >= 0:
+    later_reading = bool(_cues(tokens, i, tables["rules"], lo) & {"CURRENT", "PAST", "REJECTED"})
+    if analyte is not None and analyte.kind == "scale" and not unit and owner_at >= 0 and later_reading:
         # "ECOG was 1, now 2": a later number in the same reach is another reading of the scale.
         _scale_value(norm, tokens, owner_at, i, analyte, tok.value, tables, lo, found, out)
         return i + 1

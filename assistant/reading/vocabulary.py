@@ -44,7 +44,7 @@ class Analyte:
     units: dict[str, float] = field(default_factory=dict)
     unitless: list[dict[str, Any]] = field(default_factory=list)
     integer: bool = False
-    units_name_it: bool = False
+    units_name_it: tuple[str, ...] = ()  # units that name this analyte with no name written
     thousands_dot: str = ""
     threshold: float | None = None
 
@@ -137,7 +137,7 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
         units={str(u).lower(): float(f) for u, f in (raw.get("units") or {}).items()},
         unitless=list(raw.get("unitless") or []),
         integer=bool(raw.get("integer", False)),
-        units_name_it=bool(raw.get("units_name_it", False)),
+        units_name_it=tuple(str(u).lower() for u in raw.get("units_name_it") or ()),
         thousands_dot=str(raw.get("thousands_dot", "")),
         threshold=raw.get("threshold"),
     )
