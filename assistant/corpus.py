@@ -348,7 +348,7 @@ def _drug_problems(doc: Document, sheet: FactSheet) -> list[str]:
         known = ", ".join(a.doc_id for a in sheet.drugs.values()) or f"none: no {DRUG_FACTS_FILE}"
         return [f"{doc.path}:2: a drug document's id is '<agent>-label' for an agent of {DRUG_FACTS_FILE} ({known})"]
     problems: list[str] = []
-    front = doc.path.read_text(encoding="utf-8").split("\n---", 1)[0]
+    front = _split_front_matter(doc.path, doc.path.read_text(encoding="utf-8"))[0]
     wanted = sheet.drug_citation(agent)
     if doc.meta.citation != wanted:
         problems.append(f'{doc.path}:{_key_line(front, "citation")}: citation should be "{wanted}"')

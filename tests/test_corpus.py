@@ -115,3 +115,70 @@ def test_not_utf8_is_reported(mini_corpus: Path) -> None:
     (mini_corpus / "topics" / "my-topic.md").write_bytes(GOOD.encode("utf-8") + b"\xff\xfe")
     problems = check_corpus(mini_corpus, require_complete=False)
     assert any("not UTF-8" in p for p in problems)
+
+
+@pytest.fixture
+def drug_corpus(mini_corpus: Path) -> Path:
+    """The mini corpus plus drug-facts.yaml and one drug document (ramucirumab: a secondary source)."""
+    (mini_corpus / "drugs").mkdir()
+    shutil.copy(CORPUS / "drug-facts.yaml", mini_corpus / "drug-facts.yaml")
+    shutil.copy(CORPUS / "drugs" / "ramucirumab-label.md", mini_corpus / "drugs" / "ramucirumab-label.md")
+    return mini_corpus
+
+
+def _edit_drug(root: Path, old: str, new: str, name: str = "ramucirumab-label") -> None:
+    path = root / "drugs" / f"{name}.md"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_drug_document_fixture_passes_and_label_sources_stay_out_of_the_rule_sources(drug_corpus: Path) -> None:
+    assert check_corpus(drug_corpus, require_complete=False) == []
+    sheet, _ = load_corpus(drug_corpus)
+    assert "cyramza-fda-hcc-2019" in sheet.label_sources and "cyramza-fda-hcc-2019" not in sheet.sources
+    assert sheet.source("cyramza-fda-hcc-2019") is not None and sheet.source("reach-2") is not None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("label facts as of", "facts as of", "ramucirumab-label.md:4: citation should be"),
+        ("(a secondary source) ", "", "cites 'cyramza-boxed-removed-2019', a secondary source, without saying"),
+        ("[@cyramza-fda-hcc-2019]", "[@stivarga-fda-hcc-2017]", "which drug-facts.yaml does not give for ramucirumab"),
+        ("[@cyramza-fda-hcc-2019]", "[@cyramza-fda-hcc-2099]", "cites unknown source 'cyramza-fda-hcc-2099'"),
+        ("## Monitoring", "## Checks", "no section 'Monitoring ...' for ramucirumab.monitoring"),
+        ("id: ramucirumab-label", "id: ramucirumab-drug", "a drug document's id is '<agent>-label'"),
+    ],
+)
+def test_broken_drug_document_is_reported_with_file_and_line(
+    drug_corpus: Path, old: str, new: str, expected: str
+) -> None:
+    _edit_drug(drug_corpus, old, new)
+    problems = check_corpus(drug_corpus, require_complete=False)
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_not_found_field_must_be_said_to_be_missing(drug_corpus: Path) -> None:
+    shutil.copy(CORPUS / "drugs" / "bevacizumab-label.md", drug_corpus / "drugs" / "bevacizumab-label.md")
+    old = "The label sections available to us did not give dose modifications"
+    _edit_drug(drug_corpus, old, "We have nothing on dose modifications", name="bevacizumab-label")
+    problems = check_corpus(drug_corpus, require_complete=False)
+    assert any("bevacizumab-label.md:" in p and "dose_modifications_hcc is not_found" in p for p in problems), problems
+
+
+def test_drug_facts_problems_name_the_line(drug_corpus: Path) -> None:
+    path = drug_corpus / "drug-facts.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("source: [cyramza-fda-hcc-2019]", "source: [cyramza-fda-hcc-2029]", 1), "utf-8")
+    before = text[: text.index("source: [cyramza-fda-hcc-2019]")].splitlines()
+    line = max(n for n, t in enumerate(before, start=1) if t.startswith("    common_adverse_reactions_hcc:"))
+    problems = check_corpus(drug_corpus, require_complete=False)
+    wanted = f"drug-facts.yaml:{line}: 'ramucirumab.common_adverse_reactions_hcc' cites unknown label source"
+    assert any(wanted in p for p in problems), problems
+
+
+def test_every_agent_of_drug_facts_needs_a_document(drug_corpus: Path) -> None:
+    problems = check_corpus(drug_corpus)
+    assert any("no document 'sorafenib-label' for agent 'sorafenib'" in p for p in problems)
+    assert not any("'ramucirumab-label'" in p for p in problems)
