@@ -17,7 +17,7 @@ NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 # Lines that restate the user's own facts or the footer: they carry no corpus claim.
 EXEMPT = re.compile(
     r"^\s*(?:\*\*Patient:?\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|"
-    r"_The message was truncated|I could not use this message|"
+    r"_The message was truncated|I could not use this message|_I could not read|"
     # a verdict change ("- Sorafenib: needs info -> alternative"): the checker's, not a corpus claim
     r"-\s*[^:\n]+:\s*(?:preferred|alternative|needs info|not recommended)\s*->\s*"
     r"(?:preferred|alternative|needs info|not recommended)\s*$)",
