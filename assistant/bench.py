@@ -30,7 +30,9 @@ def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def run_benchmarks(settings: Settings, repeats: int = 50, web_sessions: int = 50, web_turns: int = 10) -> str:
+def run_benchmarks(
+    settings: Settings, repeats: int = 50, web_sessions: int = 50, web_turns: int = 10, workers: int = 0
+) -> str:
     """Measure and return a Markdown report."""
     from .knowledge import KnowledgeBase
 
@@ -84,11 +86,11 @@ def run_benchmarks(settings: Settings, repeats: int = 50, web_sessions: int = 50
         lines.extend(_checker_and_turns(local, kb, repeats))
         lines.append(_cold_start(local))
         if web_sessions > 0:
-            lines.extend(_web_load(local, web_sessions, web_turns))
+            lines.extend(_serve_load(local, web_sessions, web_turns, workers))
         import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        lines.append(f"peak memory of this benchmark process (model, index, web app, clients): {peak:.0f} MB")
+        lines.append(f"peak memory of this benchmark process (model, index, in-process runs): {peak:.0f} MB")
     return "\n".join(lines)
 
 
@@ -125,30 +127,102 @@ WEB_TURNS = [
 ]
 
 
-def _web_load(settings: Settings, sessions: int, turns: int) -> list[str]:
-    """N concurrent gradio_client sessions x M turns on loopback: latency, errors, cross-session leakage."""
-    import socket
+def conversation_script(n: int, turns: int) -> tuple[int, int, list[str]]:
+    """Conversation `n` of the load test: its patient's AFP and ECOG, and its messages."""
+    afp, ecog = 100 + 37 * n, n % 2
+    return afp, ecog, [WEB_TURNS[i % len(WEB_TURNS)].format(afp=afp, ecog=ecog) for i in range(turns)]
+
+
+def _in_process(settings: Settings, sessions: int, turns: int) -> dict[str, float]:
+    """The same conversations through the Python API, one after another in this process."""
+    from .api import Assistant
+
+    bot = Assistant(settings)
+    bot.session().ask(WEB_TURNS[0].format(afp=100, ecog=0))
+    latencies: list[float] = []
+    start = time.perf_counter()
+    for n in range(sessions):
+        chat = bot.session()
+        for message in conversation_script(n, turns)[2]:
+            t = time.perf_counter()
+            chat.ask(message)
+            latencies.append(time.perf_counter() - t)
+    elapsed = time.perf_counter() - start
+    return {"p50_ms": _median_ms(latencies), "per_s": len(latencies) / elapsed, "elapsed": elapsed}
+
+
+def client_main(url: str, sessions: int, turns: int, sequential: int) -> dict[str, object]:
+    """The load client (run in its own process): REST sequentially, REST concurrently, Gradio concurrently."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    def rest(n: int, http: httpx.Client) -> tuple[list[float], int, int, int]:
+        afp, ecog, messages = conversation_script(n, turns)
+        sid, latencies, errors, leaks = None, [], 0, 0
+        for message in messages:
+            t = time.perf_counter()
+            try:
+                reply = http.post(f"{url}/api/v1/ask", json={"message": message, "session_id": sid})
+                reply.raise_for_status()
+                answer = reply.json()
+            except httpx.HTTPError:
+                errors += 1
+                continue
+            latencies.append(time.perf_counter() - t)
+            sid = answer["session_id"]
+            if answer["profile"].get("afp_ng_ml") != afp or answer["profile"].get("ecog") != ecog:
+                leaks += 1
+        lost = 1
+        if sid:
+            kept = http.get(f"{url}/api/v1/sessions/{sid}").json()
+            lost = int(kept["profile"].get("afp_ng_ml") != afp or len(kept["turns"]) != turns)
+        return latencies, errors, leaks, lost
+
+    out: dict[str, object] = {}
+    with httpx.Client(timeout=120) as http:
+        rest(0, http)  # connection and first-request costs out of the figures
+        seq: list[float] = []
+        for n in range(sequential):
+            seq += rest(n, http)[0]
+    out["sequential_p50_ms"] = _median_ms(seq)
+
+    def one(n: int) -> tuple[list[float], int, int, int]:
+        with httpx.Client(timeout=120) as http:
+            return rest(n, http)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        results = list(pool.map(one, range(sessions)))
+    out["rest"] = _summary(results, time.perf_counter() - start)
+    out["gradio"] = _gradio_load(url, sessions, turns)
+    return out
+
+
+def _summary(results: list[tuple[list[float], int, int, int]], elapsed: float) -> dict[str, float]:
+    latencies = [x for r in results for x in r[0]]
+    return {
+        "answers": len(latencies),
+        "elapsed": elapsed,
+        "p50_ms": _median_ms(latencies) if latencies else 0.0,
+        "p95_ms": statistics.quantiles(latencies, n=20)[-1] * 1000 if len(latencies) > 1 else 0.0,
+        "errors": sum(r[1] for r in results),
+        "leaks": sum(r[2] for r in results),
+        "lost": sum(r[3] for r in results),
+    }
+
+
+def _gradio_load(url: str, sessions: int, turns: int) -> dict[str, float]:
+    """The same load through the Gradio UI's /ask endpoint (gradio_client: Gradio's queue and SSE)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from gradio_client import Client
 
-    from .api import Assistant
-    from .web import build_app
-
-    app = build_app(Assistant(settings), audit=False)
-    app.queue(default_concurrency_limit=8)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
-
-    def one(n: int) -> tuple[list[float], int, int]:
-        afp, ecog = 100 + 37 * n, n % 2
-        client = Client(url, verbose=False)
+    def one(n: int) -> tuple[list[float], int, int, int]:
+        afp, ecog, messages = conversation_script(n, turns)
+        client = Client(url + "/", verbose=False)
         sid, latencies, errors, leaks = "", [], 0, 0
-        for i in range(turns):
-            message = WEB_TURNS[i % len(WEB_TURNS)].format(afp=afp, ecog=ecog)
+        for message in messages:
             t = time.perf_counter()
             try:
                 answer = client.predict(message=message, session_id=sid, api_name="/ask")
@@ -157,25 +231,86 @@ def _web_load(settings: Settings, sessions: int, turns: int) -> list[str]:
                 continue
             latencies.append(time.perf_counter() - t)
             sid = answer["session_id"]
-            profile = answer["profile"]
-            if profile.get("afp_ng_ml") != afp or profile.get("ecog") != ecog:
+            if answer["profile"].get("afp_ng_ml") != afp or answer["profile"].get("ecog") != ecog:
                 leaks += 1
-        return latencies, errors, leaks
+        return latencies, errors, leaks, 0
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=sessions) as pool:
         results = list(pool.map(one, range(sessions)))
-    elapsed = time.perf_counter() - start
-    app.close()
-    latencies = [x for r in results for x in r[0]]
-    errors = sum(r[1] for r in results)
-    leaks = sum(r[2] for r in results)
-    p50 = _median_ms(latencies) if latencies else 0.0
-    p95 = statistics.quantiles(latencies, n=20)[-1] * 1000 if len(latencies) > 1 else 0.0
+    return _summary(results, time.perf_counter() - start)
+
+
+def _serve_load(settings: Settings, sessions: int, turns: int, workers: int) -> list[str]:
+    """`hcc-assistant serve` in a subprocess, driven by a client in another process; against in-process."""
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    from .serve.app import worker_count
+
+    workers = workers or worker_count(settings)
+    sequential = 20
+    base = _in_process(settings, sequential, turns)
+    full = _in_process(settings, sessions, turns)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "HCC_CORPUS_DIR": str(settings.corpus_dir),
+        "HCC_INDEX_DIR": str(settings.index_dir),
+        "HCC_LOG_DIR": str(settings.log_dir),
+        "HCC_STATE_URL": f"sqlite:///{settings.index_dir.parent / 'state.sqlite3'}",
+        "HCC_WORKERS": str(workers),
+    }
+    env.pop("HCC_CHROMA_URL", None)
+    url = f"http://127.0.0.1:{port}"
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.perf_counter() - start > 600:
+                raise RuntimeError("the benchmark server did not start")
+            time.sleep(0.2)
+        ready = time.perf_counter() - start
+        code = (
+            "import json, sys; from assistant.bench import client_main; "
+            f"print(json.dumps(client_main({url!r}, {sessions}, {turns}, {sequential})))"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=1800)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        server.terminate()
+        server.wait(60)
+    rest, gradio = result["rest"], result["gradio"]
+    rest_rate, gradio_rate = rest["answers"] / rest["elapsed"], gradio["answers"] / gradio["elapsed"]
     return [
-        f"web load, {sessions} concurrent sessions x {turns} turns via gradio_client on loopback: "
-        f"{len(latencies)} answers in {elapsed:.1f} s, p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
-        f"errors {errors}, cross-session leaks {leaks}"
+        f"serve with {workers} workers: ready {ready:.1f} s after start (model and index warmed in each worker)",
+        f"REST, one client, sequential ({sequential} conversations x {turns} turns): p50 "
+        f"{result['sequential_p50_ms']:.2f} ms vs in-process p50 {base['p50_ms']:.2f} ms on the same messages "
+        f"(+{result['sequential_p50_ms'] - base['p50_ms']:.2f} ms)",
+        f"REST, {sessions} concurrent conversations x {turns} turns from a separate client process: "
+        f"{rest['answers']} answers in {rest['elapsed']:.1f} s = {rest_rate:.0f}/s, "
+        f"{rest_rate / full['per_s']:.2f}x the in-process single-thread {full['per_s']:.0f}/s; p50 "
+        f"{rest['p50_ms']:.0f} ms, p95 {rest['p95_ms']:.0f} ms; errors {rest['errors']}, cross-session leaks "
+        f"{rest['leaks']}, conversations with lost facts or turns {rest['lost']}",
+        f"Gradio /ask (gradio_client), the same load: {gradio['answers']} answers in {gradio['elapsed']:.1f} s = "
+        f"{gradio_rate:.0f}/s ({gradio_rate / full['per_s']:.2f}x); p50 {gradio['p50_ms']:.0f} ms, p95 "
+        f"{gradio['p95_ms']:.0f} ms; errors {gradio['errors']}, cross-session leaks {gradio['leaks']}",
     ]
 
 

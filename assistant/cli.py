@@ -209,7 +209,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmarks
 
     report = run_benchmarks(
-        _settings(args), repeats=args.repeats, web_sessions=args.web_sessions, web_turns=args.web_turns
+        _settings(args),
+        repeats=args.repeats,
+        web_sessions=args.web_sessions,
+        web_turns=args.web_turns,
+        workers=args.workers or 0,
     )
     print(report)
     return 0
@@ -288,8 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", parents=[common], help="measure build and query speed")
     bench.add_argument("--repeats", type=int, default=50)
-    bench.add_argument("--web-sessions", type=int, default=50, help="concurrent web sessions (0 skips)")
+    bench.add_argument(
+        "--web-sessions", type=int, default=50, help="concurrent conversations against `serve` (0 skips)"
+    )
     bench.add_argument("--web-turns", type=int, default=10, help="turns per web session")
+    bench.add_argument("--workers", type=int, help="worker processes of the served app (default: the core count)")
     bench.set_defaults(func=cmd_bench)
     return parser
 
