@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .errors import CorpusError
 
 
@@ -21,19 +19,18 @@ class Aliases:
 
     @classmethod
     def load(cls, path: Path) -> Aliases:
-        """Read `aliases.yaml`; an absent file means no aliases."""
+        """The retrieval aliases of the one vocabulary file (corpus/vocabulary.yaml); a missing file is an error."""
+        from .reading.vocabulary import vocabulary
+
         if not path.is_file():
-            return cls({}, None)
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise CorpusError([f"{path}: not valid YAML: {exc}"]) from exc
-        if not isinstance(raw, dict):
-            raise CorpusError([f"{path}: must map canonical terms to lists of aliases"])
+            raise CorpusError([f"{path}: the vocabulary file is missing"])
+        return cls.from_terms(vocabulary(path).aliases())
+
+    @classmethod
+    def from_terms(cls, terms: dict[str, list[str]]) -> Aliases:
+        """Aliases from canonical term -> names."""
         mapping: dict[str, str] = {}
-        for term, names in raw.items():
-            if not isinstance(names, list):
-                raise CorpusError([f"{path}: aliases of '{term}' must be a list"])
+        for term, names in terms.items():
             for name in names:
                 mapping[str(name).lower()] = str(term)
         if not mapping:

@@ -273,6 +273,7 @@ class Session:
             return self._scenario(reading, intent, notices)
         changes, invalid = self._merge(reading)
         if invalid:
+            self.last_topic = intent.topic  # "Typo - 90 kg." next answers the question asked here
             return self._refusal(
                 "invalid_input",
                 "I could not use this message: " + "; ".join(invalid) + ". Nothing was changed in the patient's facts.",

@@ -95,7 +95,7 @@ class KnowledgeBase(Passages):
     ) -> None:
         super().__init__(settings.corpus_dir)
         self.settings = settings
-        self.aliases = Aliases.load(settings.corpus_dir / "aliases.yaml")
+        self.aliases = Aliases.load(settings.corpus_dir / "vocabulary.yaml")
         self.embedder = embedder if embedder is not None else Embedder(settings.embedding_model)
         self.index = VectorIndex(settings, self.embedder, repair=build)
         self.sync_stats: SyncStats | None = None

@@ -64,12 +64,13 @@ def assistant(index_settings: Settings, kb: object) -> object:
 
 
 def small_corpus(tmp_path: Path, docs: list[str]) -> Settings:
-    """Settings over a copy of a few bundled documents (and the fact sheet), with a fresh index folder."""
+    """Settings over a copy of a few bundled documents (with the fact sheet and vocabulary), and a fresh index folder."""
     corpus = tmp_path / "corpus"
     for rel in docs:
         (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(CORPUS / rel, corpus / rel)
-    shutil.copy(CORPUS / "facts.yaml", corpus / "facts.yaml")
+    for data in ("facts.yaml", "vocabulary.yaml"):
+        shutil.copy(CORPUS / data, corpus / data)
     return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", log_dir=tmp_path / "logs")
 
 

@@ -168,7 +168,7 @@ def test_a_missing_section_gives_no_passages() -> None:
 
 @pytest.mark.parametrize(
     "edit",
-    ["pathways.yaml", "aliases.yaml", "facts.yaml", "vocabulary.yaml", "context_rules.yaml", "trials/reach-2.md"],
+    ["pathways.yaml", "facts.yaml", "vocabulary.yaml", "context_rules.yaml", "drug-facts.yaml", "trials/reach-2.md"],
 )
 def test_corpus_hash_covers_documents_facts_rules_and_vocabulary(tmp_path: Path, edit: str) -> None:
     """Review finding 17: the audit hash ignored the rules and the vocabulary."""

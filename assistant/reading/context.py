@@ -102,7 +102,7 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence's place, and whether it is a question about medicine in general."""
+    """A sentence's place, and whether it asks about medicine in general (no patient named)."""
 
     start: int
     end: int
@@ -132,7 +132,10 @@ class Analysis:
 
 def _general(sent: Any, vocab: Vocabulary) -> bool:
     words = [t.lower_ for t in sent if not t.is_punct]
-    if not sent.text.rstrip().endswith("?") or not words or words[0] not in vocab.general_question_openers:
+    question = sent.text.rstrip().endswith("?")
+    if not words or not (
+        words[0] in vocab.general_request_openers or (question and words[0] in vocab.general_question_openers)
+    ):
         return False
     text = " " + " ".join(words) + " "
     return not any(f" {w} " in text for w in vocab.patient_words)

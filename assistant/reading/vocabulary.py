@@ -79,6 +79,7 @@ class Vocabulary:
     foreign_units: list[str]
     concepts: dict[str, Concept]
     general_question_openers: frozenset[str] = frozenset()
+    general_request_openers: frozenset[str] = frozenset()
     patient_words: tuple[str, ...] = ()
     digest: str = ""
 
@@ -201,6 +202,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         foreign_units=[str(u).lower() for u in raw.get("foreign_units") or []],
         concepts=concepts,
         general_question_openers=frozenset(str(w) for w in raw.get("general_question_openers") or []),
+        general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         digest=hashlib.sha256(text.encode()).hexdigest()[:16],
     )
