@@ -12,7 +12,8 @@ a number with an ambiguous unit or two current values are reported as unread, wi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,8 @@ WORD_LIMIT = re.compile(rf"[^\W\d_]{{{MAX_TOKEN},}}|\d{{{MAX_TOKEN},}}")
 SENTENCE_END = {".", ";", "!", "?", "\n"}
 LETTERS = {"a", "b", "c"}
 STAGES = {"0", "a", "b", "c", "d"}
-FILLER = set(
-    "class score grade stage is of was now at = : - ( ) ~ ≈ approx approximately about around level value status".split()
-)
+FILLER = set("class score grade stage is of was now at = : - ( ) ~ ≈ approx approximately about around".split())
+FILLER |= {"level", "value", "status"}
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Value:
     text: str
     start: int
     end: int
-    cues: set[str] = field(default_factory=set)
+    cues: set[str] = default(default_factory=set)
     unit: str = ""
 
 
@@ -74,10 +74,10 @@ class Value:
 class ValueReading:
     """What the numbers of one message say."""
 
-    values: list[Value] = field(default_factory=list)  # the one chosen per field
-    unread: list[str] = field(default_factory=list)  # seen but not bound, with the reason
-    corrected: set[str] = field(default_factory=set)  # fields whose earlier value the message corrects
-    problems: list[str] = field(default_factory=list)  # impossible values
+    values: list[Value] = default(default_factory=list)  # the one chosen per field
+    unread: list[str] = default(default_factory=list)  # seen but not bound, with the reason
+    corrected: set[str] = default(default_factory=set)  # fields whose earlier value the message corrects
+    problems: list[str] = default(default_factory=list)  # impossible values
 
 
 @lru_cache(maxsize=4)

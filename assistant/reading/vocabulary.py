@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,8 @@ class Analyte:
     label: str
     names: list[str]
     kind: str = "number"
-    units: dict[str, float] = field(default_factory=dict)
-    unitless: list[dict[str, Any]] = field(default_factory=list)
+    units: dict[str, float] = default(default_factory=dict)
+    unitless: list[dict[str, Any]] = default(default_factory=list)
     integer: bool = False
     units_name_it: tuple[str, ...] = ()  # units that name this analyte with no name written
     thousands_dot: str = ""
@@ -98,9 +99,9 @@ class Vocabulary:
                 found.append(regimen)
                 remaining = [a for a in remaining if a not in parts]
         for agent in remaining:
-            regimen = agent if agent in self.regimens else self.agent_implies.get(agent)
-            if regimen and regimen not in found:
-                found.append(regimen)
+            implied = agent if agent in self.regimens else self.agent_implies.get(agent)
+            if implied and implied not in found:
+                found.append(implied)
         return found
 
     def words(self) -> set[str]:
