@@ -19,6 +19,7 @@ from .compose import (
     ranked_options,
     regimen_name,
     rule_chunks,
+    verdict_notes,
 )
 from .errors import InputError
 from .intents import NEGATIVE_COMBOS, Intent, classify
@@ -401,6 +402,7 @@ class Session:
             "bclc_stage": assessment.bclc_stage,
             "conflicts": assessment.conflicts,
             "line": verdict.line if verdict else None,
+            "notes": list(verdict.notes) if verdict else [],
         }
         return Answer(
             kind=kind,  # type: ignore[arg-type]
@@ -524,6 +526,7 @@ class Session:
 
     def _clarify(self, b: Builder, verdict: Verdict, missing: list[str], notices: list[str]) -> Answer:
         self._patient_line(b, verdict)
+        verdict_notes(b, verdict)  # disagreeing Child-Pugh readings are said even while asking
         wanted = ", ".join(FIELD_LABEL.get(f, f) for f in missing)
         b.add(f"To check the documented pathway for this patient I need: **{wanted}**.")
         b.add()

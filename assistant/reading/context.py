@@ -53,14 +53,65 @@ def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
     return list(rules)
 
 
-def _target_rule(text: str, category: str, key: str) -> Any:
-    from medspacy.ner import TargetRule
+class Targets:
+    """Finds the vocabulary's findings and drugs in one pass and sets them as the doc's entities.
 
-    words, exact = exact_case(text)
-    if exact:
-        pattern = [{"TEXT": w} for w in words.split()]
-        return TargetRule(words, category, pattern=pattern, metadata={"key": key})
-    return TargetRule(words, category, metadata={"key": key})
+    spaCy's PhraseMatcher (lower case) and Matcher (exact case, for entries written "=TEXT"); the
+    longest match wins where matches overlap. The entity's label is the concept (or DRUG) and its
+    kb_id the concept, agent or regimen id. Setting all entities at once keeps long messages linear.
+    """
+
+    def __init__(self, nlp: Any, vocab: Vocabulary) -> None:
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact = Matcher(nlp.vocab)
+        self.labels: dict[str, tuple[str, str]] = {}
+        entries: list[tuple[str, str, str]] = []
+        for concept in vocab.concepts.values():
+            entries += [(p, concept.label, concept.label) for p in concept.phrases]
+        for agent, names in vocab.agents.items():
+            entries += [(n, DRUG, agent) for n in names]
+        for regimen, meta in vocab.regimens.items():
+            entries += [(n, DRUG, regimen) for n in meta.get("names", [])]
+        tokenizer = nlp.tokenizer
+        for n, (entry, label, key) in enumerate(entries):
+            words, exact = exact_case(entry)
+            match_id = f"T{n}"
+            self.labels[match_id] = (label, key)
+            if exact:
+                self.exact.add(match_id, [[{"TEXT": t.text} for t in tokenizer(words)]])
+            else:
+                self.phrases.add(match_id, [tokenizer(words.lower())])
+
+    def __call__(self, doc: Any) -> Any:
+        from spacy.tokens import Span
+        from spacy.util import filter_spans
+
+        strings = doc.vocab.strings
+        spans = []
+        for match_id, start, end in list(self.phrases(doc)) + list(self.exact(doc)):
+            label, key = self.labels[strings[match_id]]
+            spans.append(Span(doc, start, end, label=label, kb_id=key))
+        doc.ents = filter_spans(spans)
+        return doc
+
+
+MAX_SENTENCE = 60  # tokens; ConText's cost grows with cues x targets per sentence
+
+
+def _split_long_sentences(doc: Any) -> Any:
+    """Cut run-on sentences (no full stop in 60 tokens) at a comma, or at 60 tokens: a cue's reach
+    never spans that far, and a 4,000-character message without a full stop stays fast."""
+    length = 0
+    for token in doc:
+        if token.is_sent_start:
+            length = 0
+        length += 1
+        if length > MAX_SENTENCE // 2 and token.i + 1 < len(doc) and (token.text == "," or length >= MAX_SENTENCE):
+            doc[token.i + 1].is_sent_start = True
+            length = 0
+    return doc
 
 
 @lru_cache(maxsize=2)
@@ -69,19 +120,20 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
     with _LOCK:
         import medspacy
         from loguru import logger
+        from spacy.language import Language
         from medspacy.context import ConText, ConTextRule
 
         logger.remove()  # PyRuSH logs at DEBUG through loguru
-        nlp = medspacy.load(medspacy_enable=["medspacy_target_matcher"])
+        nlp = medspacy.load(medspacy_enable=["medspacy_target_matcher"])  # medspaCy's clinical tokenizer
+        nlp.remove_pipe("medspacy_target_matcher")  # replaced by one-pass Targets below
         nlp.add_pipe("sentencizer", first=True)
-        targets = []
-        for concept in vocab.concepts.values():
-            targets += [_target_rule(p, concept.label, concept.label) for p in concept.phrases]
-        for agent, names in vocab.agents.items():
-            targets += [_target_rule(n, DRUG, agent) for n in names]
-        for regimen, meta in vocab.regimens.items():
-            targets += [_target_rule(n, DRUG, regimen) for n in meta.get("names", [])]
-        nlp.get_pipe("medspacy_target_matcher").add(targets)
+        targets = Targets(nlp, vocab)
+        if "hcc_long_sentences" not in Language.factories:
+            Language.component("hcc_long_sentences", func=_split_long_sentences)
+        nlp.add_pipe("hcc_long_sentences", after="sentencizer")
+        name = f"hcc_targets_{id(targets)}"  # one registration per vocabulary loaded
+        Language.component(name, func=targets)
+        nlp.add_pipe(name)
         context: ConText = nlp.add_pipe(
             "medspacy_context", config={"rules": "default", "span_attrs": None, "prune_on_target_overlap": True}
         )
@@ -150,7 +202,8 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], text.replace(";", ".").replace(":", ","))
     doc = pipeline(vocab)(text)
     sentences = list(doc.sents)
-    target_spans = [(e.start, e.end) for e in doc.ents]
+    sentence_of = {t: n for n, s in enumerate(sentences) for t in range(s.start, s.end)}
+    in_target = {t for e in doc.ents for t in range(e.start, e.end)}
     scopes: list[tuple[str, int, int]] = []
     found: list[Mention] = []
     for ent in doc.ents:
@@ -158,18 +211,18 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
         role, distance = None, 10**6
         for modifier in ent._.modifiers:
             m_start, m_end = modifier.modifier_span
-            inside = any(a <= m_start and m_end <= b for a, b in target_spans)
+            inside = m_start in in_target and (m_end - 1) in in_target
             if modifier.category in ROLES:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 if gap < distance:
                     role, distance = modifier.category, gap
             elif not inside:  # "not" inside "did not tolerate" negates nothing around it
                 categories.add(modifier.category)
-        index = next(i for i, s in enumerate(sentences) if s.start <= ent.start < s.end)
+        index = sentence_of[ent.start]
         found.append(
             Mention(
                 label=ent.label_,
-                key=ent._.target_rule.metadata["key"],
+                key=ent.kb_id_,
                 start=ent.start_char,
                 end=ent.end_char,
                 sentence=index,

@@ -66,17 +66,26 @@ def _known_words(vocab: Vocabulary) -> tuple[set[str], list[str]]:
 
 def _spelling(text: str, vocab: Vocabulary) -> dict[str, str]:
     """Misspelt vocabulary words ("sorafanib", "bilirubn", "ascities") -> the nearest known word."""
-    known, ordered = _known_words(vocab)
+    known, _ = _known_words(vocab)
     fixes: dict[str, str] = {}
     for match in WORD.finditer(text):
         word = match.group(0)
         low = word.lower()
         if low in known or len(low) > MAX_TOKEN // 2 or word in fixes:
             continue
-        close = difflib.get_close_matches(low, ordered, n=1, cutoff=0.84)
-        if close and close[0][0] == low[0]:  # typos rarely change the first letter
-            fixes[word] = close[0]
+        close = _closest(low, vocab)
+        if close:
+            fixes[word] = close
     return fixes
+
+
+@lru_cache(maxsize=4096)
+def _closest(word: str, vocab: Vocabulary) -> str | None:
+    """The known word `word` is a typo of, if any (typos rarely change the first letter)."""
+    _, ordered = _known_words(vocab)
+    candidates = [w for w in ordered if w[0] == word[0] and abs(len(w) - len(word)) <= 3]
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.84)
+    return close[0] if close else None
 
 
 def _normalised(text: str, vocab: Vocabulary) -> Normalised:
@@ -208,6 +217,9 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     }
     received: dict[int, list[str]] = {}
     texts: dict[int, list[str]] = {}
+    by_sentence: dict[int, list[Mention]] = {}
+    for mention in found:
+        by_sentence.setdefault(mention.sentence, []).append(mention)
     unknown: list[str] = []
     for m in found:
         if m.label != DRUG or "FAMILY" in m.categories or "POPULATION" in m.categories:
@@ -222,7 +234,7 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
             continue  # "no prior sorafenib"
         if "HYPOTHETICAL" in m.categories and role != "RECEIVED":
             role = "PROPOSED"
-        if role is None and _next_to_outcome(m, found):
+        if role is None and _next_to_outcome(m, by_sentence):
             role = "RECEIVED"  # "progressed on sorafenib", "sorafenib, intolerant": an outcome implies it was given
         if role is None:
             role = "PROPOSED" if m.question else ("RECEIVED" if m.sentence in outcome_sentences else None)
@@ -258,15 +270,16 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 
 
-def _next_to_outcome(m: Mention, found: list[Mention], reach: int = 24) -> bool:
+def _next_to_outcome(m: Mention, by_sentence: dict[int, list[Mention]], reach: int = 24) -> bool:
     """An outcome (progression, tolerance) written right before or after a drug is about that drug."""
-    drugs = [d for d in found if d.label == DRUG and d.sentence == m.sentence]
+    near = by_sentence.get(m.sentence, [])
+    drugs = [d for d in near if d.label == DRUG]
 
     def gap(a: Mention, b: Mention) -> int:
         return max(a.start - b.end, b.start - a.end)
 
-    for o in found:
-        if o.label in OUTCOME_CONCEPTS and o.sentence == m.sentence and gap(m, o) <= reach:
+    for o in near:
+        if o.label in OUTCOME_CONCEPTS and gap(m, o) <= reach:
             if min(drugs, key=lambda d: gap(d, o)) is m:  # the outcome belongs to the drug nearest to it
                 return True
     return False

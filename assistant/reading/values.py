@@ -25,6 +25,7 @@ from .vocabulary import Analyte, Normalised, Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
 REACH = 8  # words between an analyte's name and its value
+WINDOW = 8  # tokens either side of a value searched for the cues of the value rules
 MAX_TOKEN = 40  # longer runs of letters or digits are not words or numbers anyone writes
 
 NUMBER = (
@@ -131,6 +132,9 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         names += [(words, exact, key) for words, exact in _phrases(analyte.names)]
     names += [(words, exact, "") for words, exact in _phrases(vocab.other_analytes)]
     names.sort(key=lambda n: len(n[0]), reverse=True)
+    by_first: dict[str, list[tuple[list[str], bool, str]]] = {}
+    for entry in names:  # names looked up by their first word, longest first
+        by_first.setdefault(entry[0][0].lower(), []).append(entry)
     units: dict[str, tuple[str, float]] = {}  # unit text -> (analyte key or "", factor)
     for key, analyte in vocab.analytes.items():
         for unit, factor in analyte.units.items():
@@ -141,7 +145,10 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
     rules = []
     for rule in value_rules():
         rules.append((rule["category"], [t.text.lower() for t in tokenize(rule["literal"])], rule))
-    return {"names": names, "units": units, "unit_phrases": unit_phrases, "rules": rules}
+    grouped: dict[str, list[tuple[str, list[str], dict[str, Any]]]] = {}
+    for entry in rules:
+        grouped.setdefault(entry[1][0], []).append(entry)
+    return {"names": by_first, "units": units, "unit_phrases": unit_phrases, "rules": grouped}
 
 
 def _match_at(tokens: list[Token], i: int, words: list[str], exact: bool) -> bool:
@@ -156,8 +163,10 @@ def _match_at(tokens: list[Token], i: int, words: list[str], exact: bool) -> boo
     return True
 
 
-def _name_at(tokens: list[Token], i: int, names: list[tuple[list[str], bool, str]]) -> tuple[int, str] | None:
-    for words, exact, key in names:
+def _name_at(
+    tokens: list[Token], i: int, names: dict[str, list[tuple[list[str], bool, str]]]
+) -> tuple[int, str] | None:
+    for words, exact, key in names.get(tokens[i].text.lower(), ()):
         if _match_at(tokens, i, words, exact):
             return len(words), key
     return None
@@ -171,23 +180,27 @@ def _unit_after(tokens: list[Token], i: int, tables: dict[str, Any]) -> tuple[in
     return 0, ""
 
 
-def _cues(tokens: list[Token], i: int, rules: list[tuple[str, list[str], dict[str, Any]]], lo: int) -> set[str]:
-    """Value-rule categories whose scope covers token i (within the sentence starting at lo)."""
+def _cues(
+    tokens: list[Token], i: int, rules: dict[str, list[tuple[str, list[str], dict[str, Any]]]], lo: int
+) -> set[str]:
+    """Value-rule categories whose scope covers token i (within the sentence starting at lo).
+
+    `rules` are grouped by their first word, so only the cues written near token i are tried.
+    """
     found: set[str] = set()
-    for category, words, rule in rules:
-        scope = int(rule.get("max_scope") or 3)
-        direction = rule.get("direction", "FORWARD")
-        if direction in ("FORWARD", "BIDIRECTIONAL"):
-            for j in range(max(lo, i - scope - len(words) + 1), i):
-                if _match_at(tokens, j, words, False) and j + len(words) <= i:
-                    words_between = [t for t in tokens[j + len(words) : i] if t.kind == "word"]
-                    if len(words_between) < scope:
-                        found.add(category)
-        if direction in ("BACKWARD", "BIDIRECTIONAL"):
-            for j in range(i + 1, min(len(tokens), i + scope + 2)):
-                if tokens[j].text in SENTENCE_END:
-                    break
-                if _match_at(tokens, j, words, False):
+    for j in range(max(lo, i - WINDOW), min(len(tokens), i + WINDOW + 1)):
+        if j == i:
+            continue
+        for category, words, rule in rules.get(tokens[j].text.lower(), ()):
+            if not _match_at(tokens, j, words, False):
+                continue
+            scope = int(rule.get("max_scope") or 3)
+            direction = rule.get("direction", "FORWARD")
+            if j < i and direction in ("FORWARD", "BIDIRECTIONAL") and j + len(words) <= i:
+                if sum(1 for t in tokens[j + len(words) : i] if t.kind == "word") < scope:
+                    found.add(category)
+            if j > i and direction in ("BACKWARD", "BIDIRECTIONAL") and j <= i + scope + 1:
+                if not any(t.text in SENTENCE_END for t in tokens[i + 1 : j]):
                     found.add(category)
     return found
 
