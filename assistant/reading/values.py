@@ -142,12 +142,10 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
     for unit in vocab.foreign_units:
         units.setdefault(unit, ("", 1.0))
     unit_phrases = sorted(((u, [t.text.lower() for t in tokenize(u)]) for u in units), key=lambda u: -len(u[1]))
-    rules = []
-    for rule in value_rules():
-        rules.append((rule["category"], [t.text.lower() for t in tokenize(rule["literal"])], rule))
     grouped: dict[str, list[tuple[str, list[str], dict[str, Any]]]] = {}
-    for entry in rules:
-        grouped.setdefault(entry[1][0], []).append(entry)
+    for rule in value_rules():
+        words = [t.text.lower() for t in tokenize(rule["literal"])]
+        grouped.setdefault(words[0], []).append((rule["category"], words, rule))
     return {"names": by_first, "units": units, "unit_phrases": unit_phrases, "rules": grouped}
 
 
