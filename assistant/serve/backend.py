@@ -116,6 +116,7 @@ def worker_main(conn: Any, settings: Settings, workers: int, build: bool) -> Non
         from ..api import Assistant
 
         assistant = Assistant(settings, build=build)
+        conn.send(("indexed", None))  # the index is current: the other workers may start opening it
         conversations = assistant.conversations()
         warm(assistant)
         info = describe(assistant, conversations, workers)
@@ -139,6 +140,7 @@ class _Worker:
     process: Any
     conn: Any
     lock: threading.Lock
+    indexed: bool = False
 
 
 class WorkerPool:
@@ -154,10 +156,12 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("spawn")
         self._round = itertools.count()
         self._restart_lock = threading.Lock()
-        # The first worker builds or updates the index; the others only open it.
+        # The first worker builds or updates the index; the others start once it is current and only open it.
         first = self._start(build=True)
-        self.info = self._ready(first)
+        self._wait(first, "indexed")
+        first.indexed = True
         rest = [self._start(build=False) for _ in range(n - 1)]
+        self.info = self._ready(first)
         for worker in rest:
             self._ready(worker)
         self.workers = [first, *rest]
@@ -171,15 +175,22 @@ class WorkerPool:
         child.close()
         return _Worker(process, parent, threading.Lock())
 
-    def _ready(self, worker: _Worker) -> dict[str, Any]:
+    def _wait(self, worker: _Worker, wanted: str) -> Any:
+        """The worker's next start-up message, which must be `wanted` (else its error is raised)."""
         if not worker.conn.poll(self.timeout):
             worker.process.kill()
             raise WorkerError(f"a worker did not start within {self.timeout:.0f} s")
         status, payload = worker.conn.recv()
-        if status != "ready":
+        if status != wanted:
             worker.process.join(5)
             _raise(payload)
-        info: dict[str, Any] = payload
+        return payload
+
+    def _ready(self, worker: _Worker) -> dict[str, Any]:
+        if not worker.indexed:
+            self._wait(worker, "indexed")
+            worker.indexed = True
+        info: dict[str, Any] = self._wait(worker, "ready")
         return info
 
     def _pick(self, key: str | None) -> _Worker:
@@ -210,7 +221,7 @@ class WorkerPool:
             worker.process.join(1)
             fresh = self._start(build=False)
             self._ready(fresh)
-            worker.process, worker.conn = fresh.process, fresh.conn
+            worker.process, worker.conn, worker.indexed = fresh.process, fresh.conn, True
 
     def close(self) -> None:
         for worker in self.workers:
