@@ -181,7 +181,11 @@ def _load_drug_facts(sheet: FactSheet, path: Path) -> None:
         mark = getattr(exc, "problem_mark", None)
         problems.append(f"{path}:{mark.line + 1 if mark is not None else 1}: not valid YAML")
         return
+    if not isinstance(raw, dict):
+        problems.append(f"{path}:1: expected a mapping with 'sources' and 'drug_information'")
+        return
     for item in raw.get("sources") or []:
+        item = item if isinstance(item, dict) else {}
         ident = str(item.get("id", ""))
         where = f"{path}:{_line_of(text, _id_line(ident))}"
         if not ident or not item.get("cite") or item.get("kind") not in LABEL_KINDS:
@@ -193,12 +197,15 @@ def _load_drug_facts(sheet: FactSheet, path: Path) -> None:
         sheet.label_sources[ident] = Source(id=ident, kind=item["kind"], cite=item["cite"], in_corpus=False)
     start = _line_of(text, r"^drug_information:")
     for entry in raw.get("drug_information") or []:
+        entry = entry if isinstance(entry, dict) else {}
         ident = str(entry.get("id", ""))
         line = _line_of(text, "^  - " + _id_line(ident), start)
         fields = {k: v for k, v in entry.items() if k in DRUG_SECTIONS}
         unknown = sorted(set(entry) - set(DRUG_SECTIONS) - {"id", "brand", "regimens"})
-        if unknown or not entry.get("brand"):
-            problems.append(f"{path}:{line}: agent '{ident}' needs a brand; unknown fields {unknown}")
+        if not ident or not entry.get("brand"):
+            problems.append(f"{path}:{line}: an agent needs an id and a brand")
+        if unknown:
+            problems.append(f"{path}:{line}: agent '{ident}' has unknown fields {unknown}")
         notes = " ".join(str(f.get("note", "")) for f in fields.values() if isinstance(f, dict))
         agent = DrugAgent(
             id=ident,
