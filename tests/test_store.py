@@ -162,3 +162,15 @@ def test_feedback_is_kept_with_the_conversation_and_only_the_rating_is_audited(a
     assert '"feedback": "down"' in audit and "unclear" not in audit and "mRECIST" not in audit
     exported = conversations.export(cid, "md")
     assert "**Clinician:** What is mRECIST?" in exported and "unclear" in exported
+
+
+def test_the_sqlite_store_purges_expired_conversations_it_is_not_asked_about(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(store_module, "SWEEP_SECONDS", 0.0)
+    store = open_store(f"sqlite:///{tmp_path / 'state.sqlite3'}", ttl=1)
+    old = store.create(Record({"facts": {"ecog": 1}}))
+    time.sleep(1.3)
+    store.create(Record({}))  # a new conversation triggers the sweep
+    row = store._conn().execute("SELECT state FROM conversations WHERE id = ?", (old,)).fetchone()  # type: ignore[attr-defined]
+    assert row == (None,)  # the facts are gone; the id is still known as expired
+    with pytest.raises(ConversationExpired):
+        store.load(old)

@@ -30,6 +30,8 @@ TOMBSTONE_SECONDS = 7 * 24 * 3600
 # A lock older than this is taken to belong to a crashed process; a turn takes milliseconds.
 LOCK_LEASE_SECONDS = 30.0
 LOCK_WAIT_SECONDS = 10.0
+# How often the SQLite store purges expired conversations that nobody asks about (Redis expires keys itself).
+SWEEP_SECONDS = 600.0
 
 
 class ConversationNotFound(AssistantError):
@@ -113,6 +115,7 @@ class SQLiteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._swept = 0.0
         conn = self._conn()
         with conn:
             conn.execute(
@@ -138,6 +141,7 @@ class SQLiteStore:
     def sweep(self) -> None:
         """Purge the state of expired conversations; forget their tombstones after a while."""
         now = time.time()
+        self._swept = time.monotonic()
         conn = self._conn()
         with conn:
             conn.execute(
@@ -149,6 +153,8 @@ class SQLiteStore:
 
     def create(self, record: Record, conversation_id: str | None = None) -> str:
         conversation_id = conversation_id or new_id()
+        if time.monotonic() - self._swept > SWEEP_SECONDS:
+            self.sweep()
         state, meta = _encode(record)
         record.version = 1
         self._conn().execute(
