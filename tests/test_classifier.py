@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.asking.classifier import Bank, IntentClassifier, text_embeddings
+from assistant.asking.frame import QuestionReader
 from assistant.asking.names import Names
 from assistant.errors import CorpusError
 from assistant.settings import PROJECT_ROOT
@@ -16,7 +17,7 @@ from assistant.settings import PROJECT_ROOT
 CORPUS = PROJECT_ROOT / "corpus"
 BANK = CORPUS / "utterances.yaml"
 # Accuracy of a classifier trained on the seeded 80 % of the bank, on the other 20 % (README, report).
-DEV_ACCURACY = 0.89
+DEV_ACCURACY = 0.87
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +157,33 @@ def test_embeddings_are_stored_by_the_texts_hash(tmp_path: Path) -> None:
 )
 def test_names_are_masked(text: str, masked: str) -> None:
     assert Names.from_corpus(CORPUS).mask(text) == masked
+
+
+@pytest.fixture(scope="module")
+def reader(embedder: object) -> QuestionReader:
+    return QuestionReader.from_corpus(CORPUS, embedder)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "reason", "regimens", "trials"),
+    [
+        ("my dog has HCC, can he get lenvatinib?", "out_of_scope", "animal", ("lenvatinib",), ()),
+        ("start sorafenib 600 mg twice daily", "unsafe", "above_label", ("sorafenib",), ()),
+        ("compare cabo and rego after sorafenib", "comparison", None, ("cabozantinib", "regorafenib", "sorafenib"), ()),
+        ("What did IMbrave 150 show for overall survival?", "evidence", None, (), ("imbrave150",)),
+        ("Is he a candidate for resection?", "out_of_scope", "outside_systemic", (), ()),
+    ],
+)
+def test_the_question_frame(
+    reader: QuestionReader,
+    text: str,
+    intent: str,
+    reason: str | None,
+    regimens: tuple[str, ...],
+    trials: tuple[str, ...],
+) -> None:
+    frame = reader.read(text)
+    assert (frame.intent, frame.scope.reason if frame.scope else None) == (intent, reason)
+    assert (frame.regimens, frame.trials) == (regimens, trials)
+    if frame.scope:
+        assert frame.clarify is None and frame.scope.message

@@ -143,6 +143,8 @@ def test_label_doses_pass(text: str) -> None:
         "Does he need screening for varices before bevacizumab?",
         "newly diagnosed with HCC, CP A, ECOG 0, naive",
         "HCC with lung metastases, Child-Pugh A",
+        "what medicines are used for liver cancer when surgery isn't possible?",
+        "not a candidate for resection or TACE, CP A5, ECOG 0: what now?",
         "What are the chemotherapy options for advanced hepatocellular carcinoma (HCC)?",
     ],
 )

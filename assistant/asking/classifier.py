@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,11 +207,24 @@ class IntentClassifier:
         ).tocsr()
         fitted: Any = LogisticRegression(C=regularisation, max_iter=3000).fit(x, [u.intent for u in bank.utterances])
         self.classes: list[str] = [str(c) for c in fitted.classes_]
-        dims = x.shape[1] - len(self._words.vocabulary_) - len(self._chars.vocabulary_)
         coef = np.asarray(fitted.coef_, dtype=np.float32)
-        # Prediction is a dense and a sparse matrix product: no model fitting or sklearn pipeline per turn.
+        # Prediction without sklearn: the embedding block is one matrix product; each n-gram block is a
+        # gather of the columns of the n-grams present (tf-idf computed here as the vectorizers do).
+        dims = x.shape[1] - len(self._words.vocabulary_) - len(self._chars.vocabulary_)
         self._dense = coef[:, :dims] * embedding_weight
-        self._sparse = csr_matrix(coef[:, dims:].T)
+        self._blocks: list[tuple[Callable[[str], list[str]], dict[str, int], np.ndarray, np.ndarray]] = []
+        start = dims
+        for vectorizer in (self._words, self._chars):
+            size = len(vectorizer.vocabulary_)
+            self._blocks.append(
+                (
+                    vectorizer.build_analyzer(),
+                    {str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
+                    np.asarray(vectorizer.idf_, dtype=np.float32),
+                    np.ascontiguousarray(coef[:, start : start + size]),
+                )
+            )
+            start += size
         self._bias = np.asarray(fitted.intercept_, dtype=np.float32)
 
     @classmethod
@@ -229,12 +243,16 @@ class IntentClassifier:
         return cls(bank, embedder, model=model, cache_dir=cache_dir, prepare=Names.from_corpus(corpus_dir).mask)
 
     def _scores(self, text: str, vector: Sequence[float] | np.ndarray) -> np.ndarray:
-        from scipy.sparse import hstack
-
-        lowered = [self.prepare(text).lower()]
-        grams = hstack([self._words.transform(lowered), self._chars.transform(lowered)]).tocsr()
+        lowered = self.prepare(text).lower()
         x = _normalise(np.asarray(vector, dtype=np.float32))
-        scores: np.ndarray = self._dense @ x + (grams @ self._sparse).toarray().ravel() + self._bias
+        scores: np.ndarray = self._dense @ x + self._bias
+        for analyse, vocabulary, idf, weights in self._blocks:
+            counts = Counter(g for g in analyse(lowered) if g in vocabulary)
+            if not counts:
+                continue
+            columns = np.fromiter((vocabulary[g] for g in counts), dtype=np.int64, count=len(counts))
+            values = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * idf[columns]
+            scores = scores + weights[:, columns] @ (values / np.linalg.norm(values))
         return scores
 
     def probabilities(self, text: str, vector: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -109,6 +109,7 @@ class Scope:
         self.messages: dict[str, str] = data["messages"]
         self.adult_age = int(data["paediatric"]["adult_age"])
         self.window = int(data.get("cue_window_words", 5))
+        self.topic_window = int(data.get("topic_window_words", self.window))
         p = _pattern
         self._ignore = p(data.get("ignore_phrases", []))
         self._negation = p(data.get("negation_cues", []))
@@ -121,6 +122,7 @@ class Scope:
         self._other_cancer = p(data["other_cancers"])
         self._systemic = p(data["systemic_cues"])
         self._topic_history = p(data["topic_history_cues"])
+        self._topic_ruled_out = p(data.get("topic_ruled_out_cues", []))
         self._topics = [(name, p(spec["words"]), spec) for name, spec in data["outside_topics"].items()]
         unsafe = data["unsafe"]
         self._unsafe_verbs = p(unsafe["verbs"])
@@ -251,8 +253,10 @@ class Scope:
             if pattern is None or (names_systemic and not spec.get("even_with_systemic")):
                 continue
             for m in pattern.finditer(text):
-                before = " ".join(text[: m.start()].split()[-self.window :])
-                if _first(self._topic_history, before):
+                before = " ".join(_CLAUSE_END.split(text[: m.start()])[-1].split()[-self.topic_window :])
+                if _first(self._topic_history, before) or _first(
+                    self._topic_ruled_out, self._clause_after(text, m.end())
+                ):
                     continue
                 return self._say(
                     "outside_systemic",

