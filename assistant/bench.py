@@ -174,9 +174,10 @@ def client_main(url: str, sessions: int, turns: int, sequential: int) -> dict[st
             if answer["profile"].get("afp_ng_ml") != afp or answer["profile"].get("ecog") != ecog:
                 leaks += 1
         lost = 1
-        if sid:
-            kept = http.get(f"{url}/api/v1/sessions/{sid}").json()
-            lost = int(kept["profile"].get("afp_ng_ml") != afp or len(kept["turns"]) != turns)
+        kept = http.get(f"{url}/api/v1/sessions/{sid}") if sid else None
+        if kept is not None and kept.status_code == 200:
+            data = kept.json()
+            lost = int(data["profile"].get("afp_ng_ml") != afp or len(data["turns"]) != turns)
         return latencies, errors, leaks, lost
 
     out: dict[str, object] = {}
@@ -291,7 +292,9 @@ def _serve_load(settings: Settings, sessions: int, turns: int, workers: int) -> 
             "import json, sys; from assistant.bench import client_main; "
             f"print(json.dumps(client_main({url!r}, {sessions}, {turns}, {sequential})))"
         )
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=1800)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
+        if out.returncode != 0:
+            raise RuntimeError(f"the load client failed:\n{out.stderr[-3000:]}")
         result = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         server.terminate()

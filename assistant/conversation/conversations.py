@@ -75,13 +75,13 @@ class Conversations:
             session, meta, version = self._load(conversation_id)
             try:
                 yield session, meta
+                if write:
+                    record = Record(session.to_state(), meta, version)
+                    self.store.save(conversation_id, record)
+                    version = record.version
             except BaseException:
-                self._forget(conversation_id)  # the session may be half-changed: reload it next time
+                self._forget(conversation_id)  # the session may be changed but not saved: reload it next time
                 raise
-            if write:
-                record = Record(session.to_state(), meta, version)
-                self.store.save(conversation_id, record)
-                version = record.version
             self._remember(conversation_id, version, session, meta)
 
     def _record(self, conversation_id: str, answer: dict[str, Any], feedback: str | None = None) -> None:
