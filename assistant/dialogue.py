@@ -27,6 +27,7 @@ from .models import Answer
 from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
 from .reading import Reading, read
+from .reading.reader import complete_pending
 
 MAX_CHARS = 4000
 LABELS = {
@@ -40,6 +41,7 @@ LABELS = {
     "inr": "INR",
 }
 CORE = ("child_pugh_class", "ecog")
+LINES = ("first", "second", "later")  # by the number of regimens received
 UNITS = {
     "afp_ng_ml": " ng/mL",
     "weight_kg": " kg",
@@ -99,6 +101,8 @@ class Session:
         self.messages: list[str] = []
         # Where each known fact came from: {"field": {"turn": n, "text": words, "how": ...}}.
         self.provenance: dict[str, dict[str, Any]] = {}
+        # Numbers read without a unit where the unit matters ("bili 12"), waiting for it next turn.
+        self.pending: list[dict[str, Any]] = []
         self.chat_model = chat_model
         if profile:
             self.facts = make_profile(profile).known()
@@ -120,6 +124,7 @@ class Session:
             "topic_trials": list(self.topic_trials),
             "last_topic": self.last_topic,
             "messages": list(self.messages),
+            "pending": list(self.pending),
             "history": [a.model_dump(mode="json") for a in self.history],
         }
 
@@ -132,6 +137,7 @@ class Session:
         self.topic_trials = list(state.get("topic_trials") or [])
         self.last_topic = state.get("last_topic")
         self.messages = list(state.get("messages") or [])
+        self.pending = list(state.get("pending") or [])
         self.history = [Answer.model_validate(a) for a in state.get("history") or []]
 
     # ---- state -------------------------------------------------------------------------------
@@ -199,6 +205,11 @@ class Session:
             if score is not None and (score <= 6) != (reading.facts["child_pugh_class"].value == "A"):
                 candidate.pop("child_pugh_score")
                 provenance.pop("child_pugh_score", None)
+        prior = candidate.get("prior_therapies")
+        if prior is not None and provenance.get("line_of_therapy", {}).get("how", "computed") == "computed":
+            # The line follows from the regimens received, unless it was stated.
+            candidate["line_of_therapy"] = LINES[min(len(prior), len(LINES) - 1)]
+            provenance["line_of_therapy"] = {"turn": turn, "text": "from the prior therapies", "how": "computed"}
         try:
             profile = make_profile(candidate)
         except InputError as exc:
@@ -251,6 +262,8 @@ class Session:
                 "invalid_input", "The message has no words or numbers I can read: please type a question.", notices
             )
         reading = read(text)
+        if self.pending:
+            complete_pending(reading, self.pending, text)
         problems = list(reading.problems)
         if problems:
             return self._refusal(
@@ -280,6 +293,7 @@ class Session:
                 "I could not use this message: " + "; ".join(invalid) + ". Nothing was changed in the patient's facts.",
                 notices,
             )
+        self.pending = reading.pending  # a unit given next turn completes these
         notices += [
             f"I could not read: {item.rstrip('.')}" + ("" if item.endswith("?") else ".") for item in reading.unread
         ]

@@ -16,6 +16,7 @@ from .vocabulary import Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
 ROLES = ("RECEIVED", "PROPOSED", "COMPARED")
+TERMINATED = ROLES + ("NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "FAMILY", "POPULATION")
 CHILD_PUGH = re.compile(r"\bchild(?=(?:'?s)?[\s-]*(?:pugh|turcotte|[abc]\d?\b))", re.I)
 DRUG = "DRUG"
 _LOCK = threading.Lock()
@@ -98,13 +99,20 @@ class Targets:
 
 
 MAX_SENTENCE = 60  # tokens; ConText's cost grows with cues x targets per sentence
+ABBREVIATIONS = {"vs.", "e.g.", "i.e.", "approx.", "dr.", "mr.", "mrs.", "ms.", "no.", "etc.", "st.", "resp.", "incl."}
 
 
 def _split_long_sentences(doc: Any) -> Any:
-    """Cut run-on sentences (no full stop in 60 tokens) at a comma, or at 60 tokens: a cue's reach
-    never spans that far, and a 4,000-character message without a full stop stays fast."""
+    """Sentence ends the sentencizer misses ("2000 IU/mL. He had", one token "mL."), and run-on
+    sentences (no full stop in 60 tokens) cut at a comma or at 60 tokens: a cue's reach never spans
+    that far, and a 4,000-character message without a full stop stays fast."""
     length = 0
     for token in doc:
+        prev = doc[token.i - 1] if token.i else None
+        if prev is not None and (
+            "\n" in prev.text or (prev.text[-1] in ".?!" and len(prev) > 1 and prev.lower_ not in ABBREVIATIONS)
+        ):
+            token.is_sent_start = True  # "lupus." is one token to medspaCy's tokenizer; a line break ends a sentence
         if token.is_sent_start:
             length = 0
         length += 1
@@ -120,8 +128,8 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
     with _LOCK:
         import medspacy
         from loguru import logger
-        from spacy.language import Language
         from medspacy.context import ConText, ConTextRule
+        from spacy.language import Language
 
         logger.remove()  # PyRuSH logs at DEBUG through loguru
         nlp = medspacy.load(medspacy_enable=["medspacy_target_matcher"])  # medspaCy's clinical tokenizer
@@ -135,7 +143,17 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
         Language.component(name, func=targets)
         nlp.add_pipe(name)
         context: ConText = nlp.add_pipe(
-            "medspacy_context", config={"rules": "default", "span_attrs": None, "prune_on_target_overlap": True}
+            "medspacy_context",
+            # max_scope: medspaCy's own rules reach 8 tokens, so "no EHS, ..., transplant recipient"
+            # does not negate every item of a comma list; the project's rules set their own reach.
+            config={
+                "rules": "default",
+                "span_attrs": None,
+                "prune_on_target_overlap": True,
+                "max_scope": 8,
+                # A TERMINATE cue ("due to", "(", "however") ends the reach of every kind of cue.
+                "terminating_types": {c: ["TERMINATE"] for c in TERMINATED},
+            },
         )
         extra = []
         for rule in load_rules(rules_path):
@@ -193,17 +211,29 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
     return not any(f" {w} " in text for w in vocab.patient_words)
 
 
+WRITER = {"my", "our", "me", "i"}
+
+
+def _writers_relative(doc: Any, start: int, end: int) -> bool:
+    """A family word owned by the writer ("my dad", "Dad's scan") names the patient, not a relative."""
+    before = doc[start - 1].lower_ if start > 0 else ""
+    return before in WRITER or any(t.lower_.endswith("'s") or t.lower_ == "'s" for t in doc[start : end + 1])
+
+
 def analyse(text: str, vocab: Vocabulary) -> Analysis:
     """Findings and drugs in `text`, each with the ConText categories that modify it."""
-    # Same length, so offsets still match: ';' ends a sentence; ':' is a comma (medspaCy's ": no" rule
+    # Same length, so offsets still match: ';' ends a sentence (as a line break); ':' is a comma (medspaCy's ": no" rule
     # negates backwards, which reads "Lupus: no. Varices: yes" the wrong way round).
     # medspaCy's English rules read "child" as a family member: "Child-Pugh" must not make a
     # sentence family history (same length again).
-    text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], text.replace(";", ".").replace(":", ","))
+    text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], text.replace(";", "\n").replace(":", ","))
     doc = pipeline(vocab)(text)
     sentences = list(doc.sents)
     sentence_of = {t: n for n, s in enumerate(sentences) for t in range(s.start, s.end)}
     in_target = {t for e in doc.ents for t in range(e.start, e.end)}
+    # Terminating cues ("due to", "(", "but", "however") end every cue's reach; applied here because
+    # medspaCy's windowed scopes (max_scope) are not cut by them.
+    stops = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.direction == "TERMINATE")
     scopes: list[tuple[str, int, int]] = []
     found: list[Mention] = []
     for ent in doc.ents:
@@ -211,11 +241,18 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
         role, distance = None, 10**6
         for modifier in ent._.modifiers:
             m_start, m_end = modifier.modifier_span
+            if sentence_of.get(m_start) != sentence_of[ent.start]:
+                continue  # medspaCy's max_scope window crosses sentences; a cue speaks within its own
+            lo, hi = (m_end, ent.start) if m_end <= ent.start else (ent.end, m_start)
+            if modifier.direction != "TERMINATE" and any(lo <= t < hi for t in stops):
+                continue
             inside = m_start in in_target and (m_end - 1) in in_target
             if modifier.category in ROLES:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 if gap < distance:
                     role, distance = modifier.category, gap
+            elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end):
+                continue  # "my husband", "Dad's AFP": the relative writing about the patient
             elif not inside:  # "not" inside "did not tolerate" negates nothing around it
                 categories.add(modifier.category)
         index = sentence_of[ent.start]
@@ -233,7 +270,10 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
         )
     for modifier in doc._.context_graph.modifiers:
         if modifier.category in ("HYPOTHETICAL", "POPULATION") and modifier.direction != "TERMINATE":
-            span = modifier.scope_span
-            scopes.append((modifier.category, doc[span[0]].idx, doc[span[1] - 1].idx + len(doc[span[1] - 1])))
+            start, end = modifier.scope_span
+            own = sentences[sentence_of[modifier.modifier_span[0]]]
+            start, end = max(start, own.start), min(end, own.end)
+            if start < end:
+                scopes.append((modifier.category, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))
     sents = [Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), _general(s, vocab)) for s in sentences]
     return Analysis(found, scopes, sents)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from .context import DRUG, Analysis, Mention, analyse
-from .values import MAX_TOKEN, read_values
+from .values import MAX_TOKEN, read_values, unit_for_pending
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
 
 # Where two statements in one message disagree about a finding, the reading that withholds more wins.
@@ -44,6 +44,7 @@ class Reading:
     conflicts: list[str] = field(default_factory=list)  # disagreements resolved to the safer reading
     problems: list[str] = field(default_factory=list)  # values no patient can have
     corrected: set[str] = field(default_factory=set)  # fields whose earlier value the writer corrects
+    pending: list[dict[str, Any]] = field(default_factory=list)  # numbers waiting for a unit (next turn)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -106,6 +107,7 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
     out.unread += numbers.unread
     out.problems += numbers.problems
     out.corrected |= numbers.corrected
+    out.pending = numbers.pending
     for value in numbers.values:
         sentence = analysis.sentences[analysis.sentence_of(value.start)]
         if sentence.general or analysis.in_scope("POPULATION", value.start):
@@ -116,6 +118,16 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
     _drugs(analysis, norm, vocab, out)
     _derived(out)
     return out
+
+
+def complete_pending(
+    reading: Reading, pending: list[dict[str, Any]], text: str, vocab: Vocabulary | None = None
+) -> None:
+    """Numbers of an earlier turn that waited for their unit take the unit this message names."""
+    vocab = vocab or vocabulary()
+    for value in unit_for_pending(pending, _normalised(text, vocab), vocab):
+        if value.field not in reading.facts:
+            reading.facts[value.field] = Fact(value.field, value.value, value.text)
 
 
 def _derived(out: Reading) -> None:
@@ -177,21 +189,13 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             target = out.scenario if scenario else out.facts
             known = [(v, m) for v, m in group if v is not None]
             if not known:
-                words = norm.span(group[0][1].start, group[0][1].end)
-                if not scenario and name not in target:
-                    out.unread.append(f"'{words}': {_unstated(name)}")
+                first = group[0][1]
+                said = vocab.concepts[first.label].unstated
+                if not scenario and name not in target and said != "":
+                    out.unread.append(f"'{norm.span(first.start, first.end)}': {said or 'not enough to set a fact'}")
                 continue
             value, mention = _resolve(name, known, norm, out)
             target[name] = Fact(name, value, norm.span(mention.start, mention.end))
-
-
-def _unstated(field_name: str) -> str:
-    return {
-        "main_portal_vein_invasion": "the level (branch or main trunk) is not stated",
-        "high_risk_varices": "size, bleeding and treatment are not stated",
-        "ascites": "its grade (mild, or moderate to severe) is not stated",
-        "encephalopathy": "its grade is not stated",
-    }.get(field_name, "not enough to set a fact")
 
 
 def _resolve(name: str, known: list[tuple[Any, Mention]], norm: Normalised, out: Reading) -> tuple[Any, Mention]:

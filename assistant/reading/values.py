@@ -25,6 +25,7 @@ from .vocabulary import Analyte, Normalised, Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
 REACH = 8  # words between an analyte's name and its value
+LETTER_ONLY = "letter-only:"  # marks names that count only when a class letter follows ("Child A6")
 WINDOW = 8  # tokens either side of a value searched for the cues of the value rules
 MAX_TOKEN = 40  # longer runs of letters or digits are not words or numbers anyone writes
 
@@ -78,6 +79,7 @@ class ValueReading:
     values: list[Value] = default(default_factory=list)  # the one chosen per field
     unread: list[str] = default(default_factory=list)  # seen but not bound, with the reason
     corrected: set[str] = default(default_factory=set)  # fields whose earlier value the message corrects
+    pending: list[dict[str, Any]] = default(default_factory=list)  # numbers waiting for their unit
     problems: list[str] = default(default_factory=list)  # impossible values
 
 
@@ -130,6 +132,7 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
     names: list[tuple[list[str], bool, str]] = []
     for key, analyte in vocab.analytes.items():
         names += [(words, exact, key) for words, exact in _phrases(analyte.names)]
+        names += [(words, exact, LETTER_ONLY + key) for words, exact in _phrases(list(analyte.names_with_letter_only))]
     names += [(words, exact, "") for words, exact in _phrases(vocab.other_analytes)]
     names.sort(key=lambda n: len(n[0]), reverse=True)
     by_first: dict[str, list[tuple[list[str], bool, str]]] = {}
@@ -159,6 +162,35 @@ def _match_at(tokens: list[Token], i: int, words: list[str], exact: bool) -> boo
         if k and tokens[i + k - 1].end != t.start and not tokens[i + k - 1].end < t.start:
             return False
     return True
+
+
+def _class_of(value: float | None) -> str | None:
+    """The Child-Pugh class of a whole score 5-15, else None."""
+    if value is None or not float(value).is_integer() or not 5 <= value <= 15:
+        return None
+    return child_pugh_class(int(value))
+
+
+def _bare_class(tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[int, str] | None:
+    """ "recalculated as A6": a class letter glued to a score of that class names the Child-Pugh analyte.
+
+    Returns a zero-length name, so the letter itself is read as the value."""
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    letter = tokens[i].text
+    if (
+        len(letter) != 1
+        or letter.upper() not in "ABC"
+        or nxt is None
+        or nxt.kind != "num"
+        or nxt.start != tokens[i].end
+    ):
+        return None
+    for key, analyte in vocab.analytes.items():
+        if analyte.bare_class and nxt.value is not None and float(nxt.value).is_integer():
+            score = int(nxt.value)
+            if 5 <= score <= 15 and child_pugh_class(score) == letter.upper():
+                return 0, key
+    return None
 
 
 def _name_at(
@@ -236,8 +268,11 @@ def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[An
         low = t.text.lower()
         if analyte.kind == "child_pugh" and t.kind == "word" and low in LETTERS:
             score = None
-            if j + 1 < stop and tokens[j + 1].kind == "num" and tokens[j + 1].start == t.end:
-                score = tokens[j + 1].value
+            nxt = tokens[j + 1] if j + 1 < stop else None
+            if nxt is not None and nxt.kind == "num" and nxt.start == t.end:
+                score = nxt.value
+            elif nxt is not None and nxt.kind == "num" and _class_of(nxt.value) == low.upper():
+                score = nxt.value  # "CP-A 6": a score of the letter's class, one space apart
             elif j + 2 < stop and tokens[j + 1].text in "(-" and tokens[j + 2].kind == "num":
                 score = tokens[j + 2].value
             if score is None:  # "Child-Pugh class B, score 9"
@@ -279,12 +314,18 @@ def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
             i += 1
             continue
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
+        if hit is None and tok.kind == "word":
+            hit = _bare_class(tokens, i, vocab)
         if hit:
             length, key = hit
+            letter_only = key.startswith(LETTER_ONLY)
+            key = key.removeprefix(LETTER_ONLY)
             owner, owner_at, words_since = key, i, 0
             analyte = vocab.analytes.get(key)
             if analyte and analyte.kind in ("scale", "child_pugh", "stage"):
                 got = _scale(tokens, i + length, len(tokens), analyte)
+                if got is not None and letter_only and not isinstance(got[0], tuple):
+                    got = None  # "child 8 years old" is not a Child-Pugh score
                 if got is not None:
                     value, end = got
                     _scale_value(norm, tokens, i, end, analyte, value, tables, sentence_start, found, out)
@@ -293,7 +334,7 @@ def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
                     )
                     i = end + (3 if ranged else 1)
                     continue
-            i += length
+            i += max(length, 1)
             continue
         if tok.kind == "word":
             words_since += 1
@@ -433,6 +474,7 @@ def _number(
                 by_factor.setdefault(size, name)
             units = " or ".join(by_factor.values()) or "its unit"
             out.unread.append(f"{analyte.label} '{text}' has no unit: is it {units}?")
+            out.pending.append({"analyte": analyte.key, "field": analyte.field, "number": number, "text": text})
             return end + 1
         unit, factor = resolved
     cues = _cues(tokens, i, tables["rules"], lo)
@@ -472,6 +514,25 @@ def _percent(
             Value(analyte.key, analyte.field, value, text, tokens[i].start, tokens[end].end)
         )
     return end + 1
+
+
+def unit_for_pending(pending: list[dict[str, Any]], norm: Normalised, vocab: Vocabulary) -> list[Value]:
+    """ "that's umol/L" after "bili 12": the unit a message names for a number waiting for it."""
+    tables = _tables(vocab)
+    tokens = tokenize(norm.text)
+    named = set()
+    for i in range(-1, len(tokens) - 1):
+        length, unit = _unit_after(tokens, i, tables)
+        if length:
+            named.add(unit)
+    out = []
+    for item in pending:
+        analyte = vocab.analytes[item["analyte"]]
+        units = [u for u in named if u in analyte.units]
+        if len(units) == 1:
+            value = round(item["number"] * analyte.units[units[0]], 4)
+            out.append(Value(analyte.key, analyte.field, value, f"{item['text']} {units[0]}", 0, 0, set(), units[0]))
+    return out
 
 
 def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading) -> None:

@@ -48,6 +48,8 @@ class Analyte:
     units_name_it: tuple[str, ...] = ()  # units that name this analyte with no name written
     thousands_dot: str = ""
     threshold: float | None = None
+    names_with_letter_only: tuple[str, ...] = ()  # names that count only with a class letter after them
+    bare_class: bool = False  # a class letter glued to a matching score ("B7") is this analyte
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Concept:
     negated: Any = "ignore"  # value when negated; "ignore" means a negated mention says nothing
     history: str = "fact"  # "ignore": a finding in the past is not the recent one the field means
     wins_over: tuple[str, ...] = ()  # concepts this one overrides in the same sentence
+    unstated: str | None = None  # said when a mention sets no value ("PVTT": "the level is not stated")
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one loaded vocabulary, cached readers
@@ -142,6 +145,8 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
         units_name_it=tuple(str(u).lower() for u in raw.get("units_name_it") or ()),
         thousands_dot=str(raw.get("thousands_dot", "")),
         threshold=raw.get("threshold"),
+        names_with_letter_only=tuple(str(n) for n in raw.get("names_with_letter_only") or ()),
+        bare_class=bool(raw.get("bare_class", False)),
     )
 
 
@@ -186,6 +191,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             negated=spec.get("negated", "ignore"),
             history=spec.get("history", "fact"),
             wins_over=tuple(spec.get("wins_over") or ()),
+            unstated=spec.get("unstated"),
         )
     if problems:
         raise CorpusError(problems)
