@@ -9,6 +9,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .settings import Settings
 
@@ -140,7 +141,7 @@ def _in_process(settings: Settings, sessions: int, turns: int) -> dict[str, floa
     bot = Assistant(settings)
     bot.session().ask(WEB_TURNS[0].format(afp=100, ecog=0))
     latencies: list[float] = []
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for n in range(sessions):
         chat = bot.session()
         for message in conversation_script(n, turns)[2]:
@@ -148,14 +149,37 @@ def _in_process(settings: Settings, sessions: int, turns: int) -> dict[str, floa
             chat.ask(message)
             latencies.append(time.perf_counter() - t)
     elapsed = time.perf_counter() - start
-    return {"p50_ms": _median_ms(latencies), "per_s": len(latencies) / elapsed, "elapsed": elapsed}
+    return {
+        "p50_ms": _median_ms(latencies),
+        "per_s": len(latencies) / elapsed,
+        "elapsed": elapsed,
+        "cpu_ms": (time.process_time() - cpu) * 1000 / len(latencies),
+    }
 
 
-def client_main(url: str, sessions: int, turns: int, sequential: int) -> dict[str, object]:
-    """The load client (run in its own process): REST sequentially, REST concurrently, Gradio concurrently."""
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children, from /proc (0 where there is no /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def client_main(url: str, sessions: int, turns: int, sequential: int, phase: str = "rest") -> dict[str, object]:
+    """The load client (run in its own process): REST sequentially then concurrently, or Gradio concurrently."""
+    if phase == "gradio":
+        return {"gradio": _gradio_load(url, sessions, turns)}
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
+
+    overheads: list[float] = []  # per answer: the client's latency less the turn's time inside the worker
 
     def rest(n: int, http: httpx.Client) -> tuple[list[float], int, int, int]:
         afp, ecog, messages = conversation_script(n, turns)
@@ -170,6 +194,7 @@ def client_main(url: str, sessions: int, turns: int, sequential: int) -> dict[st
                 errors += 1
                 continue
             latencies.append(time.perf_counter() - t)
+            overheads.append(latencies[-1] - float(answer.get("latency_ms") or 0) / 1000)
             sid = answer["session_id"]
             if answer["profile"].get("afp_ng_ml") != afp or answer["profile"].get("ecog") != ecog:
                 leaks += 1
@@ -184,9 +209,11 @@ def client_main(url: str, sessions: int, turns: int, sequential: int) -> dict[st
     with httpx.Client(timeout=120) as http:
         rest(0, http)  # connection and first-request costs out of the figures
         seq: list[float] = []
+        overheads.clear()
         for n in range(sequential):
             seq += rest(n, http)[0]
     out["sequential_p50_ms"] = _median_ms(seq)
+    out["overhead_p50_ms"] = _median_ms(overheads)
 
     def one(n: int) -> tuple[list[float], int, int, int]:
         with httpx.Client(timeout=120) as http:
@@ -196,7 +223,6 @@ def client_main(url: str, sessions: int, turns: int, sequential: int) -> dict[st
     with ThreadPoolExecutor(max_workers=sessions) as pool:
         results = list(pool.map(one, range(sessions)))
     out["rest"] = _summary(results, time.perf_counter() - start)
-    out["gradio"] = _gradio_load(url, sessions, turns)
     return out
 
 
@@ -288,29 +314,40 @@ def _serve_load(settings: Settings, sessions: int, turns: int, workers: int) -> 
                 raise RuntimeError("the benchmark server did not start")
             time.sleep(0.2)
         ready = time.perf_counter() - start
-        code = (
-            "import json, sys; from assistant.bench import client_main; "
-            f"print(json.dumps(client_main({url!r}, {sessions}, {turns}, {sequential})))"
-        )
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
-        if out.returncode != 0:
-            raise RuntimeError(f"the load client failed:\n{out.stderr[-3000:]}")
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result: dict[str, Any] = {}
+        cpu: dict[str, float] = {}
+        for phase in ("rest", "gradio"):
+            code = (
+                "import json, sys; from assistant.bench import client_main; "
+                f"print(json.dumps(client_main({url!r}, {sessions}, {turns}, {sequential}, {phase!r})))"
+            )
+            before = _cpu_seconds(server.pid)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
+            cpu[phase] = _cpu_seconds(server.pid) - before
+            if out.returncode != 0:
+                raise RuntimeError(f"the load client failed:\n{out.stderr[-3000:]}")
+            result.update(json.loads(out.stdout.strip().splitlines()[-1]))
     finally:
         server.terminate()
         server.wait(60)
     rest, gradio = result["rest"], result["gradio"]
+    # The REST client's answers (a warm-up conversation, the sequential, the concurrent) over the server's CPU.
+    answered = turns + sequential * turns + rest["answers"]
     rest_rate, gradio_rate = rest["answers"] / rest["elapsed"], gradio["answers"] / gradio["elapsed"]
     return [
         f"serve with {workers} workers: ready {ready:.1f} s after start (model and index warmed in each worker)",
         f"REST, one client, sequential ({sequential} conversations x {turns} turns): p50 "
         f"{result['sequential_p50_ms']:.2f} ms vs in-process p50 {base['p50_ms']:.2f} ms on the same messages "
-        f"(+{result['sequential_p50_ms'] - base['p50_ms']:.2f} ms)",
+        f"(+{result['sequential_p50_ms'] - base['p50_ms']:.2f} ms); per answer, the client's time less the "
+        f"turn's own time in the worker (HTTP, JSON, IPC, store and lock): p50 {result['overhead_p50_ms']:.2f} ms",
         f"REST, {sessions} concurrent conversations x {turns} turns from a separate client process: "
         f"{rest['answers']} answers in {rest['elapsed']:.1f} s = {rest_rate:.0f}/s, "
         f"{rest_rate / full['per_s']:.2f}x the in-process single-thread {full['per_s']:.0f}/s; p50 "
         f"{rest['p50_ms']:.0f} ms, p95 {rest['p95_ms']:.0f} ms; errors {rest['errors']}, cross-session leaks "
         f"{rest['leaks']}, conversations with lost facts or turns {rest['lost']}",
+        f"CPU per answer, whatever else runs on the machine: REST server (front and workers) "
+        f"{cpu['rest'] * 1000 / answered:.1f} ms, Gradio server {cpu['gradio'] * 1000 / max(1, gradio['answers']):.1f}"
+        f" ms, in-process {full['cpu_ms']:.1f} ms",
         f"Gradio /ask (gradio_client), the same load: {gradio['answers']} answers in {gradio['elapsed']:.1f} s = "
         f"{gradio_rate:.0f}/s ({gradio_rate / full['per_s']:.2f}x); p50 {gradio['p50_ms']:.0f} ms, p95 "
         f"{gradio['p95_ms']:.0f} ms; errors {gradio['errors']}, cross-session leaks {gradio['leaks']}",
