@@ -164,7 +164,7 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
     for m in found:
         concept = vocab.concepts[m.label]
         cats = m.categories
-        if not concept.field or "FAMILY" in cats or "POPULATION" in cats or analysis.sentences[m.sentence].general:
+        if not concept.field or cats & {"FAMILY", "POPULATION", "FUTURE"} or analysis.sentences[m.sentence].general:
             continue
         if (m.sentence, m.label) in overridden or m.role == "PROPOSED":
             continue  # "listed for re-transplant", "referral for transplant evaluation": not had
