@@ -16,7 +16,15 @@ from .vocabulary import Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
 ROLES = ("RECEIVED", "PROPOSED", "COMPARED")
-TERMINATED = ROLES + ("NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "FAMILY", "POPULATION", "FUTURE")
+TERMINATED = ROLES + (
+    "NEGATED_EXISTENCE",
+    "POSSIBLE_EXISTENCE",
+    "HYPOTHETICAL",
+    "HISTORICAL",
+    "FAMILY",
+    "POPULATION",
+    "FUTURE",
+)
 CHILD_PUGH = re.compile(r"\bchild(?=(?:'?s)?[\s-]*(?:pugh|turcotte|[abc]\d?\b))", re.I)
 DRUG = "DRUG"
 _LOCK = threading.Lock()
