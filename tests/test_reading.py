@@ -9,9 +9,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assistant.corpus import load_facts
+from assistant.pathways import PathwayEngine, document_sections
+from assistant.profile import make_profile
 from assistant.reading import read
 from assistant.reading.context import RULES_PATH, load_rules
 from assistant.reading.vocabulary import DEFAULT_PATH, load
+from conftest import CORPUS
+
+ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sources), document_sections(CORPUS))
 
 # ---- review findings (shared/reviews/2026-12-code-review.md), each failed before the reader ----
 
@@ -182,6 +188,23 @@ def test_a_negated_contraindication_is_never_affirmed(finding: str, cue: str) ->
 def test_a_drug_only_asked_about_never_changes_the_line(drug: str, ask: str) -> None:
     reading = read("CP A6, ECOG 1, treatment-naive. " + ask.format(d=drug))
     assert reading.values.get("prior_therapies") == []
+
+
+BASES = [
+    "CP A5, ECOG 0, treatment-naive, AFP 20",
+    "Child-Pugh A6, PS 1, progressed on sorafenib which he tolerated, AFP 1,200 ng/mL",
+    "CTP B7, ECOG 1, no prior systemic therapy",
+]
+
+
+@QUIET
+@given(base=st.sampled_from(BASES), finding=st.sampled_from(CONTRAINDICATIONS), cue=st.sampled_from(["no", "denies"]))
+def test_a_negated_contraindication_never_removes_an_option(base: str, finding: str, cue: str) -> None:
+    def offered(text: str) -> set[str]:
+        verdict = ENGINE.evaluate(make_profile(read(text).values))
+        return {o.regimen for o in verdict.options if o.status in ("preferred", "alternative")}
+
+    assert offered(base) <= offered(f"{base}. {cue.capitalize()} {finding}.")
 
 
 # ---- data-only changes ----
