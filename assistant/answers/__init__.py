@@ -1,0 +1,1 @@
+"""One pure function per answer type: plain data in, a cited Answer out."""
