@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from . import inform, refusals
+from .answers.overview import overview
+from .asking.frame import QuestionFrame, QuestionReader
+from .asking.scope import ScopeDecision
 from .calculators import assess_liver
 from .compose import (
     DISCLAIMER,
@@ -74,6 +79,25 @@ def _fmt(name: str, value: Any) -> str:
     if isinstance(value, float):
         value = f"{value:,.1f}".rstrip("0").rstrip(".")
     return f"{value}{UNITS.get(name, '')}"
+
+
+_READERS: dict[Path, QuestionReader | None] = {}
+_READERS_LOCK = threading.Lock()
+
+
+def question_reader(kb: Any) -> QuestionReader | None:
+    """One question reader per corpus and process (its utterance bank is embedded once, cached on disk);
+    None for a corpus without an utterance bank (a small test corpus)."""
+    corpus = Path(kb.settings.corpus_dir)
+    with _READERS_LOCK:
+        if corpus not in _READERS:
+            if not (corpus / "utterances.yaml").is_file():
+                _READERS[corpus] = None
+            else:
+                _READERS[corpus] = QuestionReader.from_corpus(
+                    corpus, kb.embedder, model=kb.settings.embedding_model, cache_dir=Path(kb.settings.index_dir)
+                )
+        return _READERS[corpus]
 
 
 class Session:
@@ -273,12 +297,28 @@ class Session:
                 + ". Nothing was changed in the patient's facts; please check the values.",
                 notices,
             )
+        frame = self._frame(text)
+        if frame is not None and frame.scope is not None:
+            return self._scope_answer(frame.scope, notices)  # a scope decision changes no fact
         intent = classify(
             text,
             has_topic=bool(self.topic_regimens or self.topic_trials or self.history),
             has_facts=bool(self.facts),
             new_facts=bool(reading.facts),
+            scope_checked=frame is not None,
         )
+        if (
+            frame is not None
+            and frame.intent == "overview"
+            and frame.clarify is None
+            and not reading.facts
+            and not self.facts
+            and intent.kind != "refusal"
+        ):
+            answer = overview(self.kb, self.audience)
+            answer.notices = notices + answer.notices
+            self.last_topic = "overview"
+            return answer
         if intent.regimens:
             self.topic_regimens = intent.regimens
         if intent.kind == "refusal" and intent.refusal_reason:
@@ -576,6 +616,23 @@ class Session:
             b.add()
         self._verdict_body(b, verdict)
         return self._finish(b, "recommendation", notices, verdict=verdict)
+
+    def _frame(self, text: str) -> QuestionFrame | None:
+        """The question frame (scope decisions and the intent classifier), when the corpus has its data."""
+        reader = question_reader(self.kb)
+        return reader.read(text) if reader is not None else None
+
+    def _scope_answer(self, decision: ScopeDecision, notices: list[str]) -> Answer:
+        """A refusal (other cancers, children, animals, harm, doses above label) or "outside what I cover"."""
+        b = Builder(self.kb)
+        self._header(b, notices)
+        b.add(decision.message)
+        if not decision.refused:
+            return self._finish(b, "information", notices)
+        reason = {"unsafe": "unsafe", "above_label": "off_pathway"}.get(decision.reason, "out_of_scope")
+        b.add()
+        refusals.pathway_instead(self, b)
+        return self._finish(b, "refusal", notices, refusal={"reason": reason, "message": decision.message})
 
     def _scenario(self, reading: Reading, intent: Intent, notices: list[str]) -> Answer:
         """ "What if the endoscopy shows large varices?": the checker on the facts plus the scenario,

@@ -293,8 +293,11 @@ def above_label(text: str, regimens: list[str]) -> bool:
     return False
 
 
-def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) -> Intent:
-    """Read one (already cleaned) message: refusals first, then what kind of answer it wants."""
+def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool, scope_checked: bool = False) -> Intent:
+    """Read one (already cleaned) message: refusals first, then what kind of answer it wants.
+
+    `scope_checked`: the scope decisions of `assistant.asking.scope` (other cancers, children, animals,
+    doses above label) were already taken, so the older word lists here are not consulted."""
     text = normalise_spelling(text)
     regimens = regimens_named(text)
     trials = trials_named(text)
@@ -304,11 +307,11 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) ->
     if injection and not (new_facts and not RULE_WORDS.search(injection.group(0))):
         intent.kind, intent.refusal_reason = "refusal", "unsafe"
         return intent
-    if NOT_HUMAN_OR_NOT_HCC.search(text) and not re.search(r"\bhcc\b|hepatocellular", text, re.I):
+    if not scope_checked and NOT_HUMAN_OR_NOT_HCC.search(text) and not re.search(r"\bhcc\b|hepatocellular", text, re.I):
         intent.kind, intent.refusal_reason = "refusal", "out_of_scope"
         intent.refusal_detail = "not systemic therapy of human HCC"
         return intent
-    if (OTHER_CANCER.search(text) or PAEDIATRIC.search(text)) and not HCC.search(text):
+    if not scope_checked and (OTHER_CANCER.search(text) or PAEDIATRIC.search(text)) and not HCC.search(text):
         intent.kind, intent.refusal_reason = "refusal", "out_of_scope"
         intent.refusal_detail = "paediatric" if PAEDIATRIC.search(text) else "other cancer"
         return intent
@@ -325,7 +328,8 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool) ->
         intent.refusal_detail = negative[0]
         return intent
     if (
-        (above_label(text, regimens) or ESCALATION.search(text))
+        not scope_checked
+        and (above_label(text, regimens) or ESCALATION.search(text))
         and (regimens or has_topic)
         and not re.search(r"\b(?:what is|what's) the (?:max|maximum)\b", text, re.I)
     ):
