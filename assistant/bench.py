@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .dialogue import MAX_CHARS
 from .settings import Settings
 
 QUERIES = [
@@ -377,6 +378,18 @@ TURNS = [
 ]
 
 
+# Worst cases for the reader at the message bound: one token, numbers, names and cues repeated.
+LONG_MESSAGES = {
+    "one 4,000-character token": "a" * MAX_CHARS,
+    "digits": "9" * MAX_CHARS,
+    "an analyte with 666 values": ("AFP 1 " * MAX_CHARS)[:MAX_CHARS],
+    "drug names and findings without a full stop": ("sorafenib progressed ascites " * MAX_CHARS)[:MAX_CHARS],
+    "numbers and units": ("bilirubin 12 umol/L, albumin 30 g/L, 2,600 ng/mL, 5 x 10^3, " * MAX_CHARS)[:MAX_CHARS],
+    "punctuation": ("-/+.," * MAX_CHARS)[:MAX_CHARS],
+    "the 100-word message repeated": (MESSAGE_100_WORDS * 40)[:MAX_CHARS],
+}
+
+
 def _checker_and_turns(settings: Settings, kb: object, repeats: int) -> list[str]:
     """Checker and extraction speed, and turn latency against embedding the same messages."""
     from .api import Assistant
@@ -406,7 +419,18 @@ def _checker_and_turns(settings: Settings, kb: object, repeats: int) -> list[str
         extract(MESSAGE_100_WORDS)
         samples.append(time.perf_counter() - t)
     words = len(MESSAGE_100_WORDS.split())
-    lines.append(f"fact extraction, {words}-word message: p50 {_median_ms(samples):.2f} ms")
+    lines.append(f"fact reading, {words}-word message: p50 {_median_ms(samples):.2f} ms")
+    slowest, which = 0.0, ""
+    for name, message in LONG_MESSAGES.items():
+        t = time.perf_counter()
+        extract(message)
+        took = time.perf_counter() - t
+        if took > slowest:
+            slowest, which = took, name
+    lines.append(
+        f"fact reading, messages at the {MAX_CHARS:,}-character bound ({len(LONG_MESSAGES)} kinds): "
+        f"slowest {slowest * 1000:.1f} ms ({which})"
+    )
     embedder = bot.kb.embedder
     turn_samples: list[float] = []
     embed_samples: list[float] = []

@@ -620,7 +620,14 @@ class Session:
     def _frame(self, text: str) -> QuestionFrame | None:
         """The question frame (scope decisions and the intent classifier), when the corpus has its data."""
         reader = question_reader(self.kb)
-        return reader.read(text) if reader is not None else None
+        if reader is None:
+            return None
+        # The classifier reads the message with drug and trial names masked; retrieval reads it as written
+        # (with its aliases): both embeddings in one batch, so a turn costs one forward pass.
+        batch = getattr(self.kb.embedder, "embed_queries", None)
+        if batch is not None:
+            batch([reader.classifier.prepare(text), self.kb.retriever.expand(text)])
+        return reader.read(text)
 
     def _scope_answer(self, decision: ScopeDecision, notices: list[str]) -> Answer:
         """A refusal (other cancers, children, animals, harm, doses above label) or "outside what I cover"."""

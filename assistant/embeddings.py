@@ -71,6 +71,18 @@ class Embedder(Embeddings):
         result: list[list[float]] = self._model.embed_documents(texts)
         return result
 
+    def embed_queries(self, texts: list[str]) -> None:
+        """Embed several queries of one turn in a single batch (one forward pass), kept for `embed_query`."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._recent]
+        if not todo:
+            return
+        vectors = self.embed_documents(todo)
+        with self._lock:
+            for text, vector in zip(todo, vectors, strict=True):
+                if len(self._recent) >= 64:
+                    self._recent.pop(next(iter(self._recent)))
+                self._recent[text] = vector
+
     def embed_query(self, text: str) -> list[float]:
         # A turn may search the same query twice (whole corpus, then one document).
         cached = self._recent.get(text)
