@@ -27,7 +27,7 @@ from .compose import (
     verdict_notes,
 )
 from .errors import InputError
-from .intents import NEGATIVE_COMBOS, Intent, classify
+from .intents import INSIST, NEGATIVE_COMBOS, PATIENT_DIRECTED, Intent, classify
 from .models import Answer
 from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
@@ -47,6 +47,7 @@ LABELS = {
 }
 CORE = ("child_pugh_class", "ecog")
 LINES = ("first", "second", "later")  # by the number of regimens received
+CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
 UNITS = {
     "afp_ng_ml": " ng/mL",
     "weight_kg": " kg",
@@ -173,6 +174,7 @@ class Session:
         """Replace the patient's facts (e.g. from an edited form) and re-run the checker."""
         old = dict(self.facts)
         self.facts = make_profile(values).known()
+        self.messages.append("(facts edited in the patient panel)")  # one message per answer in history
         for name in self.facts:
             if old.get(name) != self.facts[name] or name not in self.provenance:
                 self.provenance[name] = {
@@ -298,8 +300,13 @@ class Session:
                 notices,
             )
         frame = self._frame(text)
-        if frame is not None and frame.scope is not None:
-            return self._scope_answer(frame.scope, notices)  # a scope decision changes no fact
+        decision = frame.scope if frame is not None else None
+        if frame is not None and frame.regimens:
+            # "Fine. What is the labelled dose then?" after a refusal refers to the regimen it named.
+            self.topic_regimens = [r for r in frame.regimens if r in self.engine.file.regimens] or self.topic_regimens
+        if decision is not None and decision.refused and decision.reason != "unsafe":
+            # Children, animals, other primaries, doses above label: refused whatever else the message says.
+            return self._scope_answer(decision, notices)  # a scope decision changes no fact
         intent = classify(
             text,
             has_topic=bool(self.topic_regimens or self.topic_trials or self.history),
@@ -307,14 +314,35 @@ class Session:
             new_facts=bool(reading.facts),
             scope_checked=frame is not None,
         )
+        if frame is not None and decision is not None and intent.kind != "refusal":
+            # A decision a scope rule took (its words are in `detail`) stands; one from the classifier alone
+            # is taken only when confident. Harm is refused when the classifier also reads the message as
+            # unsafe ("how do I screen for lethal bleeding?" asks about monitoring); insisting on a withheld
+            # regimen is answered as off-pathway below; "outside what I cover" never swallows patient facts.
+            by_rule = bool(decision.detail)
+            if decision.reason == "unsafe":
+                take = (
+                    frame.runner_up == "unsafe"
+                    and (by_rule or frame.confidence >= CONFIDENT_UNSAFE)
+                    and not INSIST.search(text)
+                )
+            else:
+                take = by_rule and not reading.facts
+            if take:
+                return self._scope_answer(decision, notices)
         if (
             frame is not None
             and frame.intent == "overview"
             and frame.clarify is None
             and not reading.facts
             and not self.facts
+            and not intent.regimens
+            and not intent.trials
             and intent.kind != "refusal"
+            and not (intent.kind == "recommendation" and PATIENT_DIRECTED.search(text))
         ):
+            # The landscape ("what are the chemotherapy options?"), not a patient's options
+            # ("which treatment should I start?" asks for the patient's facts).
             answer = overview(self.kb, self.audience)
             answer.notices = notices + answer.notices
             self.last_topic = "overview"
@@ -386,8 +414,6 @@ class Session:
         return answer
 
     def _insists_on_systemic(self, text: str) -> bool:
-        from .intents import INSIST
-
         end_stage = self.facts.get("child_pugh_class") == "C" or (self.facts.get("ecog") or 0) >= 3
         return (
             end_stage
@@ -397,8 +423,6 @@ class Session:
 
     def _insisted_regimen(self, text: str, intent: Intent) -> Any:
         """A regimen the user wants anyway although the checker withholds it for this patient."""
-        from .intents import INSIST
-
         if not intent.regimens or not INSIST.search(text):
             return None
         named = [r for r in intent.regimens if r in self.engine.file.regimens]
@@ -634,11 +658,10 @@ class Session:
         b = Builder(self.kb)
         self._header(b, notices)
         b.add(decision.message)
-        if not decision.refused:
-            return self._finish(b, "information", notices)
         reason = {"unsafe": "unsafe", "above_label": "off_pathway"}.get(decision.reason, "out_of_scope")
-        b.add()
-        refusals.pathway_instead(self, b)
+        if decision.refused:
+            b.add()
+            refusals.pathway_instead(self, b)
         return self._finish(b, "refusal", notices, refusal={"reason": reason, "message": decision.message})
 
     def _scenario(self, reading: Reading, intent: Intent, notices: list[str]) -> Answer:
