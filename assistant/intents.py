@@ -62,7 +62,7 @@ DOMAIN = re.compile(
 )
 HCC = re.compile(r"\b(?:hcc|hepatocellular|liver cancer|hepatoma)\b", re.I)
 ESCALATION = re.compile(
-    r"\b(?:double|triple|escalat\w*|higher than (?:the )?(?:label|approved|standard)|above (?:the )?"
+    r"\b(?:double|triple(?!-)|escalat\w*|higher than (?:the )?(?:label|approved|standard)|above (?:the )?"
     r"(?:label|approved|maximum)|beyond (?:the )?label|more than (?:the )?(?:label|approved|maximum)|"
     r"increase (?:the )?dose (?:above|beyond|past)|higher (?:\w+ )?doses?|supra-?therapeutic|megadose|"
     r"twice as much|more than (?:prescribed|the prescribed))\b",
@@ -328,8 +328,7 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool, sc
         intent.refusal_detail = negative[0]
         return intent
     if (
-        not scope_checked
-        and (above_label(text, regimens) or ESCALATION.search(text))
+        ((not scope_checked and above_label(text, regimens)) or ESCALATION.search(text))
         and (regimens or has_topic)
         and not re.search(r"\b(?:what is|what's) the (?:max|maximum)\b", text, re.I)
     ):
