@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install index run chat test lint typecheck pytest pytest-server browser-deps redis-deps eval bench clean
+.PHONY: install index run chat test lint typecheck pytest pytest-server browser-deps redis-deps eval eval-language bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,21 @@ eval: index
 	$(BIN)/hcc-assistant eval evals/suites/*.yaml --min-pass 0.95 \
 	  --json evals/reports/latest.json --report evals/reports/latest.html > evals/reports/latest-summary.md; \
 	  status=$$?; cat evals/reports/latest-summary.md; exit $$status
+
+# The language layer, development and held-out figures side by side (reported, not a gate: the held-out
+# files are measured, never tuned on). Writes evals/reports/language-summary.md.
+LANG_REPORT := evals/reports/language-summary.md
+eval-language: index
+	@{ echo "# Language layer: development and held-out figures"; echo; \
+	  echo "## Fact reading: development (second author, evals/dev/reading-dev.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/reading-dev.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: held-out (evals/heldout/reading.yaml, written before the code)"; \
+	  $(BIN)/hcc-assistant eval evals/heldout/reading.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: extraction cases (tests/data/extraction_cases.yaml, development)"; \
+	  $(BIN)/pytest -q -p no:cacheprovider tests/test_extraction.py 2>/dev/null | tail -1; echo; \
+	  echo "## Intents (question frame)"; echo '```'; \
+	  $(BIN)/hcc-assistant intent-eval evals/heldout/utterances.yaml 2>/dev/null; echo '```'; } > $(LANG_REPORT); \
+	  cat $(LANG_REPORT)
 
 bench: index
 	$(BIN)/hcc-assistant bench

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import AssistantError
+from .errors import AssistantError, InputError
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -95,6 +95,44 @@ def cmd_retrieval_eval(args: argparse.Namespace) -> int:
         for q, got in misses:
             print(f"- {q.id}: {q.query!r} wanted {q.relevant}, got {got}")
     return 0 if worst >= args.min_recall else 1
+
+
+def cmd_intent_eval(args: argparse.Namespace) -> int:
+    """Intent accuracy of the question frame on a labelled file, and of the classifier on the bank's dev split."""
+    import yaml
+
+    from .asking.classifier import Bank, IntentClassifier
+    from .asking.names import Names
+    from .dialogue import question_reader
+
+    bot = _assistant(args)
+    reader = question_reader(bot.kb)
+    if reader is None:
+        raise InputError(f"{bot.settings.corpus_dir} has no utterance bank (utterances.yaml)")
+    corpus = Path(bot.settings.corpus_dir)
+    bank = Bank.load(corpus / "utterances.yaml")
+    train, dev = bank.split()
+    held_in = IntentClassifier(
+        train, bot.kb.embedder, model=bot.settings.embedding_model, prepare=Names.from_corpus(corpus).mask
+    )
+    print(f"bank {len(bank.utterances)} utterances: classifier trained on {len(train.utterances)}, "
+          f"dev split ({len(dev.utterances)}): {held_in.accuracy(dev):.1%}")  # fmt: skip
+    status = 0
+    for path in args.files:
+        items = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("utterances") or []
+        if not items:
+            raise InputError(f"{path}: no 'utterances' list")
+        misses = [(u, reader.read(u["text"]).intent) for u in items]
+        misses = [(u, got) for u, got in misses if got != u["intent"]]
+        accuracy = 1 - len(misses) / len(items)
+        print(
+            f"{path}: {len(items) - len(misses)}/{len(items)} = {accuracy:.1%} (question frame: scope, then classifier)"
+        )
+        if args.verbose:
+            for u, got in misses:
+                print(f"- {u['text']!r}: labelled {u['intent']}, read {got}")
+        status |= accuracy < args.min_accuracy
+    return status
 
 
 def _assistant(args: argparse.Namespace) -> Any:
@@ -256,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     reval.add_argument("--min-recall", type=float, default=0.0)
     reval.add_argument("-v", "--verbose", action="store_true", help="list hybrid misses")
     reval.set_defaults(func=cmd_retrieval_eval)
+
+    ieval = sub.add_parser("intent-eval", parents=[common], help="intent accuracy on labelled utterance files")
+    ieval.add_argument("files", nargs="*", default=["evals/heldout/utterances.yaml"])
+    ieval.add_argument("--min-accuracy", type=float, default=0.0)
+    ieval.add_argument("-v", "--verbose", action="store_true", help="list the misreadings")
+    ieval.set_defaults(func=cmd_intent_eval)
 
     web = argparse.ArgumentParser(add_help=False)
     web.add_argument("--host", default=os.environ.get("HCC_HOST", "127.0.0.1"), help="default 127.0.0.1 (HCC_HOST)")
