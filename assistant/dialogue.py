@@ -223,7 +223,8 @@ class Session:
                 label = LABELS.get(name, name.replace("_", " "))
                 verb = "Corrected" if name in reading.corrected else "Updated"
                 how = "corrected" if name in reading.corrected else how
-                changes.append(f"{verb}: {label} {_fmt(name, old)} -> {_fmt(name, value)} (read from '{fact.text}')")
+                before = _fmt(name, old).removesuffix(UNITS.get(name, ""))
+                changes.append(f"{verb}: {label} from {before} to {_fmt(name, value)} (read from '{fact.text}')")
             candidate[name] = value
             provenance[name] = {"turn": turn, "text": fact.text, "how": how}
         if "child_pugh_class" in reading.facts and "child_pugh_score" not in reading.facts:
@@ -304,8 +305,13 @@ class Session:
         if frame is not None and frame.regimens:
             # "Fine. What is the labelled dose then?" after a refusal refers to the regimen it named.
             self.topic_regimens = [r for r in frame.regimens if r in self.engine.file.regimens] or self.topic_regimens
+        if decision is not None and decision.reason == "above_label":
+            # A dose above the label: the refusal states the label dose, cited to the regimen's passage.
+            above = Intent(kind="refusal", refusal_reason="off_pathway", refusal_detail="dose escalation")
+            above.regimens = [r for r in (frame.regimens if frame else ()) if r in self.engine.file.regimens]
+            return refusals.refused(self, above, notices)
         if decision is not None and decision.refused and decision.reason != "unsafe":
-            # Children, animals, other primaries, doses above label: refused whatever else the message says.
+            # Children, animals, other primaries: refused whatever else the message says.
             return self._scope_answer(decision, notices)  # a scope decision changes no fact
         intent = classify(
             text,
@@ -657,7 +663,7 @@ class Session:
         """A refusal (other cancers, children, animals, harm, doses above label) or "outside what I cover"."""
         b = Builder(self.kb)
         self._header(b, notices)
-        b.add(decision.message)
+        b.add(f"**Outside what I cover:** {decision.message}")  # the scope decision, not a corpus claim
         reason = {"unsafe": "unsafe", "above_label": "off_pathway"}.get(decision.reason, "out_of_scope")
         if decision.refused:
             b.add()

@@ -14,10 +14,10 @@ MARKER = re.compile(r"\[(\d+)\]")
 UNCITED = "_(no citation: {why})_"
 UNCITED_RE = re.compile(r"_\(no citation: [^)]*\)_")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
-# Lines that restate the user's own facts or the footer: they carry no corpus claim.
+# Lines that restate the user's own facts, a scope decision or the footer: they carry no corpus claim.
 EXEMPT = re.compile(
     r"^\s*(?:\*\*Patient:?\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|"
-    r"_The message was truncated|I could not use this message|_I could not read|"
+    r"_The message was truncated|I could not use this message|_I could not read|\*\*Outside what I cover:\*\*|"
     # a verdict change ("- Sorafenib: needs info -> alternative"): the checker's, not a corpus claim
     r"-\s*[^:\n]+:\s*(?:preferred|alternative|needs info|not recommended)\s*->\s*"
     r"(?:preferred|alternative|needs info|not recommended)\s*$)",

@@ -33,8 +33,9 @@ NUMBER = (
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 2,600 / 12,000.5
     r"|\d{1,3}(?: \d{3})+(?![\d.,])"  # 12 000
     r"|\d+(?:\.\d+)?)"  # 12 / 1.9 / 12.000
-    r"(?P<sci>\s*(?:x|×|\*)\s*10\s*\^?\s*(?P<exp>\d{1,2})|e(?P<exp2>\d{1,2})(?![a-z]))?"
+    r"(?P<sci>\s*(?:x|×|\*)\s*10\s*\^?\s*(?P<exp>\d{1,2})|e(?P<exp2>\d{1,2})(?![a-z\d]))?"
     r"(?P<k>k(?![a-z]))?"
+    r"(?P<glued>e\d{3,}|[eE][+-]\d+)?"  # "1e400", "5E-3": scientific notation this reader does not take
 )
 TOKEN = re.compile(NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<punct>->|→|[^\w\s])", re.I)
 WORD_LIMIT = re.compile(rf"[^\W\d_]{{{MAX_TOKEN},}}|\d{{{MAX_TOKEN},}}")
@@ -105,7 +106,8 @@ def tokenize(text: str) -> list[Token]:
             if match.group("k"):
                 number *= 1000
             dot3 = bool(re.fullmatch(r"\d{1,3}\.\d{3}", raw)) and not exp and not match.group("k")
-            tokens.append(Token("num", match.group(0), match.start(), match.end(), number, raw, dot3))
+            kind = "garbled" if match.group("glued") else "num"
+            tokens.append(Token(kind, match.group(0), match.start(), match.end(), number, raw, dot3))
         elif match.group("word"):
             word = match.group("word")
             if len(word) >= MAX_TOKEN:
@@ -340,6 +342,10 @@ def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
             words_since += 1
             if words_since > REACH:
                 owner = None
+        if tok.kind == "garbled":
+            out.problems.append(f"'{tok.text}' is a number in a form I do not read; please write it out")
+            i += 1
+            continue
         if tok.kind == "num":
             if _glued_code(tokens, i):
                 i += 1
@@ -552,7 +558,7 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading)
             distinct = {str(v.value) for v in present}
             if len(distinct) > 1:
                 shown = " and ".join(f"'{v.text}'" for v in present)
-                out.unread.append(f"{label} is given twice ({shown}): which is current?")
+                out.problems.append(f"the message gives {label} as {shown}: which is right")
                 continue
             chosen = present[-1]
         out.values.append(chosen)
