@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install index run chat test lint typecheck pytest pytest-server browser-deps redis-deps eval eval-language bench clean
+.PHONY: install index run chat test lint typecheck pytest pytest-server browser-deps redis-deps eval eval-language bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The browser test's screenshots go to a temporary folder, so a test run never changes tracked files;
+# `make screenshots` refreshes the ones the README shows.
 pytest: install browser-deps redis-deps
-	scripts/with-redis.sh $(BIN)/pytest
+	HCC_SCREENSHOTS=$${HCC_SCREENSHOTS:-$$(mktemp -d)} scripts/with-redis.sh $(BIN)/pytest
+
+screenshots: install browser-deps redis-deps
+	HCC_SCREENSHOTS=docs/screenshots scripts/with-redis.sh $(BIN)/pytest -q tests/test_web.py -k browser
 
 # Retrieval and conversation again, against a Chroma server (the scale-out configuration).
 pytest-server: install
