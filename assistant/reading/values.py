@@ -296,23 +296,36 @@ def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[An
     return None
 
 
+@dataclass
+class Scan:
+    """One message being read: its tokens, the vocabulary's tables, and what has been found so far."""
+
+    norm: Normalised
+    tokens: list[Token]
+    vocab: Vocabulary
+    tables: dict[str, Any]
+    out: ValueReading
+    found: dict[str, list[Value]] = default(default_factory=dict)
+    lo: int = 0  # first token of the current sentence
+
+
 def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
     """Every analyte value in a message, chosen and converted, with what could not be read."""
     tables = _tables(vocab)
     tokens = tokenize(norm.text)
     out = ValueReading()
-    found: dict[str, list[Value]] = {}
+    scan = Scan(norm, tokens, vocab, tables, out)
+    found = scan.found
     owner: str | None = None  # analyte key ("" for one that is not a patient fact)
     owner_at = -1
     words_since = 0
-    sentence_start = 0
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if tok.text in SENTENCE_END and not (
             tok.text == "." and i + 1 < len(tokens) and tokens[i + 1].start == tok.end
         ):
-            owner, sentence_start = None, i + 1
+            owner, scan.lo = None, i + 1
             i += 1
             continue
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
@@ -330,7 +343,7 @@ def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
                     got = None  # "child 8 years old" is not a Child-Pugh score
                 if got is not None:
                     value, end = got
-                    _scale_value(norm, tokens, i, end, analyte, value, tables, sentence_start, found, out)
+                    _scale_value(scan, i, end, analyte, value)
                     ranged = (
                         end + 2 < len(tokens) and tokens[end + 1].text in ("-", "–") and tokens[end + 2].kind == "num"
                     )
@@ -350,26 +363,16 @@ def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
             if _glued_code(tokens, i):
                 i += 1
                 continue
-            i = _number(norm, tokens, i, owner, owner_at, vocab, tables, sentence_start, found, out)
+            i = _number(scan, i, owner, owner_at)
             continue
         i += 1
     _choose(found, vocab, out)
     return out
 
 
-def _scale_value(
-    norm: Normalised,
-    tokens: list[Token],
-    i: int,
-    end: int,
-    analyte: Analyte,
-    value: Any,
-    tables: dict[str, Any],
-    lo: int,
-    found: dict[str, list[Value]],
-    out: ValueReading,
-) -> None:
+def _scale_value(scan: Scan, i: int, end: int, analyte: Analyte, value: Any) -> None:
     """Record an ECOG, Child-Pugh or BCLC value (ranges such as "ECOG 0-1" are asked about)."""
+    norm, tokens, tables, lo, found, out = scan.norm, scan.tokens, scan.tables, scan.lo, scan.found, scan.out
     text = norm.span(tokens[i].start, tokens[end].end)
     nxt = end + 1
     if nxt + 1 < len(tokens) and tokens[nxt].text in ("-", "–") and tokens[nxt + 1].kind == "num":
@@ -407,21 +410,14 @@ def _scale_value(
     )
 
 
-def _number(
-    norm: Normalised,
-    tokens: list[Token],
-    i: int,
-    owner: str | None,
-    owner_at: int,
-    vocab: Vocabulary,
-    tables: dict[str, Any],
-    lo: int,
-    found: dict[str, list[Value]],
-    out: ValueReading,
-) -> int:
+def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
     """Bind the number at token i; returns the index of the next token to read."""
+    norm, tokens, vocab, tables, lo, found, out = (
+        scan.norm, scan.tokens, scan.vocab, scan.tables, scan.lo, scan.found, scan.out
+    )  # fmt: skip
     tok = tokens[i]
-    assert tok.value is not None  # a number token always has a value
+    if tok.value is None:
+        return i + 1
     length, unit = _unit_after(tokens, i, tables)
     negative = _negative(tokens, i)
     # A range: "350-450", "350 to 450 ng/mL" written with a dash, or "between 350 and 450".
@@ -430,7 +426,7 @@ def _number(
         second = i + 2
         length, unit = _unit_after(tokens, second, tables)
     if unit == "%":
-        return _percent(norm, tokens, i, end=i + length, vocab=vocab, found=found, lo=lo)
+        return _percent(scan, i, end=i + length)
     unit_owner, factor = tables["units"].get(unit, ("", 1.0)) if unit else (None, 1.0)
     key = owner
     owner_units = vocab.analytes[owner].units if owner else {}
@@ -443,7 +439,7 @@ def _number(
     later_reading = bool(_cues(tokens, i, tables["rules"], lo) & {"CURRENT", "PAST", "REJECTED"})
     if analyte is not None and analyte.kind == "scale" and not unit and owner_at >= 0 and later_reading:
         # "ECOG was 1, now 2": a later number in the same reach is another reading of the scale.
-        _scale_value(norm, tokens, owner_at, i, analyte, tok.value, tables, lo, found, out)
+        _scale_value(scan, owner_at, i, analyte, tok.value)
         return i + 1
     if analyte is None or analyte.kind not in ("number", "percent"):
         if key is None and unit and unit_owner and unit_owner != "":
@@ -495,10 +491,9 @@ BELOW = {"<", "≤", "under", "below", "less", "lower"}
 ABOVE = {">", "≥", "over", "above", "more", "greater", "exceeding"}
 
 
-def _percent(
-    norm: Normalised, tokens: list[Token], i: int, end: int, vocab: Vocabulary, found: dict[str, list[Value]], lo: int
-) -> int:
+def _percent(scan: Scan, i: int, end: int) -> int:
     """ "Tumour replaces ~60% of the liver": a share of the liver, compared with the analyte's threshold."""
+    norm, tokens, vocab, found, lo = scan.norm, scan.tokens, scan.vocab, scan.found, scan.lo
     analyte = next((a for a in vocab.analytes.values() if a.kind == "percent"), None)
     if analyte is None or analyte.threshold is None:
         return end + 1
