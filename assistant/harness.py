@@ -90,7 +90,11 @@ def check_turn(expect: Expect, answer: dict[str, Any]) -> list[str]:
     """Every failed expectation of one turn, as a sentence (empty: the turn passes)."""
     failures: list[str] = []
     status = {o["regimen"]: o["status"] for o in answer.get("options", [])}
-    sources = {c["source"] for c in answer.get("citations", [])}
+    # A citation names its source id and the corpus document holding the passage; `cites` accepts either
+    # (a label document such as `cabozantinib-label` cites several label sources).
+    sources = {c["source"] for c in answer.get("citations", [])} | {
+        c["doc_id"] for c in answer.get("citations", []) if c.get("doc_id")
+    }
     text = answer.get("text", "")
     refusal = answer.get("refusal") or {}
     if expect.kind is not None and answer.get("kind") != expect.kind:

@@ -15,7 +15,10 @@ ANSWER = {
         {"regimen": "sorafenib", "status": "not_recommended"},
         {"regimen": "ramucirumab", "status": "needs_info"},
     ],
-    "citations": [{"n": 1, "source": "resorce"}, {"n": 2, "source": "celestial"}],
+    "citations": [
+        {"n": 1, "source": "resorce", "doc_id": "regorafenib"},
+        {"n": 2, "source": "celestial", "doc_id": "celestial"},
+    ],
     "profile": {"afp_ng_ml": 1200.0, "ecog": 1, "prior_therapies": ["sorafenib"], "sorafenib_tolerated": True},
     "missing": ["afp_ng_ml"],
     "refusal": None,
@@ -33,6 +36,7 @@ ANSWER = {
         ({"withholds": ["sorafenib", "ramucirumab", "lenvatinib"]}, {"withholds": ["regorafenib"]}),
         ({"no_preferred": False}, {"no_preferred": True}),
         ({"cites": ["resorce", "celestial"]}, {"cites": ["reach-2"]}),
+        ({"cites": ["regorafenib"]}, {"cites": ["regorafenib-label"]}),  # the document holding the passage
         ({"cites_any": ["reach-2", "celestial"]}, {"cites_any": ["reach-2", "sharp"]}),
         ({"mentions": ["5\\.2", "CABOZANTINIB"]}, {"mentions": ["8\\.5"]}),
         ({"not_mentions": ["ramucirumab"]}, {"not_mentions": ["regorafenib"]}),
