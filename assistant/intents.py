@@ -57,7 +57,7 @@ DOMAIN = re.compile(
     r"checkpoint|tki|ici|trial|guideline|dose|dosing|toxicit\w*|side effects?|survival|"
     r"transplant|ascites|encephalopathy|bilirubin|albumin|inr|chemotherapy|haic|tace|dos\w*|"
     r"tablets?|pills?|drips?|infusions?|medicines?|medications?|drugs?|oncologist|doctor|options?|"
-    r"progress\w*|first[- ]line|second[- ]line|regimen|treatment|therapy|patient|he|she)\b",
+    r"progress\w*|first[- ]line|second[- ]line|regimens?|treatments?|therap(?:y|ies)|patients?|he|she)\b",
     re.I,
 )
 HCC = re.compile(r"\b(?:hcc|hepatocellular|liver cancer|hepatoma)\b", re.I)
@@ -293,8 +293,19 @@ def above_label(text: str, regimens: list[str]) -> bool:
     return False
 
 
-def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool, scope_checked: bool = False) -> Intent:
+def classify(
+    text: str,
+    *,
+    has_topic: bool,
+    has_facts: bool,
+    new_facts: bool,
+    scope_checked: bool = False,
+    in_scope: bool = False,
+) -> Intent:
     """Read one (already cleaned) message: refusals first, then what kind of answer it wants.
+
+    `in_scope`: the question frame's classifier read an in-scope question with confidence ("what treatments
+    are there for my dad?"), so the older "not about HCC" word list does not refuse it.
 
     `scope_checked`: the scope decisions of `assistant.asking.scope` (other cancers, children, animals,
     doses above label) were already taken, so the older word lists here are not consulted."""
@@ -315,7 +326,7 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool, sc
         intent.kind, intent.refusal_reason = "refusal", "out_of_scope"
         intent.refusal_detail = "paediatric" if PAEDIATRIC.search(text) else "other cancer"
         return intent
-    if not DOMAIN.search(text) and not (regimens or trials or new_facts or has_topic or has_facts):
+    if not DOMAIN.search(text) and not (regimens or trials or new_facts or has_topic or has_facts or in_scope):
         if GREETING.search(text):
             return intent
         intent.kind, intent.refusal_reason = "refusal", "out_of_scope"
@@ -328,7 +339,8 @@ def classify(text: str, *, has_topic: bool, has_facts: bool, new_facts: bool, sc
         intent.refusal_detail = negative[0]
         return intent
     if (
-        ((not scope_checked and above_label(text, regimens)) or ESCALATION.search(text))
+        not scope_checked
+        and (above_label(text, regimens) or ESCALATION.search(text))
         and (regimens or has_topic)
         and not re.search(r"\b(?:what is|what's) the (?:max|maximum)\b", text, re.I)
     ):

@@ -180,13 +180,18 @@ def test_every_dose_number_comes_from_the_facts_dose_string() -> None:
     doses = yaml.safe_load((CORPUS / "doses.yaml").read_text(encoding="utf-8"))["agents"]
     facts = yaml.safe_load((CORPUS / "facts.yaml").read_text(encoding="utf-8"))
     dose_of = {r["id"]: r.get("dose", "") for r in facts["regimens"]}
+    label_facts = yaml.safe_load((CORPUS / "drug-facts.yaml").read_text(encoding="utf-8"))["drug_information"]
+    label = {d["id"]: d for d in label_facts}
     for agent, spec in doses.items():
         source_numbers = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", dose_of[spec["regimen"]])}
-        numbers = [v for k, v in spec.items() if isinstance(v, int | float)]
+        numbers = [v for k, v in spec.items() if isinstance(v, int | float) and k != "below_flat_mg_per_kg"]
         numbers += [v for band in spec.get("weight_bands", []) for v in band.values()]
         assert agent in dose_of[spec["regimen"]] or spec["regimen"] == agent
         for n in numbers:
             assert float(n) in source_numbers, (agent, n)
+        if "below_flat_mg_per_kg" in spec:  # from the agent's label facts, cited to its label document
+            route = label[agent]["route_and_administration"]["value"]
+            assert f"{spec['below_flat_mg_per_kg']:g} mg/kg if < {spec['flat_dose_min_kg']:g} kg" in route
 
 
 def test_no_clinical_number_in_the_scope_module() -> None:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from ..errors import CorpusError
+from ..reading.vocabulary import vocabulary as load_vocabulary
 from .names import Names
 
 Reason = Literal[
@@ -61,12 +62,20 @@ class LabelDose:
     max_mg_per_kg: float | None = None
     weight_bands: tuple[tuple[float | None, float | None, float], ...] = ()  # (min_kg, below_kg, max_mg)
     flat_dose_min_kg: float | None = None
+    below_flat_mg_per_kg: float | None = None
     frequency: str = ""
     days_on: int | None = None
     cycle_days: int | None = None
 
     def single_dose_limit(self, weight_kg: float | None) -> float | None:
         """Largest single dose in mg for this weight (None when the label gives no mg figure for it)."""
+        if (
+            self.below_flat_mg_per_kg is not None
+            and self.flat_dose_min_kg is not None
+            and weight_kg is not None
+            and weight_kg < self.flat_dose_min_kg
+        ):
+            return self.below_flat_mg_per_kg * weight_kg
         if self.weight_bands:
             if weight_kg is None:
                 return max(band[2] for band in self.weight_bands)
@@ -102,7 +111,9 @@ def _first(pattern: re.Pattern[str] | None, text: str) -> re.Match[str] | None:
 class Scope:
     """The scope rules over one corpus folder's data."""
 
-    def __init__(self, data: dict[str, Any], doses: dict[str, LabelDose], names: Names) -> None:
+    def __init__(
+        self, data: dict[str, Any], doses: dict[str, LabelDose], names: Names, analytes: list[str] | None = None
+    ) -> None:
         self.data = data
         self.doses = doses
         self.names = names
@@ -139,6 +150,11 @@ class Scope:
         weights = "|".join(sorted((re.escape(u) for u in self._weight_units), key=len, reverse=True))
         self._dose = re.compile(rf"{_NUMBER}\s*({units})(\s*/\s*(?:{weights}))?(?![A-Za-z])", re.I)
         self._weight = re.compile(rf"(?<![/\w]){_NUMBER}\s*({weights})(?![A-Za-z/])", re.I)
+        # Lab and measurement names of the vocabulary: a number written after one of them is that value, not a
+        # dose ("urine protein 2.4 g"). Words that name a dose itself ("dose", "cycle") own nothing here.
+        not_owners = {str(w).lower() for w in data.get("dose_words", [])} | set(self._dose_units)
+        self._analyte = p([a for a in analytes or [] if a.lstrip("=").lower() not in not_owners])
+        self._between = re.compile(r"^[\s:=~(),-]*(?:[a-z]+[\s:=~(),-]+){0,3}$", re.I)
 
     @classmethod
     def from_corpus(cls, corpus_dir: Path = DEFAULT_CORPUS) -> Scope:
@@ -296,6 +312,8 @@ class Scope:
                 nearest = min(range(len(doses)), key=lambda i: _gap(doses[i].span(), f.span()))
                 per_dose.setdefault(nearest, f.group(0).lower())
         for i, dose in enumerate(doses):
+            if self._owned_by_analyte(sentence, dose.start(), agents):
+                continue
             agent = min(
                 agents, key=lambda a: _gap((a.start, a.end), dose.span()) + (5 if a.start > dose.start() else 0)
             )
@@ -316,6 +334,17 @@ class Scope:
                     return self._say("above_label", "above_label", stated, label=label.label)
         return None
 
+    def _owned_by_analyte(self, sentence: str, at: int, agents: list[Any]) -> bool:
+        """The number at `at` follows a lab or measurement name more closely than any drug name, with at most
+        a few words and no other number between: it is that value ("24-h urine protein now 2.4 g")."""
+        if self._analyte is None:
+            return False
+        before = [m for m in self._analyte.finditer(sentence, 0, at) if self._between.match(sentence[m.end() : at])]
+        if not before:
+            return False
+        analyte_end = before[-1].end()
+        return not any(analyte_end <= a.start < at for a in agents)
+
     def _exceeds(self, label: LabelDose, dose: re.Match[str], frequency: str | None, weight_kg: float | None) -> bool:
         """Whether one stated dose is above the label's single-dose or daily amount."""
         value = _number(dose.group(1)) * self._dose_units[dose.group(2).lower()]
@@ -324,7 +353,12 @@ class Scope:
                 return value > label.max_mg_per_kg
             limit = label.single_dose_limit(None)
             return weight_kg is not None and limit is not None and value * weight_kg > limit
-        if label.flat_dose_min_kg is not None and weight_kg is not None and weight_kg < label.flat_dose_min_kg:
+        if (
+            label.flat_dose_min_kg is not None
+            and label.below_flat_mg_per_kg is None
+            and weight_kg is not None
+            and weight_kg < label.flat_dose_min_kg
+        ):
             return label.max_mg is not None and value >= label.max_mg
         limit = label.single_dose_limit(weight_kg)
         if limit is None:
@@ -379,6 +413,7 @@ def load_doses(corpus_dir: Path) -> dict[str, LabelDose]:
             max_mg_per_kg=spec.get("max_mg_per_kg"),
             weight_bands=bands,
             flat_dose_min_kg=spec.get("flat_dose_min_kg"),
+            below_flat_mg_per_kg=spec.get("below_flat_mg_per_kg"),
             frequency=spec.get("frequency", ""),
             days_on=spec.get("days_on"),
             cycle_days=spec.get("cycle_days"),
@@ -390,7 +425,9 @@ def load_doses(corpus_dir: Path) -> dict[str, LabelDose]:
 
 @lru_cache(maxsize=4)
 def _load(corpus_dir: Path) -> Scope:
-    return Scope(_read(corpus_dir / "scope.yaml"), load_doses(corpus_dir), Names.from_corpus(corpus_dir))
+    vocab = load_vocabulary(corpus_dir / "vocabulary.yaml")
+    analytes = [n for a in vocab.analytes.values() for n in a.names] + list(vocab.other_analytes)
+    return Scope(_read(corpus_dir / "scope.yaml"), load_doses(corpus_dir), Names.from_corpus(corpus_dir), analytes)
 
 
 def decide(text: str, *, intent: str | None = None, corpus_dir: Path = DEFAULT_CORPUS) -> ScopeDecision | None:
