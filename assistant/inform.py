@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from .asking.scope import LabelDose, load_doses
 from .compose import Builder, best_sentences, regimen_name, sentences
+from .corpus import DRUG_SECTIONS
 from .intents import Intent
 
 DEFINED_TERM = re.compile(r"\b(?:child[- ]?pugh|albi|bclc|mrecist|ecog|vp[1-4]?)\b", re.I)
@@ -33,20 +37,74 @@ def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
                 if line:
                     b.add(f"- {line}")
             continue
+        if b.lines and b.lines[-1]:
+            b.add()
         b.add(f"**{regimen_name(regimen)} dosing**")
         for sentence, chunk in best_sentences("dose mg daily weeks schedule kg weight", chunks, 3):
             line = b.supported(sentence, [chunk])
             if line:
                 b.add(f"- {line}")
-        if regimen == "lenvatinib" and weight is not None:
-            dose, band = ("12 mg", ">= 60 kg") if weight >= 60 else ("8 mg", "< 60 kg")
-            line = b.supported(
-                f"At this patient's body weight ({band}) the lenvatinib starting dose is {dose} once daily.",
-                chunks,
-            )
-            if line:
-                b.add(f"- {line}")
-        b.add()
+        weight_based(session, b, regimen, chunks, weight)
+
+
+@lru_cache(maxsize=4)
+def _doses(corpus_dir: Path) -> dict[str, LabelDose]:
+    return load_doses(corpus_dir)
+
+
+def weight_based(session: Any, b: Builder, regimen: str, chunks: list[Any], weight: float | None) -> None:
+    """The regimen's weight-dependent doses worked out for the recorded weight (doses.yaml: mg/kg doses, weight
+    bands, and mg/kg doses below a flat dose's minimum weight); without a weight, a note asking for it."""
+    doses = [d for d in _doses(Path(session.kb.settings.corpus_dir)).values() if d.regimen == regimen]
+    dependent = [d for d in doses if d.max_mg_per_kg is not None or d.weight_bands]
+    below_flat = [
+        d
+        for d in doses
+        if d.below_flat_mg_per_kg is not None and d.flat_dose_min_kg is not None
+        if weight is not None and weight < d.flat_dose_min_kg
+    ]
+    if weight is None:
+        if dependent:
+            names = " and ".join(d.agent for d in dependent)
+            b.add(f"_Note: the {names} dose depends on body weight; give the weight (kg) to have it worked out._")
+            session.last_topic = "dosing"  # a weight given next ("he's 70 kg") answers this dosing again
+        return
+    for dose in below_flat:
+        per_kg, flat_min = float(dose.below_flat_mg_per_kg or 0), float(dose.flat_dose_min_kg or 0)
+        label = session.kb.facts.drugs.get(dose.agent)
+        pool = session.kb.doc_chunks(label.doc_id) if label is not None else []
+        line = b.supported(
+            f"Below {flat_min:g} kg the {dose.agent} dose is {per_kg:g} mg/kg, not the flat {dose.max_mg:g} mg.",
+            [c for c in pool if c.section.startswith(DRUG_SECTIONS["route_and_administration"])],
+        )
+        if not line:
+            continue  # the label passage does not hold it: no computed dose on an uncited number
+        b.add(f"- {line}")
+        b.add(
+            f"_Computed for this patient: {dose.agent} {per_kg:g} mg/kg × {weight:g} kg = {per_kg * weight:,.0f} mg"
+            " (arithmetic on the cited mg/kg dose and the recorded weight)._"
+        )
+    for dose in dependent:
+        if dose.weight_bands:
+            for min_kg, below_kg, band_mg in dose.weight_bands:
+                if (min_kg is None or weight >= min_kg) and (below_kg is None or weight < below_kg):
+                    band = f">= {min_kg:g} kg" if min_kg is not None else f"< {below_kg:g} kg"
+                    line = b.supported(
+                        f"At this patient's body weight ({band}) the {dose.agent} starting dose is {band_mg:g} mg "
+                        f"{dose.frequency}.".replace(" .", "."),
+                        chunks,
+                    )
+                    if line:
+                        b.add(f"- {line}")
+            continue
+        per_kg = float(dose.max_mg_per_kg or 0)
+        total = per_kg * weight
+        if dose.max_mg is not None and total > dose.max_mg:
+            continue  # a capped dose (nivolumab's later flat doses) is read from the cited schedule instead
+        b.add(
+            f"_Computed for this patient: {dose.agent} {per_kg:g} mg/kg × {weight:g} kg = {total:,.0f} mg per dose"
+            " (arithmetic on the cited mg/kg dose and the recorded weight)._"
+        )
 
 
 def sections(session: Any, b: Builder, regimens: list[str], topic: str) -> None:

@@ -16,7 +16,8 @@ UNCITED_RE = re.compile(r"_\(no citation: [^)]*\)_")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 # Lines that restate the user's own facts, a scope decision or the footer: they carry no corpus claim.
 EXEMPT = re.compile(
-    r"^\s*(?:\*\*Patient:?\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|"
+    r"^\s*(?:\*\*Patient:?\*\*|\*\*Hypothetical scenario\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|"
+    r"_Computed for this patient|"
     r"_The message was truncated|I could not use this message|_I could not read|\*\*Outside what I cover:\*\*|"
     # a verdict change ("- Sorafenib: needs info -> alternative"): the checker's, not a corpus claim
     r"-\s*[^:\n]+:\s*(?:preferred|alternative|needs info|not recommended)\s*->\s*"
@@ -59,7 +60,39 @@ def statements(text: str) -> list[str]:
     The composer writes one claim per line and puts the line's markers at its end, so the
     markers cover the whole line.
     """
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if TABLE_SEPARATOR.match(line):
+            continue
+        if line.startswith("|"):
+            # A table row: each cell is its own claim with its own markers.
+            out.extend(cell.strip() for cell in line.strip("|").split("|") if cell.strip())
+        elif line:
+            out.append(line)
+    return out
+
+
+TABLE_SEPARATOR = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
+
+
+# A weight-based dose worked out for the patient ("_Computed for this patient: bevacizumab 15 mg/kg x 74 kg =
+# 1,110 mg per dose_"): arithmetic on the cited per-kg dose and the recorded weight, not a corpus claim, so it is
+# checked as arithmetic.
+COMPUTED = re.compile(r"^\s*_Computed for this patient")
+_ARITHMETIC = re.compile(r"(\d+(?:\.\d+)?) mg/kg (?:x|×) (\d+(?:\.\d+)?) kg = (\d{1,3}(?:,\d{3})*(?:\.\d+)?) mg")
+
+
+def check_arithmetic(statement: str) -> list[str]:
+    """Problems with a computed-dose line: no product stated, or a product that is wrong."""
+    found = _ARITHMETIC.findall(statement)
+    if not found:
+        return [f"a computed line states no dose arithmetic: {statement!r}"]
+    problems = []
+    for per_kg, kg, total in found:
+        if abs(float(per_kg) * float(kg) - float(total.replace(",", ""))) > 0.5:
+            problems.append(f"wrong arithmetic: {per_kg} mg/kg x {kg} kg is not {total} mg")
+    return problems
 
 
 def check_answer(answer: dict[str, Any]) -> list[str]:
@@ -71,6 +104,8 @@ def check_answer(answer: dict[str, Any]) -> list[str]:
         if n not in citations:
             problems.append(f"marker [{n}] has no citation")
     for statement in statements(text):
+        if COMPUTED.match(statement):
+            problems.extend(check_arithmetic(statement))
         if EXEMPT.match(statement) or HEADING.match(statement):
             continue
         markers = [int(m) for m in MARKER.findall(statement)]
