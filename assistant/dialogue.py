@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -10,7 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from . import inform, refusals
+from .answers.compare import comparison
+from .answers.druginfo import agents_for, drug_answers, drug_information, label_sentences
+from .answers.guard import eligibility, verdict_guard
 from .answers.overview import overview
+from .answers.referents import Reference, referents
 from .asking.frame import QuestionFrame, QuestionReader
 from .asking.scope import ScopeDecision
 from .calculators import assess_liver
@@ -27,7 +32,7 @@ from .compose import (
     verdict_notes,
 )
 from .errors import InputError
-from .intents import INSIST, NEGATIVE_COMBOS, PATIENT_DIRECTED, Intent, classify
+from .intents import INSIST, NEGATIVE_COMBOS, PATIENT_DIRECTED, Intent, Topic, classify
 from .models import Answer
 from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
@@ -35,6 +40,16 @@ from .reading import Reading, read
 from .reading.reader import complete_pending
 
 MAX_CHARS = 4000
+# Said to a patient instead of asking for the Child-Pugh class and ECOG (advice to ask, not a clinical claim).
+PATIENT_DEPENDS = (
+    "Which of the other treatments could suit depends on how well the liver is working and how active you are "
+    "day to day, and on any treatment already given. Your care team (oncologist or liver specialist) can judge "
+    "these; you can ask them which of the options fits, and why."
+)
+# Classifier intents that are not a question about systemic therapy of HCC.
+OUTSIDE_INTENTS = frozenset({"out_of_scope", "unsafe", "greeting"})
+# Question-frame intents answered as information about the regimen named, whatever facts the message also states.
+FRAME_TOPICS: dict[str, Topic] = {"dosing": "dosing", "adverse_effects": "toxicity", "evidence": "evidence"}
 LABELS = {
     "afp_ng_ml": "AFP",
     "weight_kg": "weight",
@@ -48,6 +63,7 @@ LABELS = {
 CORE = ("child_pugh_class", "ecog")
 LINES = ("first", "second", "later")  # by the number of regimens received
 CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
+CONFIDENT_IN_SCOPE = 0.5  # the classifier's in-scope reading overrides the older "not about HCC" word list
 UNITS = {
     "afp_ng_ml": " ng/mL",
     "weight_kg": " kg",
@@ -301,6 +317,10 @@ class Session:
                 notices,
             )
         frame = self._frame(text)
+        reference = self._reference(text, frame)
+        if frame is not None and reference is not None:
+            # "the one without bevacizumab", "which of those are oral?": the regimens just shown that it picks
+            frame = dataclasses.replace(frame, regimens=tuple(reference.picked))
         decision = frame.scope if frame is not None else None
         if frame is not None and frame.regimens:
             # "Fine. What is the labelled dose then?" after a refusal refers to the regimen it named.
@@ -319,7 +339,12 @@ class Session:
             has_facts=bool(self.facts),
             new_facts=bool(reading.facts),
             scope_checked=frame is not None,
+            in_scope=frame is not None
+            and frame.confidence >= CONFIDENT_IN_SCOPE
+            and frame.intent not in OUTSIDE_INTENTS,
         )
+        if reference is not None and intent.kind != "refusal":
+            intent.regimens, intent.trials = list(reference.picked), []
         if frame is not None and decision is not None and intent.kind != "refusal":
             # A decision a scope rule took (its words are in `detail`) stands; one from the classifier alone
             # is taken only when confident. Harm is refused when the classifier also reads the message as
@@ -338,17 +363,20 @@ class Session:
                 return self._scope_answer(decision, notices)
         if (
             frame is not None
-            and frame.intent == "overview"
             and frame.clarify is None
             and not reading.facts
             and not self.facts
             and not intent.regimens
             and not intent.trials
             and intent.kind != "refusal"
-            and not (intent.kind == "recommendation" and PATIENT_DIRECTED.search(text))
+            and (
+                (frame.intent == "overview" and not (intent.kind == "recommendation" and PATIENT_DIRECTED.search(text)))
+                or (self.audience == "patient" and frame.intent in ("overview", "recommendation"))
+            )
         ):
-            # The landscape ("what are the chemotherapy options?"), not a patient's options
-            # ("which treatment should I start?" asks for the patient's facts).
+            # The landscape ("what are the chemotherapy options?"), not a patient's options ("which treatment
+            # should I start?" asks a clinician for the patient's facts). A patient or relative who has told
+            # nothing yet gets the landscape in plain words, not a request for the Child-Pugh class.
             answer = overview(self.kb, self.audience)
             answer.notices = notices + answer.notices
             self.last_topic = "overview"
@@ -404,6 +432,25 @@ class Session:
         elif intent.topic == "evidence" and intent.regimens and not intent.trials:
             intent.trials = [t for r in intent.regimens for t in self.kb.facts.regimen_trials(r)][:1]
         notices[:0] = changes
+        typed = self._typed_answer(text, frame, intent, reading, notices, reference)
+        if typed is not None:
+            return typed
+        if (
+            frame is not None
+            and frame.clarify is None
+            and frame.regimens
+            and frame.intent in FRAME_TOPICS
+            and not intent.next_line
+            and (
+                (intent.kind == "recommendation" and "?" in text)
+                or (intent.kind == "information" and intent.topic != FRAME_TOPICS[frame.intent])
+            )
+        ):
+            # A question about a named regimen ("atezo/bev doses for a 72 kg man?", "the rego trial after sora -
+            # HR for OS?") is answered as asked; the facts it states are recorded all the same.
+            intent.kind, intent.topic = "information", FRAME_TOPICS[frame.intent]
+            intent.regimens = intent.regimens or [r for r in frame.regimens if r in self.engine.file.regimens]
+            intent.trials = intent.trials or list(frame.trials)
         if intent.kind == "recommendation":
             answer = self._recommend(intent, notices)
         elif (
@@ -611,26 +658,46 @@ class Session:
     def _clarify(self, b: Builder, verdict: Verdict, missing: list[str], notices: list[str]) -> Answer:
         self._patient_line(b, verdict)
         verdict_notes(b, verdict)  # disagreeing Child-Pugh readings are said even while asking
+        if self.audience == "patient":
+            return self._clarify_patient(b, verdict, missing, notices)
         wanted = ", ".join(FIELD_LABEL.get(f, f) for f in missing)
         b.add(f"To check the documented pathway for this patient I need: **{wanted}**.")
         b.add()
-        b.add("What holds regardless:")
         holds = [
             (
-                "Systemic therapy is for advanced HCC (BCLC C) with preserved liver function, and for intermediate "
+                "Systemic therapy is for advanced HCC (stage C) with preserved liver function, and for intermediate "
                 "disease progressing on or unsuitable for locoregional therapy.",
                 "Who gets systemic therapy",
             ),
             (
-                "With end-stage liver function or ECOG 3-4 (BCLC D), best supportive care is recommended, not "
-                "systemic therapy.",
+                "With end-stage liver function or ECOG performance status 3-4 (terminal, stage D), best "
+                "supportive care is recommended, not systemic therapy.",
                 "BCLC stage D (terminal)",
             ),
         ]
-        for claim, section in holds:
-            line = b.supported(claim, self.kb.section("bclc-2022", section))
-            if line:
-                b.add(f"- {line}")
+        cited = [b.supported(claim, self.kb.section("bclc-2022", section)) for claim, section in holds]
+        if any(cited):
+            b.add("What holds regardless:")
+            b.add("\n".join(f"- {line}" for line in cited if line))
+        verdict.missing = list(dict.fromkeys(missing + verdict.missing))
+        return self._finish(b, "clarification", notices, verdict=verdict)
+
+    def _clarify_patient(self, b: Builder, verdict: Verdict, missing: list[str], notices: list[str]) -> Answer:
+        """For a patient or relative: what the facts told already rule out, cited, and who judges the rest, in
+        plain words (no request for scores only the care team has)."""
+        rules = {r.id: r for r in self.engine.file.rules}
+        out = [o for o in verdict.options if o.status == "not_recommended"]
+        if out:
+            b.add("**From what you have told me, these are not used:**")
+            by_reason: dict[str, list[Any]] = {}
+            for option in out:  # one line per reason, naming every medicine it rules out
+                by_reason.setdefault(" ".join(option.reasons), []).append(option)
+            for why, options in by_reason.items():
+                pool = [c for o in options for rid in o.rules if rid in rules for c in rule_chunks(self.kb, rules[rid])]
+                reason = b.stated(why, pool, "the rule's passages do not state it")
+                b.add(f"- **{', '.join(regimen_name(o.regimen) for o in options)}** — not recommended: {reason}")
+            b.add()
+        b.add(PATIENT_DEPENDS)
         verdict.missing = list(dict.fromkeys(missing + verdict.missing))
         return self._finish(b, "clarification", notices, verdict=verdict)
 
@@ -720,10 +787,122 @@ class Session:
         )
         return self._finish(b, "information", notices)
 
+    def _reference(self, text: str, frame: QuestionFrame | None) -> Reference | None:
+        """The regimens just shown that a follow-up picks ("which of those are given IV?"), if it is one."""
+        data = referents(Path(self.kb.settings.corpus_dir))
+        reader = question_reader(self.kb)
+        if frame is None or data is None or reader is None or frame.scope is not None:
+            return None
+        return data.resolve(text, self.topic_regimens, reader.names)
+
+    def _shown(self, text: str, reference: Reference, notices: list[str]) -> Answer:
+        """The regimens just shown that a follow-up picks, each with its cited dose and route."""
+        b = Builder(self.kb)
+        self._header(b, notices)
+        unknown = ", ".join(regimen_name(r).lower() for r in reference.unknown)
+        which = "you named" if reference.named_here else "just shown"
+        if not reference.picked:
+            self.topic_regimens = list(reference.shown)
+            b.add(f"None of the regimens {which} is {reference.described}.")
+            if unknown:
+                b.add(f"_Note: the corpus dose data do not say this for {unknown}._")
+            return self._finish(b, "information", notices)
+        b.add(f"Of the regimens {which}, these are {reference.described}:")
+        b.add()
+        if self.audience == "patient":
+            for regimen in reference.picked:
+                chunks = [c for c in self.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]
+                line = b.supported(f"{regimen_name(regimen)} is {reference.described}.", chunks)
+                if line:
+                    b.add(f"- {line}")
+        else:
+            for regimen in reference.picked:  # every one picked (dosing alone shows at most three)
+                inform.dosing(self, b, [regimen])
+        if unknown:
+            b.add()
+            b.add(f"_Note: the corpus dose data do not say this for {unknown}._")
+        self.topic_regimens = list(reference.shown)  # "and which are given IV?" picks from the same list
+        self.last_topic = "dosing"
+        return self._finish(b, "information", notices)
+
+    def _typed_answer(
+        self,
+        text: str,
+        frame: QuestionFrame | None,
+        intent: Intent,
+        reading: Reading,
+        notices: list[str],
+        reference: Reference | None = None,
+    ) -> Answer | None:
+        """A comparison, eligibility, drug-information or shown-regimens answer, when the question frame reads
+        one (None otherwise)."""
+        if frame is None or intent.kind == "refusal" or intent.next_line:
+            return None
+        if any("+" in r and not self.engine.file.regimens.get(r, {}).get("core") for r in frame.regimens):
+            return None  # a combination off the documented pathways is a pathway question, answered from its evidence
+        answers = drug_answers(Path(self.kb.settings.corpus_dir))
+        typed = set(FRAME_TOPICS) | {"comparison", "eligibility"} | set(answers.questions if answers else ())
+        if reference is not None and (frame.intent not in typed or not reference.picked):
+            return self._shown(text, reference, notices)
+        if set(CORE) <= set(reading.facts):
+            # A case presented with what the checker needs (Child-Pugh and ECOG) gets the recommendation, which
+            # gives every regimen's verdict ("... CP A5, ECOG 0. Rego or cabo better?"), whatever else it asks.
+            return None
+        compared = list(dict.fromkeys(reading.compared + [r for r in frame.regimens if r not in reading.compared]))
+        if len(reading.compared) >= 2 or (frame.intent == "comparison" and len(compared) >= 2):
+            b = Builder(self.kb)
+            self._header(b, notices)
+            verdict = verdict_guard(b, self.kb, self.engine, self.profile, compared)
+            if comparison(b, self.kb, compared, self.audience):
+                self.topic_regimens = compared
+                self.last_topic = "comparison"
+                return self._finish(b, "information", notices, verdict=verdict)
+        core_missing = [f for f in CORE if f not in self.facts]
+        if (
+            frame.intent == "eligibility"
+            and frame.clarify is None
+            and frame.regimens
+            and "?" in text
+            and (not reading.facts or core_missing)
+        ):
+            # Asked alone, after the case ("can he have cabozantinib?") or with too few facts for the whole
+            # pathway; a message that describes the patient fully gets the recommendation, which gives the
+            # verdict of every regimen.
+            b = Builder(self.kb)
+            self._header(b, notices)
+            verdict = eligibility(b, self.kb, self.engine, self.profile, list(frame.regimens))
+            if verdict is not None:
+                if core_missing and self.profile.known():
+                    wanted = ", ".join(FIELD_LABEL.get(f, f) for f in core_missing)
+                    b.add(f"For the whole pathway for this patient I would also need: **{wanted}**.")
+                    b.add()
+                self._caveats(b, verdict)
+                inform.sections(self, b, list(frame.regimens), "eligibility")
+                self.topic_regimens = list(frame.regimens)
+                self.last_topic = "eligibility"
+                return self._finish(b, "information", notices, verdict=verdict)
+        if answers is None or frame.clarify is not None or frame.intent not in answers.questions:
+            return None
+        if reading.facts and "?" not in text:
+            return None  # a statement of new facts ("he stopped sorafenib for hand-foot reaction") is a case
+        names = list(frame.regimens) or self.topic_regimens[:2]
+        agents = agents_for(self.kb, names)
+        said = [s for s, _ in label_sentences(self.kb, answers.questions[frame.intent], agents)]
+        if not agents or answers.defers_to_pathway(text, said):
+            return None
+        b = Builder(self.kb)
+        self._header(b, notices)
+        verdict = verdict_guard(b, self.kb, self.engine, self.profile, names)
+        drug_information(b, self.kb, answers, frame.intent, agents, self.audience)
+        self.topic_regimens = names
+        self.last_topic = frame.intent
+        return self._finish(b, "information", notices, verdict=verdict)
+
     def _inform(self, text: str, intent: Intent, notices: list[str]) -> Answer:
         b = Builder(self.kb)
         self._header(b, notices)
         regimens = self._regimens_for(intent) if intent.topic in ("dosing", "toxicity") else intent.regimens
+        verdict = verdict_guard(b, self.kb, self.engine, self.profile, regimens) if regimens else None
         if intent.topic == "dosing" and regimens:
             inform.dosing(self, b, regimens)
         elif intent.topic == "toxicity" and regimens:
@@ -732,7 +911,7 @@ class Session:
             inform.sections(self, b, regimens, intent.topic)
         else:
             inform.retrieved(self, b, text, intent)
-        return self._finish(b, "information", notices)
+        return self._finish(b, "information", notices, verdict=verdict)
 
     def _refusal(self, reason: str, message: str, notices: list[str]) -> Answer:
         b = Builder(self.kb)

@@ -1,0 +1,166 @@
+"""Drug-information answers: how an agent is taken, its class, side effects, monitoring, missed doses,
+premedication and dose changes, each read from the sections of the agent's label document.
+
+Which sections answer which intent is data (`corpus/drug-answers.yaml`). A section the labels did not fill says
+so in the corpus ("the label sections available to us did not give ..."), and that sentence is shown, cited; an
+agent without a label document, or a question its sections do not hold, is answered "not in my sources" with
+where to look, never with a neighbouring fact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..compose import Builder, regimen_name, sentences
+from ..corpus import DRUG_SECTIONS
+from ..errors import CorpusError
+from ..reading.vocabulary import phrase_pattern
+from ..support import UNCITED
+
+DRUG_ANSWERS_FILE = "drug-answers.yaml"
+NOT_IN_SOURCES = "Not in my sources: {what}; the current label or a pharmacist has it."
+
+
+@dataclass(frozen=True)
+class DrugQuestion:
+    """How one drug-information intent is answered."""
+
+    intent: str
+    fields: tuple[str, ...]
+    heading: str
+    patient: str = "answer"  # or "care_team"
+    only_with: tuple[str, ...] = ()
+    missing: str = "the label passages I have do not give this for {name}"
+
+
+@dataclass(frozen=True)
+class DrugAnswers:
+    """The intents answered from label documents, and the two sentences said to patients."""
+
+    questions: dict[str, DrugQuestion]
+    patient_close: str
+    care_team: str
+    pathway_topics: re.Pattern[str] | None = None
+
+    def defers_to_pathway(self, question: str, sentences: list[str]) -> bool:
+        """The question names a pathway topic (varices, transplant, line of therapy...) that none of the
+        label sentences name: the guideline passages answer it, not the label."""
+        if self.pathway_topics is None:
+            return False
+        named = {m.group(0).lower() for m in self.pathway_topics.finditer(question)}
+        return any(not any(topic in s.lower() for s in sentences) for topic in named)
+
+    @classmethod
+    def load(cls, path: Path) -> DrugAnswers:
+        """Read and validate the file; problems name it and the entry."""
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise CorpusError([f"{path}: cannot read: {exc}"]) from exc
+        questions = {}
+        for name, entry in (raw.get("intents") or {}).items():
+            unknown = [f for f in entry.get("fields") or [] if f not in DRUG_SECTIONS]
+            if unknown or "fields" not in entry:
+                raise CorpusError([f"{path}: intent {name!r}: fields must be among {sorted(DRUG_SECTIONS)}"])
+            if not entry["fields"] and not entry.get("missing"):
+                raise CorpusError([f"{path}: intent {name!r}: an intent with no fields needs 'missing'"])
+            if entry.get("patient", "answer") not in ("answer", "care_team"):
+                raise CorpusError([f"{path}: intent {name!r}: patient must be 'answer' or 'care_team'"])
+            questions[name] = DrugQuestion(
+                intent=name,
+                fields=tuple(entry["fields"] or ()),
+                heading=str(entry.get("heading", "{name}")),
+                patient=str(entry.get("patient", "answer")),
+                only_with=tuple(w.lower() for w in entry.get("only_with", [])),
+                missing=str(entry.get("missing", DrugQuestion.missing)),
+            )
+        for key in ("patient_close", "care_team"):
+            if not raw.get(key):
+                raise CorpusError([f"{path}: {key} is missing"])
+        topics = phrase_pattern([str(t) for t in raw.get("pathway_topics", [])])
+        return cls(questions, str(raw["patient_close"]), str(raw["care_team"]), topics)
+
+
+@lru_cache(maxsize=8)
+def drug_answers(corpus_dir: Path) -> DrugAnswers | None:
+    """The corpus's drug-answer data; None for a corpus without it (a small test corpus)."""
+    path = Path(corpus_dir) / DRUG_ANSWERS_FILE
+    return DrugAnswers.load(path) if path.is_file() else None
+
+
+def agents_for(kb: Any, names: list[str]) -> list[str]:
+    """The agents of the regimens or agents named, in order ("atezolizumab+bevacizumab" gives both)."""
+    drugs = kb.facts.drugs
+    out: list[str] = []
+    for name in names:
+        parts = [name] if name in drugs else [p for p in name.split("+") if p in drugs] or [name]
+        out.extend(p for p in parts if p not in out)
+    return out
+
+
+def display_name(kb: Any, agent: str) -> str:
+    """ "Cabozantinib (Cabometyx)" for an agent with a label document, else the regimen's name."""
+    drug = kb.facts.drugs.get(agent)
+    name = regimen_name(agent)
+    return f"{name} ({drug.brand})" if drug is not None and drug.brand else name
+
+
+def _picked(question: DrugQuestion, chunks: list[Any]) -> list[tuple[str, Any]]:
+    picked = [(s, c) for c in chunks for s in sentences(c.text) if not s.endswith(":")]
+    if question.only_with:
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, question.only_with)) + r")", re.I)
+        picked = [(s, c) for s, c in picked if pattern.search(s)]
+    return picked
+
+
+def label_sentences(kb: Any, question: DrugQuestion, agents: list[str]) -> list[tuple[str, Any]]:
+    """The label sentences that answer `question` for the agents (at most three), in order."""
+    out: list[tuple[str, Any]] = []
+    for agent in agents[:3]:
+        drug = kb.facts.drugs.get(agent)
+        if drug is None:
+            continue
+        chunks = [
+            c for f in question.fields for c in kb.doc_chunks(drug.doc_id) if c.section.startswith(DRUG_SECTIONS[f])
+        ]
+        out.extend(_picked(question, chunks))
+    return out
+
+
+def drug_information(b: Builder, kb: Any, answers: DrugAnswers, intent: str, agents: list[str], audience: str) -> bool:
+    """Write the answer for `intent` about each agent (at most three); False when `intent` is not a
+    drug-information intent. Every label sentence is cited to its passage."""
+    question = answers.questions.get(intent)
+    if question is None:
+        return False
+    for agent in agents[:3]:
+        name = display_name(kb, agent)
+        if agent != agents[0]:
+            b.add()
+        b.add(f"**{question.heading.format(name=name)}**")
+        if audience == "patient" and question.patient == "care_team":
+            b.add(answers.care_team)
+            continue
+        drug = kb.facts.drugs.get(agent)
+        chunks = (
+            [c for f in question.fields for c in kb.doc_chunks(drug.doc_id) if c.section.startswith(DRUG_SECTIONS[f])]
+            if drug is not None
+            else []
+        )
+        lines = [b.supported(s, [c]) for s, c in _picked(question, chunks)]
+        lines = [line for line in lines if line]
+        if not lines:
+            what = question.missing.format(name=regimen_name(agent).lower())
+            b.add(f"{NOT_IN_SOURCES.format(what=what)} {UNCITED.format(why='no passage holds it')}")
+        for line in lines:
+            b.add(f"- {line}")
+    if audience == "patient":
+        b.add()
+        b.add(answers.patient_close)
+    return True

@@ -1,0 +1,357 @@
+"""Answer types tested alone, each a function of plain data: drug information from the label documents,
+comparison tables, the verdict guard, eligibility, computed doses, follow-ups over what was shown; then the
+same answers end to end through the real index and model."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.answers.compare import comparison
+from assistant.answers.druginfo import DrugAnswers, agents_for, drug_answers, drug_information
+from assistant.answers.guard import eligibility, verdict_guard
+from assistant.answers.referents import Referents
+from assistant.asking.names import Names
+from assistant.compose import Builder
+from assistant.corpus import load_facts
+from assistant.errors import CorpusError
+from assistant.knowledge import Passages
+from assistant.pathways import PathwayEngine, document_sections
+from assistant.profile import make_profile
+from assistant.support import check_answer, check_arithmetic, statements
+from conftest import CORPUS
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+@pytest.fixture(scope="module")
+def passages() -> Passages:
+    return Passages(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def engine() -> PathwayEngine:
+    return PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sources), document_sections(CORPUS))
+
+
+def answer_of(b: Builder) -> dict:
+    return {"text": b.text(), "citations": [c.model_dump() for c in b.citations]}
+
+
+def cited_docs(b: Builder) -> set[str]:
+    return {c.doc_id for c in b.citations}
+
+
+# ---- drug information ---------------------------------------------------------------------------
+
+
+def test_the_corpus_drug_answer_file_loads_and_names_known_sections() -> None:
+    answers = drug_answers(CORPUS)
+    assert answers is not None
+    assert {"administration", "missed_dose", "dose_modification", "interactions"} <= set(answers.questions)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"fields": ["no_such_field"], "heading": "{name}"}, r"intent 'broken': fields must be among"),
+        ({"fields": [], "heading": "{name}"}, r"intent 'broken': an intent with no fields needs 'missing'"),
+        ({"fields": ["monitoring"], "patient": "sometimes"}, r"intent 'broken': patient must be"),
+    ],
+)
+def test_a_wrong_drug_answer_entry_is_rejected_at_load_with_file_and_intent(
+    tmp_path: Path, entry: dict, message: str
+) -> None:
+    raw = yaml.safe_load((CORPUS / "drug-answers.yaml").read_text(encoding="utf-8"))
+    raw["intents"]["broken"] = entry
+    path = tmp_path / "drug-answers.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(CorpusError, match=message) as err:
+        DrugAnswers.load(path)
+    assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("intent", "agent", "needle"),
+    [
+        ("administration", "sorafenib", r"food|meal"),
+        ("missed_dose", "lenvatinib", r"12 hours"),
+        ("dose_modification", "ramucirumab", r"6 mg/kg"),
+        ("premedication", "ramucirumab", r"antihistamine"),
+        ("mechanism", "cabozantinib", r"kinase|MET|VEGFR"),
+        ("indication", "nivolumab", r"ipilimumab"),
+    ],
+)
+def test_each_drug_intent_answers_from_the_agents_label_document_and_is_cited(
+    passages: Passages, intent: str, agent: str, needle: str
+) -> None:
+    answers = drug_answers(CORPUS)
+    b = Builder(passages)
+    assert drug_information(b, passages, answers, intent, [agent], "clinician")
+    assert re.search(needle, b.text(), re.I), b.text()
+    assert cited_docs(b) == {passages.facts.drugs[agent].doc_id}
+    assert check_answer(answer_of(b)) == []
+    assert MARKER.search(b.text())
+
+
+def test_a_question_the_labels_do_not_answer_says_not_in_my_sources(passages: Passages) -> None:
+    answers = drug_answers(CORPUS)
+    b = Builder(passages)
+    drug_information(b, passages, answers, "interactions", ["sorafenib", "atezolizumab"], "clinician")
+    assert b.text().count("Not in my sources") == 2
+    assert not b.citations  # no neighbouring fact stands in for the answer
+
+
+def test_patients_get_the_care_team_for_dose_changes_and_no_label_numbers(passages: Passages) -> None:
+    answers = drug_answers(CORPUS)
+    b = Builder(passages)
+    drug_information(b, passages, answers, "dose_modification", ["regorafenib"], "patient")
+    assert answers.care_team in b.text()
+    assert not re.search(r"\d+ ?mg", b.text())
+
+
+def test_a_new_drug_answer_intent_is_data_only(tmp_path: Path, passages: Passages) -> None:
+    raw = yaml.safe_load((CORPUS / "drug-answers.yaml").read_text(encoding="utf-8"))
+    raw["intents"]["storage"] = {
+        "fields": ["route_and_administration"],
+        "heading": "{name}: capsules",
+        "only_with": ["capsule", "capsules"],
+    }
+    path = tmp_path / "drug-answers.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    answers = DrugAnswers.load(path)
+    b = Builder(passages)
+    assert drug_information(b, passages, answers, "storage", ["lenvatinib"], "clinician")
+    assert "capsules" in b.text() and check_answer(answer_of(b)) == []
+
+
+def test_a_regimen_name_gives_its_agents(passages: Passages) -> None:
+    assert agents_for(passages, ["atezolizumab+bevacizumab", "sorafenib"]) == [
+        "atezolizumab",
+        "bevacizumab",
+        "sorafenib",
+    ]
+
+
+# ---- comparison ---------------------------------------------------------------------------------
+
+
+def test_a_comparison_is_a_table_whose_every_cell_is_cited_or_said_missing(passages: Passages) -> None:
+    b = Builder(passages)
+    assert comparison(b, passages, ["cabozantinib", "regorafenib"], "clinician")
+    text = b.text()
+    assert "CELESTIAL" in text and "RESORCE" in text
+    rows = [line for line in text.splitlines() if line.startswith("|") and "---" not in line]
+    assert len(rows) >= 5
+    for row in rows[1:]:
+        for cell in [c.strip() for c in row.strip("|").split("|")][1:]:
+            assert MARKER.search(cell) or "not in my sources" in cell.lower(), (row, cell)
+    assert check_answer(answer_of(b)) == []
+
+
+def test_table_rows_are_checked_cell_by_cell() -> None:
+    text = "| Item | A | B |\n|---|---|---|\n| Dose | sorafenib 400 mg [1] | regorafenib 160 mg |"
+    assert statements(text) == ["Item", "A", "B", "Dose", "sorafenib 400 mg [1]", "regorafenib 160 mg"]
+    problems = check_answer({"text": text, "citations": [{"n": 1, "quote": "sorafenib 400 mg twice daily"}]})
+    assert problems == ["uncited claim: 'regorafenib 160 mg'"]
+
+
+# ---- the verdict guard and eligibility ----------------------------------------------------------
+
+TRANSPLANT = {"child_pugh_class": "A", "ecog": 0, "prior_therapies": [], "solid_organ_transplant": True}
+
+
+def test_the_guard_opens_with_the_verdict_for_an_excluded_regimen(passages: Passages, engine: PathwayEngine) -> None:
+    b = Builder(passages)
+    verdict = verdict_guard(b, passages, engine, make_profile(TRANSPLANT), ["atezolizumab+bevacizumab"])
+    assert verdict is not None
+    assert b.lines[0] == "**For this patient:**"
+    assert re.search(r"\*\*Atezolizumab \+ bevacizumab\*\* — not recommended: .*transplant", b.text())
+    assert check_answer(answer_of(b)) == []
+
+
+def test_the_guard_is_silent_for_an_allowed_or_received_regimen(passages: Passages, engine: PathwayEngine) -> None:
+    b = Builder(passages)
+    verdict_guard(b, passages, engine, make_profile(TRANSPLANT), ["lenvatinib"])
+    assert b.lines == []
+    on_it = dict(TRANSPLANT, prior_therapies=["atezolizumab+bevacizumab"])
+    verdict_guard(b, passages, engine, make_profile(on_it), ["atezolizumab+bevacizumab"])
+    assert b.lines == []  # asked about the regimen under way: managing it, not choosing it
+
+
+def test_eligibility_without_facts_states_the_regimens_condition(passages: Passages, engine: PathwayEngine) -> None:
+    b = Builder(passages)
+    verdict = eligibility(b, passages, engine, make_profile({}), ["ramucirumab"])
+    assert verdict is not None
+    assert "no patient facts given" in b.text()
+    assert re.search(r"AFP >= 400", b.text())
+
+
+# ---- computed doses -----------------------------------------------------------------------------
+
+
+def test_computed_dose_arithmetic_is_checked() -> None:
+    line = "_Computed for this patient: bevacizumab 15 mg/kg × 74 kg = 1,110 mg per dose_"
+    assert check_arithmetic(line) == []
+    assert check_arithmetic(line.replace("1,110", "1,200")) == ["wrong arithmetic: 15 mg/kg x 74 kg is not 1,200 mg"]
+    problems = check_answer({"text": line.replace("1,110", "1,200"), "citations": []})
+    assert problems and "wrong arithmetic" in problems[0]
+
+
+# ---- follow-ups over what was shown -------------------------------------------------------------
+
+SHOWN = ["atezolizumab+bevacizumab", "durvalumab+tremelimumab", "camrelizumab+rivoceranib", "lenvatinib", "sorafenib"]
+
+
+@pytest.fixture(scope="module")
+def referents_data() -> Referents:
+    return Referents.load(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def names() -> Names:
+    return Names.from_corpus(CORPUS)
+
+
+def test_which_of_those_picks_by_route_and_names_what_the_data_do_not_say(
+    referents_data: Referents, names: Names
+) -> None:
+    ref = referents_data.resolve("Which of those are taken by mouth?", SHOWN, names)
+    assert ref is not None and ref.picked == ["lenvatinib", "sorafenib"]
+    ref = referents_data.resolve("and which are given IV?", SHOWN, names)
+    assert ref is not None and ref.picked == ["atezolizumab+bevacizumab", "durvalumab+tremelimumab"]
+    assert ref.unknown == ["camrelizumab+rivoceranib"]  # no route in the dose data: said, not dropped
+
+
+def test_the_one_without_a_drug_is_the_first_match_in_the_order_shown(referents_data: Referents, names: Names) -> None:
+    ref = referents_data.resolve("the one without bevacizumab - how is it scheduled?", SHOWN, names)
+    assert ref is not None and ref.picked == ["durvalumab+tremelimumab"]
+    ref = referents_data.resolve("the 3-weeks-on, 1-week-off one: dose?", ["cabozantinib", "regorafenib"], names)
+    assert ref is not None and ref.picked == ["regorafenib"]
+
+
+def test_a_message_that_does_not_point_back_is_not_a_reference(referents_data: Referents, names: Names) -> None:
+    assert referents_data.resolve("Is lenvatinib taken by mouth?", SHOWN, names) is None
+    assert referents_data.resolve("which of those is best?", SHOWN, names) is None  # nothing to pick by
+
+
+def test_a_list_named_in_the_same_message_is_picked_from(referents_data: Referents, names: Names) -> None:
+    ref = referents_data.resolve(
+        "My doctor said the options are atezolizumab with bevacizumab or lenvatinib. Which of those are tablets?",
+        [],
+        names,
+    )
+    assert ref is not None and ref.named_here and ref.picked == ["lenvatinib"]
+
+
+def test_a_new_referring_attribute_is_data_only(tmp_path: Path, names: Names) -> None:
+    for name in ("doses.yaml", "facts.yaml", "referents.yaml"):
+        shutil.copy(CORPUS / name, tmp_path / name)
+    raw = yaml.safe_load((tmp_path / "referents.yaml").read_text(encoding="utf-8"))
+    raw["attributes"]["daily"] = {"words": ["every day"], "label": "taken every day", "field": "dose", "value": "daily"}
+    (tmp_path / "referents.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    ref = Referents.load(tmp_path).resolve("which of them are taken every day?", SHOWN, names)
+    assert ref is not None and ref.picked == ["lenvatinib", "sorafenib"]
+
+
+# ---- end to end: the real index and model -------------------------------------------------------
+
+
+def ask_all(assistant, turns: list[str], audience: str = "clinician") -> list[dict]:
+    chat = assistant.session(audience=audience)
+    out = []
+    for turn in turns:
+        answer = chat.ask(turn).to_dict()
+        assert check_answer(answer) == [], answer["text"]
+        out.append(answer)
+    return out
+
+
+def test_how_much_is_a_dosing_answer(assistant) -> None:
+    (answer,) = ask_all(assistant, ["how much cabozantinib?"])
+    assert "60 mg" in answer["text"] and "CELESTIAL showed a median" not in answer["text"]
+
+
+def test_follow_up_over_the_options_shown(assistant) -> None:
+    _, oral, iv = ask_all(
+        assistant,
+        [
+            "Untreated advanced HCC, Child-Pugh A5, ECOG 1. What are the options?",
+            "Which of those are taken by mouth?",
+            "and which are given IV?",
+        ],
+    )
+    assert "Lenvatinib" in oral["text"] and "Sorafenib" in oral["text"] and "Atezolizumab" not in oral["text"]
+    assert "Atezolizumab + bevacizumab" in iv["text"] and "Sorafenib" not in iv["text"]
+    assert oral["profile"]["prior_therapies"] == []  # picking from the list records nothing as received
+
+
+def test_a_weight_after_a_dose_that_needs_it_computes_the_dose(assistant) -> None:
+    *_, dose = ask_all(
+        assistant,
+        [
+            "Progressed on sora (tolerated 400 bid x 10 mo), CP A6, ECOG 1, AFP 1200.",
+            "tell me about the IV one given every 2 weeks",
+            "he's 70 kg",
+        ],
+    )
+    assert "8 mg/kg × 70 kg = 560 mg" in dose["text"]
+
+
+def test_below_30_kg_stride_is_dosed_by_weight(assistant) -> None:
+    (answer,) = ask_all(assistant, ["STRIDE for a 28 kg patient (CP A5, ECOG 1, tx-naive) - doses in mg?"])
+    assert "4 mg/kg × 28 kg = 112 mg" in answer["text"] and "20 mg/kg × 28 kg = 560 mg" in answer["text"]
+    assert "durvalumab-label" in {c["doc_id"] for c in answer["citations"]}
+
+
+def test_a_lab_value_in_grams_is_not_a_dose_above_the_label(assistant) -> None:
+    (answer,) = ask_all(
+        assistant,
+        [
+            "70 kg man on ramucirumab 8 mg/kg, 24-h urine protein now 2.4 g. What do I do, and the restart dose once < 2 g?"
+        ],
+    )
+    assert answer["kind"] != "refusal" and "6 mg/kg" in answer["text"]
+
+
+def test_a_missed_dose_question_is_not_a_dose_escalation(assistant) -> None:
+    (answer,) = ask_all(assistant, ["Pt forgot rego yesterday, wants to double up today. OK?"])
+    assert answer["kind"] == "information" and re.search(r"two doses|same day", answer["text"])
+
+
+def test_a_relative_asking_what_treatments_exist_gets_the_landscape(assistant) -> None:
+    (answer,) = ask_all(assistant, ["what treatments are there for my dad?"], audience="patient")
+    assert answer["kind"] == "information" and answer["refusal"] is None
+    assert "To check the documented pathway" not in answer["text"]  # not asked for scores only the team has
+    assert "atezolizumab" in answer["text"].lower()
+
+
+def test_a_patient_told_what_is_ruled_out_not_asked_for_scores(assistant) -> None:
+    (answer,) = ask_all(
+        assistant, ["I had a liver transplant five years ago and now the cancer is in my lungs."], audience="patient"
+    )
+    assert answer["kind"] == "clarification"
+    assert "not recommended" in answer["text"] and not re.search(r"Child-Pugh|ECOG", answer["text"])
+
+
+def test_a_clarification_says_what_holds_regardless_with_citations(assistant) -> None:
+    (answer,) = ask_all(assistant, ["What are the options for a 60M with HCC and lung mets?"])
+    assert answer["kind"] == "clarification"
+    after = answer["text"].split("What holds regardless:")[1]
+    assert MARKER.search(after.split("_Corpus")[0])
+
+
+def test_questions_outside_the_labels_say_so(assistant) -> None:
+    for question in ("Any interaction between sorafenib and omeprazole?", "How much does regorafenib cost?"):
+        (answer,) = ask_all(assistant, [question])
+        assert "Not in my sources" in answer["text"], answer["text"]
+
+
+def test_eligibility_of_a_named_regimen_with_too_few_facts(assistant) -> None:
+    (answer,) = ask_all(assistant, ["Can I use ramucirumab up front? AFP is 5000, never had systemic tx."])
+    assert re.search(r"\*\*Ramucirumab\*\* — not recommended", answer["text"])
+    assert "Child-Pugh class" in answer["text"]  # what the whole pathway still needs
