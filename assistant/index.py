@@ -223,6 +223,9 @@ class VectorIndex:
             stats.chunks_removed = len(stale_ids)
 
         todo = [c for d in docs if d.id not in stored for c in by_doc.get(d.id, [])]
+        # Passages of similar length share a batch, so little of each forward pass is padding (the store keys
+        # them by id: the order they are added in does not matter).
+        todo.sort(key=lambda c: len(c.embedding_text()))
         stats.added_docs = [d.id for d in docs if d.id not in stored]
         batch = max(1, self.settings.batch_size)
         bar = tqdm(total=len(todo), desc="Embedding passages", unit="passage", disable=not progress)

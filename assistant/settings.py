@@ -58,7 +58,7 @@ class Settings:
     k: int = 5
     rrf_k: int = 60
     candidates: int = 30
-    batch_size: int = 16
+    batch_size: int = 64
     log_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "logs")
     # Conversation store: sqlite:///path or redis://host:port/db; unset = state/conversations.sqlite3.
     state_url: str | None = None
