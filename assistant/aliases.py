@@ -53,11 +53,48 @@ class Aliases:
 
 def correct_spelling(tokens: list[str], vocabulary: set[str], min_len: int = 6) -> list[str]:
     """For tokens absent from `vocabulary`, the closest known word (drug-name typos)."""
-    fixes: list[str] = []
-    for token in tokens:
-        if len(token) < min_len or token in vocabulary or not token.isalpha():
-            continue
-        close = difflib.get_close_matches(token, vocabulary, n=1, cutoff=0.8)
-        if close:
-            fixes.append(close[0])
-    return fixes
+    return Speller(vocabulary, min_len).fixes(tokens)
+
+
+class Speller:
+    """`correct_spelling` over one vocabulary, built once: candidates grouped by length, answers remembered.
+
+    Only words whose length could reach the similarity cutoff are compared (difflib's ratio is at most
+    2 * min(a, b) / (a + b)), so the answers are those of comparing against the whole vocabulary."""
+
+    CUTOFF = 0.8
+    REMEMBERED = 4096
+
+    def __init__(self, vocabulary: set[str], min_len: int = 6) -> None:
+        self.vocabulary = set(vocabulary)
+        self.min_len = min_len
+        self._by_length: dict[int, list[str]] = {}
+        for word in self.vocabulary:
+            self._by_length.setdefault(len(word), []).append(word)
+        self._known: dict[str, str | None] = {}
+
+    def _closest(self, token: str) -> str | None:
+        if token in self._known:
+            return self._known[token]
+        n = len(token)
+        candidates = [
+            w
+            for length, words in self._by_length.items()
+            if 2 * min(n, length) / (n + length) >= self.CUTOFF
+            for w in words
+        ]
+        close = difflib.get_close_matches(token, candidates, n=1, cutoff=self.CUTOFF)
+        if len(self._known) >= self.REMEMBERED:
+            self._known.clear()
+        self._known[token] = close[0] if close else None
+        return self._known[token]
+
+    def fixes(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        for token in tokens:
+            if len(token) < self.min_len or token in self.vocabulary or not token.isalpha():
+                continue
+            fix = self._closest(token)
+            if fix:
+                out.append(fix)
+        return out

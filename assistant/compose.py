@@ -155,8 +155,10 @@ def cover(claim: str, candidates: list[Chunk]) -> list[Chunk] | None:
 _CLAIM_SENTENCE = re.compile(r"(?<=[.;!?])\s+")
 
 
-def _content(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 2}
+@lru_cache(maxsize=8192)
+def _content(text: str) -> frozenset[str]:
+    """Content words of a text (cached: passages are immutable and claims recur)."""
+    return frozenset(w for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 2)
 
 
 def best_sentences(query: str, chunks: list[Chunk], limit: int = 3) -> list[tuple[str, Chunk]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from .aliases import Aliases, correct_spelling
+from .aliases import Aliases, Speller
 from .models import Chunk, Hit
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -70,12 +70,14 @@ class Retriever:
         self._bm25 = bm25s.BM25()
         self._bm25.index([self.tokenize(c.embedding_text()) for c in chunks], show_progress=False)
         self._entities = self._entity_patterns(chunks)
-        self._spelling_vocab = {
-            w
-            for c in chunks
-            for w in self.tokenize.words(f"{c.title} {c.section} {c.text}")
-            if len(w) >= 6 and w.isalpha()
-        }
+        self._speller = Speller(
+            {
+                w
+                for c in chunks
+                for w in self.tokenize.words(f"{c.title} {c.section} {c.text}")
+                if len(w) >= 6 and w.isalpha()
+            }
+        )
 
     @staticmethod
     def _entity_patterns(chunks: list[Chunk]) -> dict[str, re.Pattern[str]]:
@@ -115,7 +117,7 @@ class Retriever:
     def expand(self, query: str) -> str:
         """The query with canonical names for brand names, abbreviations and misspellings."""
         expanded = self.aliases.expand(query)
-        fixes = correct_spelling(self.tokenize.words(expanded), self._spelling_vocab)
+        fixes = self._speller.fixes(self.tokenize.words(expanded))
         return f"{expanded} {' '.join(fixes)}" if fixes else expanded
 
     @staticmethod

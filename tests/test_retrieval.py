@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.evaluation import evaluate_retrieval, load_retrieval_set
 from assistant.retrieval import rrf
@@ -131,3 +133,32 @@ def test_search_command_prints_source_section_and_score(index_settings, kb) -> N
     first = out.splitlines()[0]
     assert first.startswith("[1] reach-2") and "score" in first
     assert out.count("\n[") == 2
+
+
+_SPELLING_VOCAB = {
+    "sorafenib", "lenvatinib", "regorafenib", "cabozantinib", "ramucirumab", "atezolizumab", "bevacizumab",
+    "durvalumab", "tremelimumab", "nivolumab", "ipilimumab", "pembrolizumab", "tislelizumab", "camrelizumab",
+    "rivoceranib", "hepatocellular", "carcinoma", "placebo", "survival", "progression", "varices", "endoscopy",
+}  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    word=st.sampled_from(sorted(_SPELLING_VOCAB)),
+    edits=st.lists(st.tuples(st.integers(0, 20), st.sampled_from("abcdefghijklmnopqrstuvwxyz")), max_size=3),
+)
+def test_the_speller_answers_as_difflib_over_the_whole_vocabulary(word: str, edits: list[tuple[int, str]]) -> None:
+    import difflib
+
+    from assistant.aliases import Speller
+
+    typo = word
+    for at, letter in edits:
+        i = at % (len(typo) + 1)
+        typo = typo[:i] + letter + typo[i + 1 :]
+    expected = difflib.get_close_matches(typo, _SPELLING_VOCAB, n=1, cutoff=0.8)
+    got = Speller(_SPELLING_VOCAB).fixes([typo])
+    if len(typo) < 6 or typo in _SPELLING_VOCAB:
+        assert got == []
+    else:
+        assert got == expected
