@@ -15,12 +15,19 @@ from .intents import Intent
 DEFINED_TERM = re.compile(r"\b(?:child[- ]?pugh|albi|bclc|mrecist|ecog|vp[1-4]?)\b", re.I)
 
 
+# How often a regimen is given, read from its label dose string ("day 1 every 3 weeks", "once daily", "days 1-21 of
+# each 28-day cycle"): what a patient may be told without a personal dose.
+_SCHEDULE = re.compile(r"\b(?:(?:once|twice) daily|every \d+ weeks|days? \d+-\d+ of each \d+-day cycle)\b", re.I)
+_ROUTE_WORDS = {"IV": "as a drip into a vein", "oral": "by mouth"}
+
+
 def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
     if session.audience == "patient":
         b.add(
             "The dose and schedule of a cancer medicine are set by your oncology team, who adjust "
             "them to your weight, blood tests and side effects. Please ask your care team about your dose."
         )
+        _schedules(session, b, regimens)
         return
     weight = session.facts.get("weight_kg")
     for regimen in regimens[:3]:
@@ -45,6 +52,25 @@ def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
             if line:
                 b.add(f"- {line}")
         weight_based(session, b, regimen, chunks, weight)
+
+
+def _schedules(session: Any, b: Builder, regimens: list[str]) -> None:
+    """For a patient: how often each regimen is usually given and how, cited, with no amount."""
+    doses = _doses(Path(session.kb.settings.corpus_dir)).values()
+    for regimen in regimens[:3]:
+        agents = [d for d in doses if d.regimen == regimen]
+        if not agents:
+            continue
+        when = list(dict.fromkeys(m.group(0) for m in _SCHEDULE.finditer(agents[0].label)))
+        routes = {d.route for d in agents}
+        how = _ROUTE_WORDS.get("IV" if "IV" in routes else "oral" if routes == {"oral"} else "", "")
+        if not when:
+            continue
+        claim = f"{regimen_name(regimen)} is usually given {how} {', '.join(when[:2])}.".replace("  ", " ")
+        chunks = [c for c in session.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]
+        line = b.supported(claim, chunks)
+        if line:
+            b.add(f"- {line}")
 
 
 @lru_cache(maxsize=4)

@@ -355,3 +355,11 @@ def test_eligibility_of_a_named_regimen_with_too_few_facts(assistant) -> None:
     (answer,) = ask_all(assistant, ["Can I use ramucirumab up front? AFP is 5000, never had systemic tx."])
     assert re.search(r"\*\*Ramucirumab\*\* — not recommended", answer["text"])
     assert "Child-Pugh class" in answer["text"]  # what the whole pathway still needs
+
+
+def test_a_patient_asking_how_often_gets_the_schedule_and_no_dose(assistant) -> None:
+    (answer,) = ask_all(
+        assistant, ["How often would I come in for Tecentriq and Avastin infusions?"], audience="patient"
+    )
+    assert "every 3 weeks" in answer["text"] and not re.search(r"\d+ ?mg", answer["text"])
+    assert "care team" in answer["text"]
