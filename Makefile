@@ -83,7 +83,13 @@ eval-language: index
 	  echo "## Fact reading: extraction cases (tests/data/extraction_cases.yaml, development)"; \
 	  $(BIN)/pytest -q -p no:cacheprovider tests/test_extraction.py 2>/dev/null | tail -1; echo; \
 	  echo "## Intents (question frame)"; echo '```'; \
-	  $(BIN)/hcc-assistant intent-eval evals/heldout/utterances.yaml 2>/dev/null; echo '```'; } > $(LANG_REPORT); \
+	  $(BIN)/hcc-assistant intent-eval evals/heldout/utterances.yaml 2>/dev/null; echo '```'; echo; \
+	  echo "## Answer types: development (second author, evals/dev/answers-dev.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/answers-dev.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Answer types: held-out (evals/heldout/answers*.yaml, written by an author barred from the code)"; \
+	  if ls evals/heldout/answers*.yaml >/dev/null 2>&1; then \
+	    $(BIN)/hcc-assistant eval evals/heldout/answers*.yaml 2>/dev/null | head -1; \
+	  else echo "(no held-out answer-type file yet)"; fi; } > $(LANG_REPORT); \
 	  cat $(LANG_REPORT)
 
 bench: index

@@ -363,3 +363,10 @@ def test_a_patient_asking_how_often_gets_the_schedule_and_no_dose(assistant) -> 
     )
     assert "every 3 weeks" in answer["text"] and not re.search(r"\d+ ?mg", answer["text"])
     assert "care team" in answer["text"]
+
+
+def test_agents_named_together_stand_for_their_combination(passages: Passages, engine: PathwayEngine) -> None:
+    from assistant.answers.guard import regimens_of
+
+    assert regimens_of(passages, engine, ["nivolumab", "ipilimumab"]) == ["nivolumab+ipilimumab"]
+    assert "nivolumab" in regimens_of(passages, engine, ["nivolumab"])

@@ -11,9 +11,15 @@ from ..profile import PatientProfile
 
 
 def regimens_of(kb: Any, engine: PathwayEngine, names: list[str]) -> list[str]:
-    """The checker's regimens behind the names: a regimen itself, or every regimen an agent is part of."""
-    out: list[str] = []
+    """The checker's regimens behind the names: a regimen itself, or every regimen an agent is part of; agents
+    named together that make up a combination ("Opdivo and Yervoy") stand for that combination only."""
+    named = set(names)
+    combos = [r for r in engine.file.regimens if "+" in r and set(r.split("+")) <= named]
+    covered = {agent for r in combos for agent in r.split("+")}
+    out: list[str] = list(combos)
     for name in names:
+        if name in covered:
+            continue
         if name in engine.file.regimens:
             candidates = [name]
         else:
