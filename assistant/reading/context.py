@@ -220,12 +220,17 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
 
 
 WRITER = {"my", "our", "me", "i"}
+OTHERS = {"his", "her", "their", "your", "patient's", "whose"}
 
 
-def _writers_relative(doc: Any, start: int, end: int) -> bool:
-    """A family word owned by the writer ("my dad", "Dad's scan") names the patient, not a relative."""
+def _writers_relative(doc: Any, start: int, end: int, names: frozenset[str] = frozenset()) -> bool:
+    """A family word owned by the writer ("my dad", "Dad's scan") names the patient, not a relative; so does
+    a family word written as a name ("Mum has lupus", the vocabulary's `kin_names`) unless someone else's
+    ("his Mum")."""
     before = doc[start - 1].lower_ if start > 0 else ""
-    return before in WRITER or any(t.lower_.endswith("'s") or t.lower_ == "'s" for t in doc[start : end + 1])
+    if before in WRITER or any(t.lower_.endswith("'s") or t.lower_ == "'s" for t in doc[start : end + 1]):
+        return True
+    return doc[start].text in names and before not in OTHERS
 
 
 def analyse(text: str, vocab: Vocabulary) -> Analysis:
@@ -259,7 +264,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 if gap < distance:
                     role, distance = modifier.category, gap
-            elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end):
+            elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
             elif not inside:  # "not" inside "did not tolerate" negates nothing around it
                 categories.add(modifier.category)

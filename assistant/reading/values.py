@@ -32,6 +32,7 @@ MAX_TOKEN = 40  # longer runs of letters or digits are not words or numbers anyo
 NUMBER = (
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 2,600 / 12,000.5
     r"|\d{1,3}(?: \d{3})+(?![\d.,])"  # 12 000
+    r"|\d{1,3},\d{1,2}(?![\d,])"  # 3,4 / 1,15: a decimal comma (a thousands comma has three digits after it)
     r"|\d+(?:\.\d+)?)"  # 12 / 1.9 / 12.000
     r"(?P<sci>\s*(?:x|×|\*)\s*10\s*\^?\s*(?P<exp>\d{1,2})|e(?P<exp2>\d{1,2})(?![a-z\d]))?"
     r"(?P<k>k(?![a-z]))?"
@@ -86,9 +87,27 @@ class ValueReading:
 
 @lru_cache(maxsize=4)
 def value_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
-    """The `value_rules` of the context rules file."""
+    """The `value_rules` of the context rules file, a `<class>` in a literal expanded to each word of
+    that class of `value_word_classes` ("in <month>": "in january", "in jan", ...; a class written
+    "1990..2039" is that range of whole numbers)."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return list(raw.get("value_rules") or [])
+    classes: dict[str, list[str]] = {}
+    for name, words in (raw.get("value_word_classes") or {}).items():
+        if isinstance(words, str) and ".." in words:
+            lo, hi = (int(x) for x in words.split(".."))
+            classes[name] = [str(n) for n in range(lo, hi + 1)]
+        else:
+            classes[name] = [str(w) for w in words]
+    rules: list[dict[str, Any]] = []
+    for rule in raw.get("value_rules") or []:
+        literals = [str(rule["literal"])]
+        for name, words in classes.items():
+            slot = f"<{name}>"
+            literals = [lit.replace(slot, w, 1) for lit in literals for w in words] if any(
+                slot in lit for lit in literals
+            ) else literals
+        rules += [{**rule, "literal": lit} for lit in literals]
+    return rules
 
 
 def tokenize(text: str) -> list[Token]:
@@ -99,7 +118,8 @@ def tokenize(text: str) -> list[Token]:
             raw = match.group("num")
             if WORD_LIMIT.search(raw):
                 continue
-            number = float(raw.replace(",", "").replace(" ", ""))
+            decimal_comma = re.fullmatch(r"\d{1,3},\d{1,2}", raw) is not None
+            number = float(raw.replace(",", "." if decimal_comma else "").replace(" ", ""))
             exp = match.group("exp") or match.group("exp2")
             if exp:
                 number *= 10 ** int(exp)
@@ -296,6 +316,35 @@ def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[An
     return None
 
 
+def _split_glued_class(tokens: list[Token], vocab: Vocabulary) -> list[Token]:
+    """ "CPA6", "CTPB7", "ChildB8": a one-word Child-Pugh name glued to the class letter and score is read
+    as the name, the letter and the score."""
+    names = {
+        n.lower()
+        for a in vocab.analytes.values()
+        if a.kind == "child_pugh"
+        for n in (*a.names, *a.names_with_letter_only)
+        if n.isalpha()
+    }
+    out: list[Token] = []
+    for n, t in enumerate(tokens):
+        low = t.text.lower()
+        nxt = tokens[n + 1] if n + 1 < len(tokens) else None
+        if (
+            t.kind == "word"
+            and low[-1:] in LETTERS
+            and low[:-1] in names
+            and nxt is not None
+            and nxt.kind == "num"
+            and nxt.start == t.end
+        ):
+            cut = t.end - 1
+            out += [Token("word", t.text[:-1], t.start, cut), Token("word", t.text[-1], cut, t.end)]
+        else:
+            out.append(t)
+    return out
+
+
 @dataclass
 class Scan:
     """One message being read: its tokens, the vocabulary's tables, and what has been found so far."""
@@ -312,7 +361,7 @@ class Scan:
 def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
     """Every analyte value in a message, chosen and converted, with what could not be read."""
     tables = _tables(vocab)
-    tokens = tokenize(norm.text)
+    tokens = _split_glued_class(tokenize(norm.text), vocab)
     out = ValueReading()
     scan = Scan(norm, tokens, vocab, tables, out)
     found = scan.found

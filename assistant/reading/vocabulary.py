@@ -85,6 +85,7 @@ class Vocabulary:
     general_question_openers: frozenset[str] = frozenset()
     general_request_openers: frozenset[str] = frozenset()
     patient_words: tuple[str, ...] = ()
+    kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
     digest: str = ""
 
     @property
@@ -150,6 +151,27 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
     )
 
 
+def with_modifiers(phrases: list[str], modifiers: dict[str, list[str]]) -> list[str]:
+    """Each phrase, and its forms with an optional modifier before its head noun ("mild encephalopathy"
+    also as "mild hepatic encephalopathy"; "large varices" as "large oesophageal varices"). The head
+    nouns and their modifiers are data (`optional_modifiers` in the vocabulary)."""
+    out = list(dict.fromkeys(phrases))
+    seen = set(out)
+    for phrase in phrases:
+        if phrase.startswith("="):
+            continue
+        words = phrase.split()
+        for i, word in enumerate(words):
+            for modifier in modifiers.get(word.lower(), ()):
+                if i and words[i - 1].lower() == modifier:
+                    continue
+                variant = " ".join([*words[:i], modifier, *words[i:]])
+                if variant not in seen:
+                    seen.add(variant)
+                    out.append(variant)
+    return out
+
+
 def load(path: Path = DEFAULT_PATH) -> Vocabulary:
     """Read and check the vocabulary; problems name the file and the entry."""
     import hashlib
@@ -178,6 +200,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             analytes[key] = _analyte(key, spec)
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"{path}: analyte '{key}': {exc}")
+    modifiers = {str(k).lower(): [str(m).lower() for m in v] for k, v in (raw.get("optional_modifiers") or {}).items()}
     concepts: dict[str, Concept] = {}
     for label, spec in (raw.get("concepts") or {}).items():
         if not isinstance(spec, dict) or "field" not in spec or "phrases" not in spec:
@@ -187,7 +210,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             label=label,
             field=spec["field"],
             value=spec.get("value"),
-            phrases=[str(p) for p in spec["phrases"]],
+            phrases=with_modifiers([str(p) for p in spec["phrases"]], modifiers),
             negated=spec.get("negated", "ignore"),
             history=spec.get("history", "fact"),
             wins_over=tuple(spec.get("wins_over") or ()),
@@ -211,6 +234,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         general_question_openers=frozenset(str(w) for w in raw.get("general_question_openers") or []),
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
+        kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
         digest=hashlib.sha256(text.encode()).hexdigest()[:16],
     )
 
