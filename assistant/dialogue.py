@@ -222,6 +222,46 @@ class Session:
         self.history.clear()
         self.messages.clear()
 
+    @staticmethod
+    def _replace_drugs(reading: Reading, candidate: dict[str, Any], provenance: dict[str, Any], turn: int) -> list[str]:
+        """ "it was lenvatinib, not sorafenib": the regimen meant takes the rejected one's place (or is added)."""
+        changes = []
+        for new, old in reading.replaced:
+            prior = list(candidate.get("prior_therapies") or [])
+            if old in prior:
+                prior = [new if r == old else r for r in prior]
+                changes.append(f"Corrected: prior therapy {old.replace('+', ' + ')} -> {new.replace('+', ' + ')}")
+            elif new not in prior:
+                prior.append(new)
+            candidate["prior_therapies"] = list(dict.fromkeys(prior))
+            provenance["prior_therapies"] = {"turn": turn, "text": f"{new}, not {old}", "how": "corrected"}
+        return changes
+
+    def _correct_units(
+        self, reading: Reading, candidate: dict[str, Any], provenance: dict[str, Any], turn: int
+    ) -> list[str]:
+        """ "that was IU/mL, not ng/mL": a value read in the rejected unit is converted from the meant one."""
+        from .reading.vocabulary import vocabulary
+
+        changes = []
+        for meant, rejected in reading.units_corrected:
+            for analyte in vocabulary().analytes.values():
+                units = {u.lower(): f for u, f in analyte.units.items()}
+                value = candidate.get(analyte.field)
+                if meant not in units or rejected not in units or not isinstance(value, (int, float)):
+                    continue
+                said = str(provenance.get(analyte.field, {}).get("text", "")).lower()
+                if rejected not in said and any(u in said for u in units):
+                    continue  # the value was written in another unit
+                number = value / units[rejected]
+                fixed = round(number * units[meant], 4)
+                before = _fmt(analyte.field, value)
+                candidate[analyte.field] = fixed
+                shown = _fmt("", float(number))
+                provenance[analyte.field] = {"turn": turn, "text": f"{analyte.label} {shown} {meant}", "how": "corrected"}
+                changes.append(f"Corrected: {analyte.label} from {before} to {_fmt(analyte.field, fixed)} (read as {meant})")
+        return changes
+
     def _merge(self, reading: Reading) -> tuple[list[str], list[str]]:
         """Apply the facts read from a message; returns (change notices, problems). Nothing is
         applied when any value is invalid. Each fact keeps the turn and the words it came from."""
@@ -243,6 +283,8 @@ class Session:
                 changes.append(f"{verb}: {label} from {before} to {_fmt(name, value)} (read from '{fact.text}')")
             candidate[name] = value
             provenance[name] = {"turn": turn, "text": fact.text, "how": how}
+        changes += self._replace_drugs(reading, candidate, provenance, turn)
+        changes += self._correct_units(reading, candidate, provenance, turn)
         if "child_pugh_class" in reading.facts and "child_pugh_score" not in reading.facts:
             score = candidate.get("child_pugh_score")
             if score is not None and (score <= 6) != (reading.facts["child_pugh_class"].value == "A"):
@@ -432,6 +474,9 @@ class Session:
         elif intent.topic == "evidence" and intent.regimens and not intent.trials:
             intent.trials = [t for r in intent.regimens for t in self.kb.facts.regimen_trials(r)][:1]
         notices[:0] = changes
+        if changes and (reading.replaced or reading.units_corrected) and "?" not in text:
+            # "it was lenvatinib, not sorafenib" / "that was IU/mL": a correction re-runs the checker.
+            return self._recommend(Intent(kind="recommendation", topic="options"), notices)
         typed = self._typed_answer(text, frame, intent, reading, notices, reference)
         if typed is not None:
             return typed

@@ -43,6 +43,24 @@ ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sou
         ("s/p liver transplant 2019, now listed for re-transplant", "solid_organ_transplant", True),
         # SI units.
         ("bilirubin 51 umol/L, albumin 28 g/L", "albumin_g_dl", 2.8),
+        # Decimal commas; a Child-Pugh name glued to its class and score.
+        ("albumin 3,4 g/dL, INR 1,15", "albumin_g_dl", 3.4),
+        ("albumin 3,4 g/dL, INR 1,15", "inr", 1.15),
+        ("CPA6, ECOG 1", "child_pugh_score", 6),
+        ("CTPB7, PS2", "child_pugh_class", "B"),
+        # Dated readings give way to the current one; a reading after ";" is still the analyte's.
+        ("Originally BCLC 0 in 2021, treated with RFA. Now adrenal metastasis, so BCLC C.", "bclc_stage", "C"),
+        ("74 kg in June, 66 kg now", "weight_kg", 66),
+        ("AFP was 600 in the summer and 1,250 at the last check", "afp_ng_ml", 1250),
+        ("Bilirubin was 2.8 mg/dL before the stent; the repeat today is 1.4.", "bilirubin_mg_dl", 1.4),
+        ("total bilirubin 1.6 mg/dL (direct 0.8), PT 14.5 s", "bilirubin_mg_dl", 1.6),
+        ("AFP 350; 3 lesions in segment 8", "afp_ng_ml", 350),  # a count after ";" is not another AFP
+        # A modifier before the head noun ("hepatic", "oesophageal") does not hide the finding.
+        ("He has mild hepatic encephalopathy on lactulose.", "encephalopathy", "grade_1_2"),
+        ("Two banding sessions so far, large oesophageal varices not yet eradicated.", "high_risk_varices", True),
+        # A relative writing "Mum" means the patient, not a family member.
+        ("The liver doctor says Mum has lupus.", "autoimmune_disease", True),
+        ("Plaque psoriasis on topical creams only, never needed systemic therapy for it.", "autoimmune_disease", False),
     ],
 )
 def test_findings_now_read(text: str, field: str, value: object) -> None:
@@ -65,6 +83,8 @@ def test_findings_now_read(text: str, field: str, value: object) -> None:
         ("No prior therapy but he has tense ascites", "encephalopathy"),  # 14: "he" is a pronoun
         ("We are considering referral for transplant evaluation.", "solid_organ_transplant"),
         ("IMbrave150 required Child-Pugh A and ECOG 0-1. Does that apply here?", "child_pugh_class"),
+        ("His mother had lupus.", "autoimmune_disease"),
+        ("Large oesophageal varices, untreated.", "prior_therapies"),  # untreated varices, not a naive patient
     ],
 )
 def test_not_read_as_a_fact(text: str, field: str) -> None:
@@ -226,3 +246,20 @@ def test_context_rules_are_data_in_medspacy_shape() -> None:
     categories = {r["category"] for r in rules}
     assert {"RECEIVED", "PROPOSED", "COMPARED", "HYPOTHETICAL", "FAMILY", "NEGATED_EXISTENCE"} <= categories
     assert all({"literal", "category"} <= set(r) for r in rules)
+
+
+def test_a_drug_correction_replaces_the_drug_and_rechecks(assistant) -> None:
+    chat = assistant.session()
+    chat.ask("Progressed on sorafenib after 6 months. CP A6, ECOG 1.")
+    answer = chat.ask("Correction: it was lenvatinib, not sorafenib. I mixed up two patients.").to_dict()
+    assert answer["profile"]["prior_therapies"] == ["lenvatinib"]
+    assert answer["kind"] == "recommendation"
+    assert "Corrected: prior therapy sorafenib" in answer["text"]
+
+
+def test_a_unit_correction_converts_the_earlier_value(assistant) -> None:
+    chat = assistant.session()
+    chat.ask("Progressed on sorafenib, CP A5, ECOG 0, AFP 500 ng/mL.")
+    answer = chat.ask("Ah, that was IU/mL, not ng/mL.").to_dict()
+    assert answer["profile"]["afp_ng_ml"] == pytest.approx(605)
+    assert "Corrected: AFP" in answer["text"]

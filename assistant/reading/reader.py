@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from .context import DRUG, Analysis, Mention, analyse
-from .values import MAX_TOKEN, read_values, unit_for_pending
+from .values import MAX_TOKEN, read_values, unit_corrections, unit_for_pending, value_rules
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
 
 # Where two statements in one message disagree about a finding, the reading that withholds more wins.
@@ -45,6 +45,8 @@ class Reading:
     problems: list[str] = field(default_factory=list)  # values no patient can have
     corrected: set[str] = field(default_factory=set)  # fields whose earlier value the writer corrects
     pending: list[dict[str, Any]] = field(default_factory=list)  # numbers waiting for a unit (next turn)
+    units_corrected: list[tuple[str, str]] = field(default_factory=list)  # ("IU/mL", "ng/mL"): meant, rejected
+    replaced: list[tuple[str, str]] = field(default_factory=list)  # ("lenvatinib", "sorafenib"): drug meant, drug rejected
 
     @property
     def values(self) -> dict[str, Any]:
@@ -59,7 +61,7 @@ def _known_words(vocab: Vocabulary) -> tuple[set[str], list[str]]:
 
     targets = vocab.words()
     protected = set(targets) | {w for p in vocab.patient_words for w in p.split()}
-    for rule in load_rules():
+    for rule in [*load_rules(), *value_rules()]:
         protected |= set(re.findall(r"[a-z][a-z'-]+", str(rule["literal"]).lower()))
     protected |= {w for v in vocab.shorthand.values() for w in re.findall(r"[a-z][a-z'-]+", v.lower())}
     return protected, sorted(targets)
@@ -114,6 +116,8 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
             continue  # "IMbrave150 required Child-Pugh A": a trial's population, not this patient
         scenario = analysis.in_scope("HYPOTHETICAL", value.start)
         _values_to_facts(value, out.scenario if scenario else out.facts)
+    if not numbers.values:
+        out.units_corrected = unit_corrections(norm, vocab)
     _findings(analysis, norm, vocab, out)
     _drugs(analysis, norm, vocab, out)
     _derived(out)
@@ -225,9 +229,12 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     for mention in found:
         by_sentence.setdefault(mention.sentence, []).append(mention)
     unknown: list[str] = []
+    meant = _replacements(found, norm, vocab, out)
     for m in found:
         if m.label != DRUG or "FAMILY" in m.categories or "POPULATION" in m.categories:
             continue
+        if m in meant and m.role is None:
+            continue  # "it was lenvatinib, not sorafenib": applied as a replacement
         if analysis.sentences[m.sentence].general:
             out.asked += [r for r in _regimens(m, vocab) if r not in out.asked]
             continue
@@ -272,6 +279,32 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         pass
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
+
+
+@lru_cache(maxsize=2)
+def _rejecting_words() -> frozenset[tuple[str, ...]]:
+    """The words that reject what follows them ("not", "instead of"): the value rules' REJECTED cues."""
+    return frozenset(
+        tuple(re.findall(r"[a-z']+", str(r["literal"]).lower())) for r in value_rules() if r["category"] == "REJECTED"
+    )
+
+
+def _replacements(found: list[Mention], norm: Normalised, vocab: Vocabulary, out: Reading) -> set[Mention]:
+    """ "it was lenvatinib, not sorafenib": a drug followed by a rejecting cue and another drug replaces
+    that other drug. Returns the drugs meant (their roles are set here: received, or what they replace)."""
+    drugs = [m for m in found if m.label == DRUG]
+    meant: set[Mention] = set()
+    for a, b in zip(drugs, drugs[1:], strict=False):
+        if a.sentence != b.sentence or "NEGATED_EXISTENCE" in a.categories:
+            continue
+        between = tuple(re.findall(r"[a-z']+", norm.text[a.end : b.start].lower()))
+        if between not in _rejecting_words():
+            continue
+        for new in _regimens(a, vocab):
+            for old in _regimens(b, vocab):
+                out.replaced.append((new, old))
+        meant.add(a)
+    return meant
 
 
 def _next_to_outcome(m: Mention, by_sentence: dict[int, list[Mention]], reach: int = 24) -> bool:

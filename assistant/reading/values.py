@@ -356,6 +356,7 @@ class Scan:
     out: ValueReading
     found: dict[str, list[Value]] = default(default_factory=dict)
     lo: int = 0  # first token of the current sentence
+    carried: bool = False  # the owner was named before a ";": only another reading of it is taken
 
 
 def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
@@ -374,7 +375,10 @@ def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
         if tok.text in SENTENCE_END and not (
             tok.text == "." and i + 1 < len(tokens) and tokens[i + 1].start == tok.end
         ):
-            owner, scan.lo = None, i + 1
+            # After ";" the analyte may still be spoken of, but only as another reading of it
+            # ("bilirubin was 2.8 before the stent; the repeat today is 1.4").
+            carried = owner if tok.text == ";" and owner else None
+            owner, scan.lo, scan.carried, words_since = carried, i + 1, carried is not None, 0
             i += 1
             continue
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
@@ -384,7 +388,7 @@ def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
             length, key = hit
             letter_only = key.startswith(LETTER_ONLY)
             key = key.removeprefix(LETTER_ONLY)
-            owner, owner_at, words_since = key, i, 0
+            owner, owner_at, words_since, scan.carried = key, i, 0, False
             analyte = vocab.analytes.get(key)
             if analyte and analyte.kind in ("scale", "child_pugh", "stage"):
                 got = _scale(tokens, i + length, len(tokens), analyte)
@@ -529,6 +533,8 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             return end + 1
         unit, factor = resolved
     cues = _cues(tokens, i, tables["rules"], lo)
+    if scan.carried and key == owner and not cues & {"CURRENT", "PAST", "REJECTED"}:
+        return end + 1
     found.setdefault(analyte.key, []).append(
         Value(analyte.key, analyte.field, round(number * factor, 4), text, tok.start, tokens[end].end, cues, unit)
     )
@@ -583,6 +589,27 @@ def unit_for_pending(pending: list[dict[str, Any]], norm: Normalised, vocab: Voc
             value = round(item["number"] * analyte.units[units[0]], 4)
             out.append(Value(analyte.key, analyte.field, value, f"{item['text']} {units[0]}", 0, 0, set(), units[0]))
     return out
+
+
+def unit_corrections(norm: Normalised, vocab: Vocabulary) -> list[tuple[str, str]]:
+    """ "that was IU/mL, not ng/mL": (unit meant, unit rejected) pairs of a message that gives no number;
+    a unit is rejected by the value rules' REJECTED cues written before it."""
+    tables = _tables(vocab)
+    tokens = tokenize(norm.text)
+    if any(t.kind == "num" for t in tokens):
+        return []
+    meant: list[str] = []
+    rejected: list[str] = []
+    lo = 0
+    for i in range(-1, len(tokens) - 1):
+        if i >= 0 and tokens[i].text in SENTENCE_END:
+            lo = i + 1
+        length, unit = _unit_after(tokens, i, tables)
+        if not length:
+            continue
+        cues = _cues(tokens, i + 1, tables["rules"], lo)
+        (rejected if "REJECTED" in cues else meant).append(unit)
+    return [(a, b) for a in meant for b in rejected if a != b]
 
 
 def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading) -> None:
