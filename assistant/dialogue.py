@@ -257,9 +257,11 @@ class Session:
                 fixed = round(number * units[meant], 4)
                 before = _fmt(analyte.field, value)
                 candidate[analyte.field] = fixed
-                shown = _fmt("", float(number))
-                provenance[analyte.field] = {"turn": turn, "text": f"{analyte.label} {shown} {meant}", "how": "corrected"}
-                changes.append(f"Corrected: {analyte.label} from {before} to {_fmt(analyte.field, fixed)} (read as {meant})")
+                unit = next((u for u in analyte.units if u.lower() == meant), meant)
+                said = f"{analyte.label} {_fmt('', float(number))} {unit}"
+                provenance[analyte.field] = {"turn": turn, "text": said, "how": "corrected"}
+                after = _fmt(analyte.field, fixed)
+                changes.append(f"Corrected: {analyte.label} from {before} to {after} (read as {unit})")
         return changes
 
     def _merge(self, reading: Reading) -> tuple[list[str], list[str]]:

@@ -46,7 +46,7 @@ class Reading:
     corrected: set[str] = field(default_factory=set)  # fields whose earlier value the writer corrects
     pending: list[dict[str, Any]] = field(default_factory=list)  # numbers waiting for a unit (next turn)
     units_corrected: list[tuple[str, str]] = field(default_factory=list)  # ("IU/mL", "ng/mL"): meant, rejected
-    replaced: list[tuple[str, str]] = field(default_factory=list)  # ("lenvatinib", "sorafenib"): drug meant, drug rejected
+    replaced: list[tuple[str, str]] = field(default_factory=list)  # ("lenvatinib", "sorafenib"): meant, rejected
 
     @property
     def values(self) -> dict[str, Any]:

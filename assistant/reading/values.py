@@ -103,9 +103,11 @@ def value_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
         literals = [str(rule["literal"])]
         for name, words in classes.items():
             slot = f"<{name}>"
-            literals = [lit.replace(slot, w, 1) for lit in literals for w in words] if any(
-                slot in lit for lit in literals
-            ) else literals
+            literals = (
+                [lit.replace(slot, w, 1) for lit in literals for w in words]
+                if any(slot in lit for lit in literals)
+                else literals
+            )
         rules += [{**rule, "literal": lit} for lit in literals]
     return rules
 
