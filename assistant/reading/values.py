@@ -597,6 +597,9 @@ def unit_corrections(norm: Normalised, vocab: Vocabulary) -> list[tuple[str, str
     """ "that was IU/mL, not ng/mL": (unit meant, unit rejected) pairs of a message that gives no number;
     a unit is rejected by the value rules' REJECTED cues written before it."""
     tables = _tables(vocab)
+    low = norm.text.lower()
+    if sum(1 for unit in tables["units"] if unit in low) < 2:
+        return []  # two different units must be written (cheap: most messages have none)
     tokens = tokenize(norm.text)
     if any(t.kind == "num" for t in tokens):
         return []
