@@ -40,6 +40,9 @@ class Assistant:
         self.engine = PathwayEngine.load(settings.corpus_dir / "pathways.yaml", set(self.kb.facts.sources))
         # Optional LLM phrasing: off unless a model is given or HCC_LLM_PROVIDER is set.
         self.chat_model = chat_model if chat_model is not None else chat_model_from_env()
+        from .memory import settle
+
+        settle()  # the corpus, index and checker live as long as the assistant
 
     def session(self, audience: str = "clinician", profile: dict[str, Any] | None = None) -> Session:
         """A new conversation; `profile` sets patient facts before the first turn."""

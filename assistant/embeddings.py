@@ -39,11 +39,15 @@ def _load(name: str) -> Any:
     offline_environment()
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    return HuggingFaceEmbeddings(
+    from .memory import settle
+
+    model = HuggingFaceEmbeddings(
         model_name=str(model_path(name)),
         model_kwargs={"device": "cpu"},
         encode_kwargs={"normalize_embeddings": True, "batch_size": 16},
     )
+    settle()
+    return model
 
 
 class Embedder(Embeddings):

@@ -175,6 +175,9 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
                 )
             )
         context.add(extra)
+        from ..memory import settle
+
+        settle()
         return nlp
 
 
