@@ -65,8 +65,12 @@ def create_app() -> Any:
     """uvicorn's app factory: `uvicorn --factory assistant.serve.app:create_app`."""
     from ..settings import offline_environment
 
+    from ..memory import settle
+
     offline_environment()
-    return build_app(start_backend(Settings.from_env()))
+    app = build_app(start_backend(Settings.from_env()))
+    settle()  # FastAPI, Gradio and the routes live as long as the front process
+    return app
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, *, log_level: str = "warning") -> None:

@@ -118,11 +118,13 @@ def worker_main(conn: Any, settings: Settings, workers: int, build: bool) -> Non
 
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or 1))
         from ..api import Assistant
+        from ..memory import settle
 
         assistant = Assistant(settings, build=build)
         conn.send(("indexed", None))  # the index is current: the other workers may start opening it
         conversations = assistant.conversations()
         warm(assistant)
+        settle()  # everything loaded and warmed lives as long as the worker
         info = describe(assistant, conversations, workers)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which stops with the message
         conn.send(("error", _error(exc)))
