@@ -429,8 +429,6 @@ class Session:
             self.topic_regimens = intent.regimens
         if intent.kind == "refusal" and intent.refusal_reason:
             return refusals.refused(self, intent, notices)  # a refused turn changes no fact
-        if reading.scenario and not intent.next_line:
-            return self._scenario(reading, intent, notices)
         changes, invalid = self._merge(reading)
         if invalid:
             self.last_topic = intent.topic  # "Typo - 90 kg." next answers the question asked here
@@ -440,6 +438,9 @@ class Session:
                 notices,
             )
         self.pending = reading.pending  # a unit given next turn completes these
+        if reading.scenario and not intent.next_line:
+            # The facts the message states plainly are kept; the "what if" is evaluated on top and not kept.
+            return self._scenario(reading, intent, changes + notices)
         notices += [
             f"I could not read: {item.rstrip('.')}" + ("" if item.endswith("?") else ".") for item in reading.unread
         ]
@@ -787,7 +788,7 @@ class Session:
         """ "What if the endoscopy shows large varices?": the checker on the facts plus the scenario,
         what changes, and the stored facts left as they were."""
         hypothetical = dict(self.facts)
-        for name, fact in {**reading.facts, **reading.scenario}.items():
+        for name, fact in reading.scenario.items():
             if name == "prior_therapies" and hypothetical.get(name):
                 hypothetical[name] = list(dict.fromkeys(hypothetical[name] + fact.value))
             else:
@@ -809,7 +810,7 @@ class Session:
         supposed = "; ".join(
             f"{FIELD_LABEL.get(n, n.replace('_', ' '))}: {_fmt(n, f.value)}" for n, f in reading.scenario.items()
         )
-        b.add(f"**Hypothetical scenario** (if {supposed}). The patient's recorded facts are unchanged.")
+        b.add(f"**Hypothetical scenario** (if {supposed}): evaluated here, not recorded as a fact of the patient.")
         changed = [
             f"- {regimen_name(o.regimen)}: {before.get(o.regimen, 'not assessed').replace('_', ' ')} -> "
             f"{o.status.replace('_', ' ')}"

@@ -61,6 +61,16 @@ ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sou
         # A relative writing "Mum" means the patient, not a family member.
         ("The liver doctor says Mum has lupus.", "autoimmune_disease", True),
         ("Plaque psoriasis on topical creams only, never needed systemic therapy for it.", "autoimmune_disease", False),
+        # Negation written after the finding; pseudo-negation denies nothing.
+        ("PET-CT: extrahepatic metastases not seen.", "extrahepatic_spread", False),
+        ("He is free of disease outside the liver.", "extrahepatic_spread", False),
+        ("Follow-up MRI: no change in the main portal vein tumour thrombus.", "main_portal_vein_invasion", True),
+        # Received: "came off", "through"; "stopped working" is progression; "I meant" corrects in the message.
+        ("Came off sorafenib in July for radiological progression.", "prior_therapies", ["sorafenib"]),
+        ("Since the atezo-bev stopped working, what are her options?", "progressed", True),
+        ("Child-Pugh A6, BCLC C, ECOG 1, sorry, I meant ECOG 2.", "ecog", 2),
+        # Plain facts stay facts when the message also asks "what if".
+        ("Child-Pugh A6, ECOG 1. Would it change the recommendation if he were Child-Pugh B7?", "child_pugh_score", 6),
     ],
 )
 def test_findings_now_read(text: str, field: str, value: object) -> None:
@@ -84,6 +94,8 @@ def test_findings_now_read(text: str, field: str, value: object) -> None:
         ("We are considering referral for transplant evaluation.", "solid_organ_transplant"),
         ("IMbrave150 required Child-Pugh A and ECOG 0-1. Does that apply here?", "child_pugh_class"),
         ("His mother had lupus.", "autoimmune_disease"),
+        ("His father's tumour had invaded the main portal vein.", "main_portal_vein_invasion"),
+        ("If she had been on sorafenib first and tolerated it, could regorafenib follow?", "prior_therapies"),
         ("Large oesophageal varices, untreated.", "prior_therapies"),  # untreated varices, not a naive patient
     ],
 )
@@ -263,3 +275,15 @@ def test_a_unit_correction_converts_the_earlier_value(assistant) -> None:
     answer = chat.ask("Ah, that was IU/mL, not ng/mL.").to_dict()
     assert answer["profile"]["afp_ng_ml"] == pytest.approx(605)
     assert "Corrected: AFP" in answer["text"]
+
+
+def test_two_values_of_one_field_are_named_and_the_rest_is_read() -> None:
+    reading = read("AFP 4,870, 1,020 and 95 on three dates. He weighs 63 kg and is ECOG 1.")
+    assert "afp_ng_ml" not in reading.values and reading.values["ecog"] == 1
+    assert any("which value is current" in item for item in reading.unread)
+
+
+def test_a_supposed_value_is_a_scenario_not_a_conflict() -> None:
+    reading = read("Child-Pugh A6, ECOG 1. Would it change the recommendation if he were Child-Pugh B7?")
+    assert reading.values["child_pugh_class"] == "A"
+    assert reading.scenario["child_pugh_class"].value == "B"

@@ -30,7 +30,6 @@ BAD_INPUTS = [
     ("AFP -50 ng/mL, Child-Pugh A, ECOG 1", "invalid_input"),
     ("weight 900 kg, lenvatinib dose?", "invalid_input"),
     ("AFP 1e400, ECOG 1", "invalid_input"),
-    ("ECOG 1 and ECOG 3, Child-Pugh A. Options?", "invalid_input"),
     ("Child-Pugh A9, ECOG 1", "invalid_input"),
 ]
 
@@ -167,3 +166,11 @@ def test_cli_turns_errors_into_one_sentence(tmp_path: Path) -> None:
     )
     assert out.returncode == 2
     assert out.stderr.startswith("error: ") and "Traceback" not in out.stderr
+
+
+def test_two_values_of_one_field_are_asked_about_and_the_rest_is_kept(assistant) -> None:
+    """ "ECOG 1 and ECOG 3": neither is guessed; the message's other facts are not thrown away with it."""
+    answer = assistant.session().ask("ECOG 1 and ECOG 3, Child-Pugh A. Options?").to_dict()
+    assert "ecog" not in answer["profile"]
+    assert answer["profile"].get("child_pugh_class") == "A"
+    assert "ECOG is given as" in answer["text"] and "which value is current" in answer["text"]

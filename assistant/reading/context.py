@@ -16,6 +16,7 @@ from .vocabulary import Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
 ROLES = ("RECEIVED", "PROPOSED", "COMPARED")
+DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")  # medspaCy's ConTextRule directions
 TERMINATED = ROLES + (
     "NEGATED_EXISTENCE",
     "POSSIBLE_EXISTENCE",
@@ -55,7 +56,7 @@ def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
     for n, rule in enumerate(rules):
         if not isinstance(rule, dict) or "literal" not in rule or "category" not in rule:
             problems.append(f"{path}: context rule {n + 1} needs a literal and a category")
-        elif rule.get("direction", "BIDIRECTIONAL") not in ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE"):
+        elif rule.get("direction", "BIDIRECTIONAL") not in DIRECTIONS:
             problems.append(f"{path}: context rule '{rule['literal']}' has an unknown direction")
     if problems:
         raise CorpusError(problems)
@@ -231,6 +232,8 @@ def _writers_relative(doc: Any, start: int, end: int, names: frozenset[str] = fr
     a family word written as a name ("Mum has lupus", the vocabulary's `kin_names`) unless someone else's
     ("his Mum")."""
     before = doc[start - 1].lower_ if start > 0 else ""
+    if before in OTHERS:
+        return False  # "his father's tumour": someone else's relative
     if before in WRITER or any(t.lower_.endswith("'s") or t.lower_ == "'s" for t in doc[start : end + 1]):
         return True
     return doc[start].text in names and before not in OTHERS

@@ -104,8 +104,8 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
     vocab = vocab or vocabulary()
     norm = _normalised(text, vocab)
     out = Reading()
-    numbers = read_values(norm, vocab)
     analysis = analyse(norm.text, vocab)
+    numbers = read_values(norm, vocab, lambda at: analysis.in_scope("HYPOTHETICAL", at))
     out.unread += numbers.unread
     out.problems += numbers.problems
     out.corrected |= numbers.corrected
@@ -316,9 +316,16 @@ def _next_to_outcome(m: Mention, by_sentence: dict[int, list[Mention]], reach: i
         return max(a.start - b.end, b.start - a.end)
 
     for o in near:
-        if o.label in OUTCOME_CONCEPTS and gap(m, o) <= reach:
-            if min(drugs, key=lambda d: gap(d, o)) is m:  # the outcome belongs to the drug nearest to it
-                return True
+        if o.label not in OUTCOME_CONCEPTS or gap(m, o) > reach:
+            continue
+        if ("HYPOTHETICAL" in o.categories) != ("HYPOTHETICAL" in m.categories):
+            continue  # "if she had been on sorafenib and tolerated it, could regorafenib follow?"
+        # The outcome belongs to the nearest drug written before it ("sorafenib ... tolerated it"), else the
+        # nearest after it ("progressed on sorafenib").
+        before = [d for d in drugs if d.end <= o.start and gap(d, o) <= reach]
+        owner = max(before, key=lambda d: d.end) if before else min(drugs, key=lambda d: gap(d, o))
+        if owner is m:
+            return True
     return False
 
 

@@ -12,6 +12,7 @@ a number with an ambiguous unit or two current values are reported as unread, wi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as default
 from functools import lru_cache
@@ -361,7 +362,7 @@ class Scan:
     carried: bool = False  # the owner was named before a ";": only another reading of it is taken
 
 
-def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
+def read_values(norm: Normalised, vocab: Vocabulary, hypothetical: Callable[[int], bool] | None = None) -> ValueReading:
     """Every analyte value in a message, chosen and converted, with what could not be read."""
     tables = _tables(vocab)
     tokens = _split_glued_class(tokenize(norm.text), vocab)
@@ -421,6 +422,16 @@ def read_values(norm: Normalised, vocab: Vocabulary) -> ValueReading:
             i = _number(scan, i, owner, owner_at)
             continue
         i += 1
+    if hypothetical is not None:
+        # "Child-Pugh A6 ... if he were Child-Pugh B7": a supposed value is not another reading of the stated one.
+        for key in list(found):
+            supposed = [v for v in found[key] if hypothetical(v.start)]
+            if supposed and len(supposed) < len(found[key]):
+                found[key] = [v for v in found[key] if not hypothetical(v.start)]
+                out_h = ValueReading()
+                _choose({key: supposed}, vocab, out_h)
+                out.values += out_h.values
+                out.unread += out_h.unread
     _choose(found, vocab, out)
     return out
 
@@ -633,8 +644,9 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading)
             present = [v for v in kept if "PAST" not in v.cues] or kept[-1:]
             distinct = {str(v.value) for v in present}
             if len(distinct) > 1:
+                # Not guessed, and not a reason to drop the rest of the message: this one value is asked for.
                 shown = " and ".join(f"'{v.text}'" for v in present)
-                out.problems.append(f"the message gives {label} as {shown}: which is right")
+                out.unread.append(f"{label} is given as {shown}: which value is current?")
                 continue
             chosen = present[-1]
         out.values.append(chosen)

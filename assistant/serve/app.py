@@ -63,9 +63,8 @@ def build_app(backend: Any, *, queue_limit: int | None = None) -> Any:
 
 def create_app() -> Any:
     """uvicorn's app factory: `uvicorn --factory assistant.serve.app:create_app`."""
-    from ..settings import offline_environment
-
     from ..memory import settle
+    from ..settings import offline_environment
 
     offline_environment()
     app = build_app(start_backend(Settings.from_env()))
