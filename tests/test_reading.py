@@ -69,6 +69,9 @@ ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sou
         ("Came off sorafenib in July for radiological progression.", "prior_therapies", ["sorafenib"]),
         ("Since the atezo-bev stopped working, what are her options?", "progressed", True),
         ("Child-Pugh A6, BCLC C, ECOG 1, sorry, I meant ECOG 2.", "ecog", 2),
+        ("AFP peaked at 2,100 ng/mL in August and the latest, from last Tuesday, is 310 ng/mL.", "afp_ng_ml", 310),
+        ("Should we switch him from sorafenib to regorafenib?", "prior_therapies", ["sorafenib"]),
+        ("The cancer is only in the liver at the moment.", "extrahepatic_spread", False),
         # Plain facts stay facts when the message also asks "what if".
         ("Child-Pugh A6, ECOG 1. Would it change the recommendation if he were Child-Pugh B7?", "child_pugh_score", 6),
     ],

@@ -275,8 +275,8 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         if out.facts.get("line_of_therapy") and out.facts["line_of_therapy"].value == "first":
             del out.facts["line_of_therapy"]  # "progressed on first-line lenvatinib": the line is the next one
         _tolerance(out)
-    elif "prior_therapies" in out.facts and out.facts["prior_therapies"].value == []:
-        pass
+    elif out.replaced:
+        _tolerance(out)  # "it was sorafenib, not lenvatinib. He tolerated it well."
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 
@@ -298,7 +298,8 @@ def _replacements(found: list[Mention], norm: Normalised, vocab: Vocabulary, out
         if a.sentence != b.sentence or "NEGATED_EXISTENCE" in a.categories:
             continue
         between = tuple(re.findall(r"[a-z']+", norm.text[a.end : b.start].lower()))
-        if between not in _rejecting_words():
+        # "lenvatinib, not sorafenib"; "sorafenib he had, not lenvatinib": a rejecting cue right before the other drug
+        if len(between) > 4 or not any(between[len(between) - len(w) :] == w for w in _rejecting_words()):
             continue
         for new in _regimens(a, vocab):
             for old in _regimens(b, vocab):
@@ -335,6 +336,7 @@ def _regimens(m: Mention, vocab: Vocabulary) -> list[str]:
 
 def _tolerance(out: Reading) -> None:
     """Sorafenib tolerance follows the tolerance stated with it (RESORCE needs a tolerated sorafenib)."""
-    if "sorafenib" in out.received and "intolerance" in out.facts:
+    had = set(out.received) | {new for new, _ in out.replaced}
+    if "sorafenib" in had and "intolerance" in out.facts:
         fact = out.facts["intolerance"]
         out.facts["sorafenib_tolerated"] = Fact("sorafenib_tolerated", not fact.value, fact.text)

@@ -174,7 +174,9 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
     for rule in value_rules():
         words = [t.text.lower() for t in tokenize(rule["literal"])]
         grouped.setdefault(words[0], []).append((rule["category"], words, rule))
-    return {"names": by_first, "units": units, "unit_phrases": unit_phrases, "rules": grouped}
+    # One-word cues of a current reading ("now", "latest") renew the reach of the analyte named before them.
+    renewing = {r["literal"].lower() for r in value_rules() if r["category"] == "CURRENT" and " " not in r["literal"]}
+    return {"names": by_first, "units": units, "unit_phrases": unit_phrases, "rules": grouped, "renewing": renewing}
 
 
 def _match_at(tokens: list[Token], i: int, words: list[str], exact: bool) -> bool:
@@ -409,6 +411,8 @@ def read_values(norm: Normalised, vocab: Vocabulary, hypothetical: Callable[[int
             continue
         if tok.kind == "word":
             words_since += 1
+            if tok.text.lower() in tables["renewing"] and owner is not None:
+                words_since = 0  # "AFP peaked at 2,100 in August and the latest ... is 310": still the AFP
             if words_since > REACH:
                 owner = None
         if tok.kind == "garbled":
