@@ -72,6 +72,11 @@ ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sou
         ("AFP peaked at 2,100 ng/mL in August and the latest, from last Tuesday, is 310 ng/mL.", "afp_ng_ml", 310),
         ("Should we switch him from sorafenib to regorafenib?", "prior_therapies", ["sorafenib"]),
         ("The cancer is only in the liver at the moment.", "extrahepatic_spread", False),
+        # Dates are dates, never values; dated readings of one analyte give the latest.
+        ("AFP (ng/mL): 2026-11-18 4,870; 2026-08-30 1,020; 2026-05-02 95. ECOG 1.", "afp_ng_ml", 4870),
+        ("Albumin: 3 Oct 3.6 g/dL, 28 Nov 2.9 g/dL, 12 Sep 3.8 g/dL.", "albumin_g_dl", 2.9),
+        ("CT 12/10/2026: AFP 350", "afp_ng_ml", 350),
+        ("AFP 2,600 in March 2026 and 180", "afp_ng_ml", 180),
         # Plain facts stay facts when the message also asks "what if".
         ("Child-Pugh A6, ECOG 1. Would it change the recommendation if he were Child-Pugh B7?", "child_pugh_score", 6),
     ],

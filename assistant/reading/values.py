@@ -39,7 +39,23 @@ NUMBER = (
     r"(?P<k>k(?![a-z]))?"
     r"(?P<glued>e\d{3,}|[eE][+-]\d+)?"  # "1e400", "5E-3": scientific notation this reader does not take
 )
-TOKEN = re.compile(NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<punct>->|→|[^\w\s])", re.I)
+DATE_SLOT = "<date>"  # in a value rule's literal: any date token
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
+)
+# A date is a date, never a value ("2026-11-18 4,870", "3 Oct 3.6 g/dL", "CT 12/10/2026"); it dates the value
+# written next to it.
+DATE = (
+    r"(?P<date>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?\s+(?P<dm>" + _MONTH + r")(?:\s+(?P<dy>\d{4}))?(?![a-z])"
+    r"|(?P<ym>" + _MONTH + r"),?\s+(?P<yy>(?:19|20)\d{2})(?![\d:a-z])"
+    r"|(?P<mm>" + _MONTH + r")\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?(?![\d:a-z])"
+    r")"
+)
+TOKEN = re.compile(DATE + "|" + NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<punct>->|→|[^\w\s])", re.I)
 WORD_LIMIT = re.compile(rf"[^\W\d_]{{{MAX_TOKEN},}}|\d{{{MAX_TOKEN},}}")
 SENTENCE_END = {".", ";", "!", "?", "\n"}
 LETTERS = {"a", "b", "c"}
@@ -59,6 +75,7 @@ class Token:
     value: float | None = None
     raw: str = ""
     dot3: bool = False  # written like "12.000": a decimal or a thousands separator?
+    when: tuple[int, int, int] | None = None  # a date token's (year or 0, month, day), for ordering
 
 
 @dataclass
@@ -73,6 +90,7 @@ class Value:
     end: int
     cues: set[str] = default(default_factory=set)
     unit: str = ""
+    when: tuple[int, int, int] | None = None  # the date written next to the value
 
 
 @dataclass
@@ -117,6 +135,9 @@ def tokenize(text: str) -> list[Token]:
     """Tokens of `text` (already normalised); over-long runs are skipped, not parsed."""
     tokens: list[Token] = []
     for match in TOKEN.finditer(text):
+        if match.group("date"):
+            tokens.append(Token("date", match.group(0), match.start(), match.end(), when=_when(match)))
+            continue
         if match.group("num"):
             raw = match.group("num")
             if WORD_LIMIT.search(raw):
@@ -139,6 +160,20 @@ def tokenize(text: str) -> list[Token]:
         else:
             tokens.append(Token("punct", match.group(0), match.start(), match.end()))
     return tokens
+
+
+def _when(match: re.Match[str]) -> tuple[int, int, int] | None:
+    """A sortable (year or 0, month, day) for ISO dates and dates with a month name; None for d/m/y."""
+    if match.group("iy"):
+        return int(match.group("iy")), int(match.group("im")), int(match.group("id"))
+    if match.group("dm"):
+        year = int(match.group("dy")) if match.group("dy") else 0
+        return year, MONTHS.index(match.group("dm")[:3].lower()) + 1, int(match.group("dd"))
+    if match.group("ym"):
+        return int(match.group("yy")), MONTHS.index(match.group("ym")[:3].lower()) + 1, 0
+    if match.group("mm"):
+        return 0, MONTHS.index(match.group("mm")[:3].lower()) + 1, int(match.group("md"))
+    return None  # 03/10/2026: day or month first is not written
 
 
 def _phrases(entries: list[str]) -> list[tuple[list[str], bool]]:
@@ -172,7 +207,12 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
     unit_phrases = sorted(((u, [t.text.lower() for t in tokenize(u)]) for u in units), key=lambda u: -len(u[1]))
     grouped: dict[str, list[tuple[str, list[str], dict[str, Any]]]] = {}
     for rule in value_rules():
-        words = [t.text.lower() for t in tokenize(rule["literal"])]
+        literal = str(rule["literal"])
+        words = [
+            DATE_SLOT if part == DATE_SLOT else t.text.lower()
+            for part in literal.lower().split()
+            for t in ([Token("word", part, 0, 0)] if part == DATE_SLOT else tokenize(part))
+        ]
         grouped.setdefault(words[0], []).append((rule["category"], words, rule))
     # One-word cues of a current reading ("now", "latest") renew the reach of the analyte named before them.
     renewing = {r["literal"].lower() for r in value_rules() if r["category"] == "CURRENT" and " " not in r["literal"]}
@@ -184,6 +224,8 @@ def _match_at(tokens: list[Token], i: int, words: list[str], exact: bool) -> boo
         return False
     for k, w in enumerate(words):
         t = tokens[i + k]
+        if w == DATE_SLOT and t.kind == "date":
+            continue  # "in <date>": any date
         if (t.text if exact else t.text.lower()) != w:
             return False
         if k and tokens[i + k - 1].end != t.start and not tokens[i + k - 1].end < t.start:
@@ -550,10 +592,11 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             return end + 1
         unit, factor = resolved
     cues = _cues(tokens, i, tables["rules"], lo)
-    if scan.carried and key == owner and not cues & {"CURRENT", "PAST", "REJECTED"}:
+    when = _date_near(tokens, i, end)
+    if scan.carried and key == owner and not cues & {"CURRENT", "PAST", "REJECTED"} and when is None:
         return end + 1
     found.setdefault(analyte.key, []).append(
-        Value(analyte.key, analyte.field, round(number * factor, 4), text, tok.start, tokens[end].end, cues, unit)
+        Value(analyte.key, analyte.field, round(number * factor, 4), text, tok.start, tokens[end].end, cues, unit, when)
     )
     return end + 1
 
@@ -632,6 +675,22 @@ def unit_corrections(norm: Normalised, vocab: Vocabulary) -> list[tuple[str, str
     return [(a, b) for a in meant for b in rejected if a != b]
 
 
+def _date_near(tokens: list[Token], i: int, end: int) -> tuple[int, int, int] | None:
+    """The date written right before the value ("2026-11-18 4,870", "3 Oct: 3.6") or right after it
+    ("4,870 (18 Nov)")."""
+    for j in (i - 1, i - 2):
+        if j >= 0 and tokens[j].kind == "date":
+            return tokens[j].when
+        if j >= 0 and tokens[j].text not in (":", ",", "-", "("):
+            break
+    for j in (end + 1, end + 2):
+        if j < len(tokens) and tokens[j].kind == "date":
+            return tokens[j].when
+        if j < len(tokens) and tokens[j].text not in ("(", ",", "on", "-"):
+            break
+    return None
+
+
 def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading) -> None:
     """One value per analyte: rejected values dropped, the current one kept, conflicts asked about."""
     for key, values in found.items():
@@ -647,6 +706,12 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading)
         else:
             present = [v for v in kept if "PAST" not in v.cues] or kept[-1:]
             distinct = {str(v.value) for v in present}
+            dated = [v for v in present if v.when is not None]
+            if len(distinct) > 1 and len(dated) == len(present) and len({v.when for v in dated}) == len(dated):
+                same_year = len({v.when[0] for v in dated if v.when}) == 1
+                if same_year or all(v.when and v.when[0] for v in dated):
+                    out.values.append(max(dated, key=lambda v: v.when or (0, 0, 0)))  # the latest date is current
+                    continue
             if len(distinct) > 1:
                 # Not guessed, and not a reason to drop the rest of the message: this one value is asked for.
                 shown = " and ".join(f"'{v.text}'" for v in present)
