@@ -940,7 +940,7 @@ class Session:
         b = Builder(self.kb)
         self._header(b, notices)
         verdict = verdict_guard(b, self.kb, self.engine, self.profile, names)
-        drug_information(b, self.kb, answers, frame.intent, agents, self.audience)
+        drug_information(b, self.kb, answers, frame.intent, agents, self.audience, self.facts.get("weight_kg"))
         self.topic_regimens = names
         self.last_topic = frame.intent
         return self._finish(b, "information", notices, verdict=verdict)

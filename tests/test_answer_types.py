@@ -370,3 +370,25 @@ def test_agents_named_together_stand_for_their_combination(passages: Passages, e
 
     assert regimens_of(passages, engine, ["nivolumab", "ipilimumab"]) == ["nivolumab+ipilimumab"]
     assert "nivolumab" in regimens_of(passages, engine, ["nivolumab"])
+
+
+def test_mg_per_kg_doses_in_a_cited_answer_are_worked_out_for_the_weight() -> None:
+    from assistant.answers.druginfo import computed_per_kg
+
+    lines = ["urine protein >= 2 g/24 h, interrupt, restart at 6 mg/kg, and use 5 mg/kg if it recurs [1]"]
+    got = computed_per_kg("ramucirumab", lines, 70.0)
+    assert any("6 mg/kg × 70 kg = 420 mg" in g for g in got) and any("= 350 mg" in g for g in got)
+    assert computed_per_kg("ramucirumab", lines, None) == []
+
+
+def test_a_dose_change_question_with_a_weight_gets_the_restart_dose_in_mg(assistant) -> None:
+    answer = (
+        assistant.session()
+        .ask(
+            "70 kg man on ramucirumab 8 mg/kg, 24-h urine protein now 2.4 g. What do I do and what's the restart dose"
+            " once it's below 2 g?"
+        )
+        .to_dict()
+    )
+    assert "6 mg/kg × 70 kg = 420 mg" in answer["text"]
+    assert check_answer(answer) == []

@@ -133,9 +133,34 @@ def label_sentences(kb: Any, question: DrugQuestion, agents: list[str]) -> list[
     return out
 
 
-def drug_information(b: Builder, kb: Any, answers: DrugAnswers, intent: str, agents: list[str], audience: str) -> bool:
+PER_KG = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?) ?mg/kg\b")
+
+
+def computed_per_kg(agent: str, lines: list[str], weight: float | None) -> list[str]:
+    """Each mg/kg dose the cited lines give, worked out for the recorded weight ("restart at 6 mg/kg" ->
+    "6 mg/kg x 70 kg = 420 mg"): arithmetic on cited numbers, checked by the composer like every computed dose."""
+    if not weight:
+        return []
+    doses = dict.fromkeys(float(m.group(1)) for line in lines for m in PER_KG.finditer(line))
+    return [
+        f"_Computed for this patient: {agent} {per_kg:g} mg/kg × {weight:g} kg = {per_kg * weight:,.0f} mg"
+        " (arithmetic on the cited mg/kg dose and the recorded weight)._"
+        for per_kg in doses
+    ]
+
+
+def drug_information(
+    b: Builder,
+    kb: Any,
+    answers: DrugAnswers,
+    intent: str,
+    agents: list[str],
+    audience: str,
+    weight: float | None = None,
+) -> bool:
     """Write the answer for `intent` about each agent (at most three); False when `intent` is not a
-    drug-information intent. Every label sentence is cited to its passage."""
+    drug-information intent. Every label sentence is cited to its passage; for a clinician, the mg/kg doses
+    they give are worked out for the recorded weight."""
     question = answers.questions.get(intent)
     if question is None:
         return False
@@ -160,6 +185,9 @@ def drug_information(b: Builder, kb: Any, answers: DrugAnswers, intent: str, age
             b.add(f"{NOT_IN_SOURCES.format(what=what)} {UNCITED.format(why='no passage holds it')}")
         for line in lines:
             b.add(f"- {line}")
+        if audience != "patient":
+            for computed in computed_per_kg(agent, lines, weight):
+                b.add(computed)
     if audience == "patient":
         b.add()
         b.add(answers.patient_close)
