@@ -11,6 +11,7 @@ from .asking.scope import LabelDose, load_doses
 from .compose import Builder, best_sentences, regimen_name, sentences
 from .corpus import DRUG_SECTIONS
 from .intents import Intent
+from .support import computed_dose
 
 DEFINED_TERM = re.compile(r"\b(?:child[- ]?pugh|albi|bclc|mrecist|ecog|vp[1-4]?)\b", re.I)
 
@@ -106,10 +107,7 @@ def weight_based(session: Any, b: Builder, regimen: str, chunks: list[Any], weig
         if not line:
             continue  # the label passage does not hold it: no computed dose on an uncited number
         b.add(f"- {line}")
-        b.add(
-            f"_Computed for this patient: {dose.agent} {per_kg:g} mg/kg × {weight:g} kg = {per_kg * weight:,.0f} mg"
-            " (arithmetic on the cited mg/kg dose and the recorded weight)._"
-        )
+        b.add(computed_dose(dose.agent, per_kg, weight))
     for dose in dependent:
         if dose.weight_bands:
             for min_kg, below_kg, band_mg in dose.weight_bands:
@@ -127,10 +125,7 @@ def weight_based(session: Any, b: Builder, regimen: str, chunks: list[Any], weig
         total = per_kg * weight
         if dose.max_mg is not None and total > dose.max_mg:
             continue  # a capped dose (nivolumab's later flat doses) is read from the cited schedule instead
-        b.add(
-            f"_Computed for this patient: {dose.agent} {per_kg:g} mg/kg × {weight:g} kg = {total:,.0f} mg per dose"
-            " (arithmetic on the cited mg/kg dose and the recorded weight)._"
-        )
+        b.add(computed_dose(dose.agent, per_kg, weight, "per dose"))
 
 
 def sections(session: Any, b: Builder, regimens: list[str], topic: str) -> None:

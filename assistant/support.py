@@ -83,6 +83,15 @@ COMPUTED = re.compile(r"^\s*_Computed for this patient")
 _ARITHMETIC = re.compile(r"(\d+(?:\.\d+)?) mg/kg (?:x|×) (\d+(?:\.\d+)?) kg = (\d{1,3}(?:,\d{3})*(?:\.\d+)?) mg")
 
 
+def computed_dose(agent: str, per_kg: float, weight: float, per: str = "") -> str:
+    """The computed-dose line `check_arithmetic` checks: `per_kg` mg/kg for `weight` kg ("per dose" when `per`)."""
+    amount = f"{per_kg * weight:,.0f} mg" + (f" {per}" if per else "")
+    return (
+        f"_Computed for this patient: {agent} {per_kg:g} mg/kg × {weight:g} kg = {amount}"
+        " (arithmetic on the cited mg/kg dose and the recorded weight)._"
+    )
+
+
 def check_arithmetic(statement: str) -> list[str]:
     """Problems with a computed-dose line: no product stated, or a product that is wrong."""
     found = _ARITHMETIC.findall(statement)

@@ -21,7 +21,7 @@ from ..compose import Builder, regimen_name, sentences
 from ..corpus import DRUG_SECTIONS
 from ..errors import CorpusError
 from ..reading.vocabulary import phrase_pattern
-from ..support import UNCITED
+from ..support import UNCITED, computed_dose
 
 DRUG_ANSWERS_FILE = "drug-answers.yaml"
 NOT_IN_SOURCES = "Not in my sources: {what}; the current label or a pharmacist has it."
@@ -142,11 +142,7 @@ def computed_per_kg(agent: str, lines: list[str], weight: float | None) -> list[
     if not weight:
         return []
     doses = dict.fromkeys(float(m.group(1)) for line in lines for m in PER_KG.finditer(line))
-    return [
-        f"_Computed for this patient: {agent} {per_kg:g} mg/kg × {weight:g} kg = {per_kg * weight:,.0f} mg"
-        " (arithmetic on the cited mg/kg dose and the recorded weight)._"
-        for per_kg in doses
-    ]
+    return [computed_dose(agent, per_kg, weight) for per_kg in doses]
 
 
 def drug_information(
