@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from .context import DRUG, Analysis, Mention, analyse
-from .values import MAX_TOKEN, read_values, unit_corrections, unit_for_pending, value_rules
+from .values import MAX_TOKEN, read_values, unit_for_pending, value_rules
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
 
 # Where two statements in one message disagree about a finding, the reading that withholds more wins.
@@ -116,8 +116,7 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
             continue  # "IMbrave150 required Child-Pugh A": a trial's population, not this patient
         scenario = analysis.in_scope("HYPOTHETICAL", value.start)
         _values_to_facts(value, out.scenario if scenario else out.facts)
-    if not numbers.values:
-        out.units_corrected = unit_corrections(norm, vocab)
+    out.units_corrected = numbers.units_corrected
     _findings(analysis, norm, vocab, out)
     _drugs(analysis, norm, vocab, out)
     _derived(out)

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from ..calculators import child_pugh_class
+from .dates import DATE, DATE_SLOT, date_near, latest, when
 from .vocabulary import Analyte, Normalised, Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
@@ -33,27 +34,11 @@ MAX_TOKEN = 40  # longer runs of letters or digits are not words or numbers anyo
 NUMBER = (
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 2,600 / 12,000.5
     r"|\d{1,3}(?: \d{3})+(?![\d.,])"  # 12 000
-    r"|\d{1,3},\d{1,2}(?![\d,])"  # 3,4 / 1,15: a decimal comma (a thousands comma has three digits after it)
+    r"|(?P<dcomma>\d{1,3},\d{1,2}(?![\d,]))"  # 3,4 / 1,15: a decimal comma (a thousands comma has 3 digits)
     r"|\d+(?:\.\d+)?)"  # 12 / 1.9 / 12.000
     r"(?P<sci>\s*(?:x|×|\*)\s*10\s*\^?\s*(?P<exp>\d{1,2})|e(?P<exp2>\d{1,2})(?![a-z\d]))?"
     r"(?P<k>k(?![a-z]))?"
     r"(?P<glued>e\d{3,}|[eE][+-]\d+)?"  # "1e400", "5E-3": scientific notation this reader does not take
-)
-DATE_SLOT = "<date>"  # in a value rule's literal: any date token
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
-)
-# A date is a date, never a value ("2026-11-18 4,870", "3 Oct 3.6 g/dL", "CT 12/10/2026"); it dates the value
-# written next to it.
-DATE = (
-    r"(?P<date>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
-    r"|\d{1,2}/\d{1,2}/\d{2,4}"
-    r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?\s+(?P<dm>" + _MONTH + r")(?:\s+(?P<dy>\d{4}))?(?![a-z])"
-    r"|(?P<ym>" + _MONTH + r"),?\s+(?P<yy>(?:19|20)\d{2})(?![\d:a-z])"
-    r"|(?P<mm>" + _MONTH + r")\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?(?![\d:a-z])"
-    r")"
 )
 TOKEN = re.compile(DATE + "|" + NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<punct>->|→|[^\w\s])", re.I)
 WORD_LIMIT = re.compile(rf"[^\W\d_]{{{MAX_TOKEN},}}|\d{{{MAX_TOKEN},}}")
@@ -102,6 +87,7 @@ class ValueReading:
     corrected: set[str] = default(default_factory=set)  # fields whose earlier value the message corrects
     pending: list[dict[str, Any]] = default(default_factory=list)  # numbers waiting for their unit
     problems: list[str] = default(default_factory=list)  # impossible values
+    units_corrected: list[tuple[str, str]] = default(default_factory=list)  # ("iu/ml", "ng/ml"): meant, rejected
 
 
 @lru_cache(maxsize=4)
@@ -136,14 +122,13 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     for match in TOKEN.finditer(text):
         if match.group("date"):
-            tokens.append(Token("date", match.group(0), match.start(), match.end(), when=_when(match)))
+            tokens.append(Token("date", match.group(0), match.start(), match.end(), when=when(match)))
             continue
         if match.group("num"):
             raw = match.group("num")
             if WORD_LIMIT.search(raw):
                 continue
-            decimal_comma = re.fullmatch(r"\d{1,3},\d{1,2}", raw) is not None
-            number = float(raw.replace(",", "." if decimal_comma else "").replace(" ", ""))
+            number = float(raw.replace(",", "." if match.group("dcomma") else "").replace(" ", ""))
             exp = match.group("exp") or match.group("exp2")
             if exp:
                 number *= 10 ** int(exp)
@@ -160,20 +145,6 @@ def tokenize(text: str) -> list[Token]:
         else:
             tokens.append(Token("punct", match.group(0), match.start(), match.end()))
     return tokens
-
-
-def _when(match: re.Match[str]) -> tuple[int, int, int] | None:
-    """A sortable (year or 0, month, day) for ISO dates and dates with a month name; None for d/m/y."""
-    if match.group("iy"):
-        return int(match.group("iy")), int(match.group("im")), int(match.group("id"))
-    if match.group("dm"):
-        year = int(match.group("dy")) if match.group("dy") else 0
-        return year, MONTHS.index(match.group("dm")[:3].lower()) + 1, int(match.group("dd"))
-    if match.group("ym"):
-        return int(match.group("yy")), MONTHS.index(match.group("ym")[:3].lower()) + 1, 0
-    if match.group("mm"):
-        return 0, MONTHS.index(match.group("mm")[:3].lower()) + 1, int(match.group("md"))
-    return None  # 03/10/2026: day or month first is not written
 
 
 def _phrases(entries: list[str]) -> list[tuple[list[str], bool]]:
@@ -216,7 +187,21 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         grouped.setdefault(words[0], []).append((rule["category"], words, rule))
     # One-word cues of a current reading ("now", "latest") renew the reach of the analyte named before them.
     renewing = {r["literal"].lower() for r in value_rules() if r["category"] == "CURRENT" and " " not in r["literal"]}
-    return {"names": by_first, "units": units, "unit_phrases": unit_phrases, "rules": grouped, "renewing": renewing}
+    glued = frozenset(
+        n.lower()
+        for a in vocab.analytes.values()
+        if a.kind == "child_pugh"
+        for n in (*a.names, *a.names_with_letter_only)
+        if n.isalpha()
+    )
+    return {
+        "names": by_first,
+        "units": units,
+        "unit_phrases": unit_phrases,
+        "rules": grouped,
+        "renewing": renewing,
+        "glued_class_names": glued,
+    }
 
 
 def _match_at(tokens: list[Token], i: int, words: list[str], exact: bool) -> bool:
@@ -363,16 +348,9 @@ def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[An
     return None
 
 
-def _split_glued_class(tokens: list[Token], vocab: Vocabulary) -> list[Token]:
-    """ "CPA6", "CTPB7", "ChildB8": a one-word Child-Pugh name glued to the class letter and score is read
-    as the name, the letter and the score."""
-    names = {
-        n.lower()
-        for a in vocab.analytes.values()
-        if a.kind == "child_pugh"
-        for n in (*a.names, *a.names_with_letter_only)
-        if n.isalpha()
-    }
+def _split_glued_class(tokens: list[Token], names: frozenset[str]) -> list[Token]:
+    """ "CPA6", "CTPB7", "ChildB8": a one-word Child-Pugh name (of `names`) glued to the class letter and
+    score is read as the name, the letter and the score."""
     out: list[Token] = []
     for n, t in enumerate(tokens):
         low = t.text.lower()
@@ -409,7 +387,7 @@ class Scan:
 def read_values(norm: Normalised, vocab: Vocabulary, hypothetical: Callable[[int], bool] | None = None) -> ValueReading:
     """Every analyte value in a message, chosen and converted, with what could not be read."""
     tables = _tables(vocab)
-    tokens = _split_glued_class(tokenize(norm.text), vocab)
+    tokens = _split_glued_class(tokenize(norm.text), tables["glued_class_names"])
     out = ValueReading()
     scan = Scan(norm, tokens, vocab, tables, out)
     found = scan.found
@@ -468,17 +446,20 @@ def read_values(norm: Normalised, vocab: Vocabulary, hypothetical: Callable[[int
             i = _number(scan, i, owner, owner_at)
             continue
         i += 1
+    supposed: dict[str, list[Value]] = {}
     if hypothetical is not None:
         # "Child-Pugh A6 ... if he were Child-Pugh B7": a supposed value is not another reading of the stated one.
-        for key in list(found):
-            supposed = [v for v in found[key] if hypothetical(v.start)]
-            if supposed and len(supposed) < len(found[key]):
-                found[key] = [v for v in found[key] if not hypothetical(v.start)]
-                out_h = ValueReading()
-                _choose({key: supposed}, vocab, out_h)
-                out.values += out_h.values
-                out.unread += out_h.unread
+        for key, values in found.items():
+            if 0 < sum(hypothetical(v.start) for v in values) < len(values):
+                supposed[key] = [v for v in values if hypothetical(v.start)]
+                found[key] = [v for v in values if not hypothetical(v.start)]
+    scenario = ValueReading()
+    _choose(supposed, vocab, scenario)
+    out.values += scenario.values
+    out.unread += scenario.unread
     _choose(found, vocab, out)
+    if not out.values:
+        out.units_corrected = _unit_corrections(norm.text, tokens, tables)
     return out
 
 
@@ -592,11 +573,13 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             return end + 1
         unit, factor = resolved
     cues = _cues(tokens, i, tables["rules"], lo)
-    when = _date_near(tokens, i, end)
-    if scan.carried and key == owner and not cues & {"CURRENT", "PAST", "REJECTED"} and when is None:
+    dated = date_near(tokens, i, end)
+    if scan.carried and key == owner and not cues & {"CURRENT", "PAST", "REJECTED"} and dated is None:
         return end + 1
     found.setdefault(analyte.key, []).append(
-        Value(analyte.key, analyte.field, round(number * factor, 4), text, tok.start, tokens[end].end, cues, unit, when)
+        Value(
+            analyte.key, analyte.field, round(number * factor, 4), text, tok.start, tokens[end].end, cues, unit, dated
+        )
     )
     return end + 1
 
@@ -651,14 +634,12 @@ def unit_for_pending(pending: list[dict[str, Any]], norm: Normalised, vocab: Voc
     return out
 
 
-def unit_corrections(norm: Normalised, vocab: Vocabulary) -> list[tuple[str, str]]:
+def _unit_corrections(text: str, tokens: list[Token], tables: dict[str, Any]) -> list[tuple[str, str]]:
     """ "that was IU/mL, not ng/mL": (unit meant, unit rejected) pairs of a message that gives no number;
     a unit is rejected by the value rules' REJECTED cues written before it."""
-    tables = _tables(vocab)
-    low = norm.text.lower()
+    low = text.lower()
     if sum(1 for unit in tables["units"] if unit in low) < 2:
         return []  # two different units must be written (cheap: most messages have none)
-    tokens = tokenize(norm.text)
     if any(t.kind == "num" for t in tokens):
         return []
     meant: list[str] = []
@@ -673,22 +654,6 @@ def unit_corrections(norm: Normalised, vocab: Vocabulary) -> list[tuple[str, str
         cues = _cues(tokens, i + 1, tables["rules"], lo)
         (rejected if "REJECTED" in cues else meant).append(unit)
     return [(a, b) for a in meant for b in rejected if a != b]
-
-
-def _date_near(tokens: list[Token], i: int, end: int) -> tuple[int, int, int] | None:
-    """The date written right before the value ("2026-11-18 4,870", "3 Oct: 3.6") or right after it
-    ("4,870 (18 Nov)")."""
-    for j in (i - 1, i - 2):
-        if j >= 0 and tokens[j].kind == "date":
-            return tokens[j].when
-        if j >= 0 and tokens[j].text not in (":", ",", "-", "("):
-            break
-    for j in (end + 1, end + 2):
-        if j < len(tokens) and tokens[j].kind == "date":
-            return tokens[j].when
-        if j < len(tokens) and tokens[j].text not in ("(", ",", "on", "-"):
-            break
-    return None
 
 
 def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading) -> None:
@@ -706,12 +671,10 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading)
         else:
             present = [v for v in kept if "PAST" not in v.cues] or kept[-1:]
             distinct = {str(v.value) for v in present}
-            dated = [v for v in present if v.when is not None]
-            if len(distinct) > 1 and len(dated) == len(present) and len({v.when for v in dated}) == len(dated):
-                same_year = len({v.when[0] for v in dated if v.when}) == 1
-                if same_year or all(v.when and v.when[0] for v in dated):
-                    out.values.append(max(dated, key=lambda v: v.when or (0, 0, 0)))  # the latest date is current
-                    continue
+            newest = latest(present) if len(distinct) > 1 else None
+            if newest is not None:
+                out.values.append(newest)  # dated readings: the latest date is current
+                continue
             if len(distinct) > 1:
                 # Not guessed, and not a reason to drop the rest of the message: this one value is asked for.
                 shown = " and ".join(f"'{v.text}'" for v in present)

@@ -1,0 +1,71 @@
+"""Dates in a message: read as dates, never as values, and used to order the readings of one analyte.
+
+"2026-11-18 4,870", "3 Oct 3.6 g/dL", "March 2026", "CT 12/10/2026": the date is one token of its own, with
+a sortable (year or 0, month, day) where the writing says which part is which; a value takes the date written
+next to it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+DATE_SLOT = "<date>"  # in a value rule's literal: any date token
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
+)
+DATE = (
+    r"(?P<date>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?\s+(?P<dm>" + _MONTH + r")(?:\s+(?P<dy>\d{4}))?(?![a-z])"
+    r"|(?P<ym>" + _MONTH + r"),?\s+(?P<yy>(?:19|20)\d{2})(?![\d:a-z])"
+    r"|(?P<mm>" + _MONTH + r")\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?(?![\d:a-z])"
+    r")"
+)
+
+
+def _month(name: str) -> int:
+    return MONTHS.index(name[:3].lower()) + 1
+
+
+def when(match: re.Match[str]) -> tuple[int, int, int] | None:
+    """A sortable (year or 0, month, day) for ISO dates and dates with a month name; None for d/m/y."""
+    if match.group("iy"):
+        return int(match.group("iy")), int(match.group("im")), int(match.group("id"))
+    if match.group("dm"):
+        year = int(match.group("dy")) if match.group("dy") else 0
+        return year, _month(match.group("dm")), int(match.group("dd"))
+    if match.group("ym"):
+        return int(match.group("yy")), _month(match.group("ym")), 0
+    if match.group("mm"):
+        return 0, _month(match.group("mm")), int(match.group("md"))
+    return None  # 03/10/2026: day or month first is not written
+
+
+def date_near(tokens: list[Any], i: int, end: int) -> tuple[int, int, int] | None:
+    """The date written right before the value at tokens[i:end + 1] ("2026-11-18 4,870", "3 Oct: 3.6") or right
+    after it ("4,870 (18 Nov)")."""
+    for j in (i - 1, i - 2):
+        if j >= 0 and tokens[j].kind == "date":
+            return tokens[j].when
+        if j >= 0 and tokens[j].text not in (":", ",", "-", "("):
+            break
+    for j in (end + 1, end + 2):
+        if j < len(tokens) and tokens[j].kind == "date":
+            return tokens[j].when
+        if j < len(tokens) and tokens[j].text not in ("(", ",", "on", "-"):
+            break
+    return None
+
+
+def latest(dated: list[Any]) -> Any | None:
+    """Of readings that each carry a distinct date, the latest, when their dates can be ordered (all in one
+    year, or every year written); else None."""
+    stamps = [v.when for v in dated]
+    if None in stamps or len(set(stamps)) < len(stamps):
+        return None
+    if len({s[0] for s in stamps}) > 1 and not all(s[0] for s in stamps):
+        return None
+    return max(dated, key=lambda v: v.when)
