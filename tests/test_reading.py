@@ -79,6 +79,40 @@ ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sou
         ("AFP 2,600 in March 2026 and 180", "afp_ng_ml", 180),
         # Plain facts stay facts when the message also asks "what if".
         ("Child-Pugh A6, ECOG 1. Would it change the recommendation if he were Child-Pugh B7?", "child_pugh_score", 6),
+        # A laboratory's reference range is not another reading; a line break ends a row of a pasted panel.
+        ("Bilirubin  24  umol/L  (0 - 21)  H\nAFP  2160  kU/L  (0 - 7)  H\nMr D, 69", "afp_ng_ml", 2613.6),
+        ("AFP: 88 ng/mL (ref < 10)", "afp_ng_ml", 88),
+        ("Results (newest on the left):\nAFP   362   512   0.0-8.8   ng/mL", "afp_ng_ml", 362),
+        # A trial's population and someone else's values are not the patient's, nor weighed against them.
+        (
+            "IMbrave150 only enrolled Child-Pugh A, ECOG 0-1 patients. My patient is Child-Pugh B7, ECOG 1.",
+            "child_pugh_score",
+            7,
+        ),
+        ("REACH-2 only took patients with AFP of 400 ng/mL or more. Ours is 220 ng/mL.", "afp_ng_ml", 220),
+        ("The lady in the next chair has her belly drained every week. Mum has no fluid at all.", "ascites", "none"),
+        (
+            "A colleague tells me his Vp4 patients get lenvatinib anyway. Mine is Vp2 only.",
+            "main_portal_vein_invasion",
+            False,
+        ),
+        # Negated lists run to their end; an empty checkbox is an absent item.
+        ("PMH negative for IBD, SLE, RA, thyroid disease, MS and organ transplant.", "solid_organ_transplant", False),
+        ("Checklist:\n[ ] ascites\n[ ] EHS\nCP A5", "ascites", "none"),
+        # "until" ends a negation's reach: the progression is not denied.
+        ("Sorafenib 400 mg a day without further problems until PD on the November scan.", "progressed", True),
+        # The last daily dose kept below the trial's tolerated dose is not tolerance (RESORCE: >= 400 mg/day).
+        ("She took sorafenib for five months but never managed more than 200 mg a day.", "sorafenib_tolerated", False),
+        (
+            "She received a kidney from her brother in 2009; graft function stable on ciclosporin.",
+            "solid_organ_transplant",
+            True,
+        ),
+        (
+            "The scan letter says she has a tumour clot in the main vein that carries blood into the liver.",
+            "main_portal_vein_invasion",
+            True,
+        ),
     ],
 )
 def test_findings_now_read(text: str, field: str, value: object) -> None:
@@ -105,6 +139,18 @@ def test_findings_now_read(text: str, field: str, value: object) -> None:
         ("His father's tumour had invaded the main portal vein.", "main_portal_vein_invasion"),
         ("If she had been on sorafenib first and tolerated it, could regorafenib follow?", "prior_therapies"),
         ("Large oesophageal varices, untreated.", "prior_therapies"),  # untreated varices, not a naive patient
+        # Not known yet is neither present nor absent; two values offered are neither stated.
+        ("He hasn't been assessed for encephalopathy yet; the ammonia is pending.", "encephalopathy"),
+        (
+            "Thrombus in the right portal vein; the report queries extension into the main portal vein.",
+            "main_portal_vein_invasion",
+        ),
+        ("He's either Child-Pugh 6 or 7, depending on the repeat albumin.", "child_pugh_score"),
+        # The writer's own history, when a relative writes about the patient.
+        (
+            "I had a kidney transplant in 2012, but this is about my wife. She has liver cancer.",
+            "solid_organ_transplant",
+        ),
     ],
 )
 def test_not_read_as_a_fact(text: str, field: str) -> None:
@@ -295,3 +341,12 @@ def test_a_supposed_value_is_a_scenario_not_a_conflict() -> None:
     reading = read("Child-Pugh A6, ECOG 1. Would it change the recommendation if he were Child-Pugh B7?")
     assert reading.values["child_pugh_class"] == "A"
     assert reading.scenario["child_pugh_class"].value == "B"
+
+
+def test_the_tolerated_daily_dose_is_the_facts_number() -> None:
+    """The dose below which sorafenib is read as not tolerated is RESORCE's, as facts.yaml states it."""
+    facts = (CORPUS / "facts.yaml").read_text(encoding="utf-8")
+    doses = load(DEFAULT_PATH).tolerated_daily_doses
+    assert doses, "the vocabulary names no tolerated daily dose"
+    for agent, least, _ in doses:
+        assert f">= {least:g} mg/day" in facts, (agent, least)

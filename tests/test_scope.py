@@ -146,6 +146,9 @@ def test_label_doses_pass(text: str) -> None:
         "what medicines are used for liver cancer when surgery isn't possible?",
         "not a candidate for resection or TACE, CP A5, ECOG 0: what now?",
         "What are the chemotherapy options for advanced hepatocellular carcinoma (HCC)?",
+        # a pet in the patient's life is not an animal patient; a concentration is not a dose
+        "Nan is Child-Pugh B7. She still walks the dog twice a day. Is the immunotherapy drip an option?",
+        "PD on sorafenib 400 mg bid.\nAlbumin    3.7    3.8    3.5-5.2   g/dL\nCP A5",
     ],
 )
 def test_no_over_refusal(text: str) -> None:

@@ -30,7 +30,8 @@ Reason = Literal[
 ]
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 _CLAUSE_END = re.compile(r"[,;:.!?()\n]")
-_SENTENCE_END = re.compile(r"[.;!?\n]+(?:\s|$)")
+# A line break always ends a sentence (a pasted table's rows); a full stop only before a space or the end.
+_SENTENCE_END = re.compile(r"[.;!?]+(?:\s|$)|\n+")
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 # An age written as an age: "14-year-old", "14 years old", "14 yo", "14y/o", "aged 14", "age 14".
 _AGE = re.compile(
@@ -128,6 +129,7 @@ class Scope:
         self._hcc = p(data["hcc_terms"])
         self._paediatric = p(data["paediatric"]["words"])
         self._animals = p(data["animals"]["words"])
+        self._animal_topic = p(data["animals"].get("topic_words", []))
         self._other_primary = p(data["other_liver_primaries"])
         self._metastases = p(data["liver_metastases"])
         self._other_cancer = p(data["other_cancers"])
@@ -148,7 +150,10 @@ class Scope:
         self._weight_units = {str(k).lower(): float(v) for k, v in data["weight_units"].items()}
         units = "|".join(sorted((re.escape(u) for u in self._dose_units), key=len, reverse=True))
         weights = "|".join(sorted((re.escape(u) for u in self._weight_units), key=len, reverse=True))
-        self._dose = re.compile(rf"{_NUMBER}\s*({units})(\s*/\s*(?:{weights}))?(?![A-Za-z])", re.I)
+        # "5.2 g/dL", "88 mg/L": a concentration, not a dose
+        self._dose = re.compile(
+            rf"{_NUMBER}\s*({units})(\s*/\s*(?:{weights}))?(?![A-Za-z])(?!\s*/\s*(?:dl|l|ml)\b)", re.I
+        )
         self._weight = re.compile(rf"(?<![/\w]){_NUMBER}\s*({weights})(?![A-Za-z/])", re.I)
         # Lab and measurement names of the vocabulary: a number written after one of them is that value, not a
         # dose ("urine protein 2.4 g"). Words that name a dose itself ("dose", "cycle") own nothing here.
@@ -237,7 +242,13 @@ class Scope:
         return None
 
     def _animal(self, text: str) -> ScopeDecision | None:
-        found = self._asserted(self._animals, text, history_counts=True)
+        # The animal is the question's subject only in a sentence that also speaks of the cancer or its treatment
+        # ("my dog has HCC", "sorafenib dose for a cat"), not "she still walks the dog twice a day".
+        found = ""
+        for sentence in _sentences(text):
+            topical = _first(self._hcc, sentence) or _first(self._animal_topic, sentence)
+            if topical or self.names.find(sentence, ("drug", "regimen")):
+                found = found or self._asserted(self._animals, sentence, history_counts=True)
         return self._say("animal", "animal", f"a question about an animal ({found})") if found else None
 
     def _child(self, text: str) -> ScopeDecision | None:
@@ -334,6 +345,29 @@ class Scope:
                     return self._say("above_label", "above_label", stated, label=label.label)
         return None
 
+    def daily_doses(self, text: str) -> list[tuple[str, float]]:
+        """Each oral dose written with its frequency, as (agent, mg per day), in the order written: "sorafenib
+        400 mg bid" -> 800; "never more than 200 mg a day" (after sorafenib) -> 200. A dose without a frequency
+        is left out (how often it was taken is not written)."""
+        out: list[tuple[str, float]] = []
+        for sentence in _sentences(text):
+            agents = [m for m in self.names.find(sentence, ("drug",)) if m.canonical in self.doses]
+            if not agents or self._frequency is None:
+                continue
+            doses = list(self._dose.finditer(sentence))
+            for f in self._frequency.finditer(sentence):
+                if not doses:
+                    break
+                dose = min(doses, key=lambda d: _gap(d.span(), f.span()))
+                if dose.group(3) or self._owned_by_analyte(sentence, dose.start(), agents):
+                    continue
+                before = [a for a in agents if a.start < dose.start()]
+                agent = max(before, key=lambda a: a.start) if before else agents[0]
+                times = self._frequencies.get(f.group(0).lower())
+                mg = _number(dose.group(1)) * self._dose_units[dose.group(2).lower()]
+                out.append((agent.canonical, mg if times == "total" else mg * float(times or 1)))
+        return out
+
     def _owned_by_analyte(self, sentence: str, at: int, agents: list[Any]) -> bool:
         """The number at `at` follows a lab or measurement name more closely than any drug name, with at most
         a few words and no other number between: it is that value ("24-h urine protein now 2.4 g")."""
@@ -428,6 +462,11 @@ def _load(corpus_dir: Path) -> Scope:
     vocab = load_vocabulary(corpus_dir / "vocabulary.yaml")
     analytes = [n for a in vocab.analytes.values() for n in a.names] + list(vocab.other_analytes)
     return Scope(_read(corpus_dir / "scope.yaml"), load_doses(corpus_dir), Names.from_corpus(corpus_dir), analytes)
+
+
+def daily_doses(text: str, corpus_dir: Path = DEFAULT_CORPUS) -> list[tuple[str, float]]:
+    """`Scope.daily_doses` with the bundled corpus."""
+    return _load(corpus_dir).daily_doses(text)
 
 
 def decide(text: str, *, intent: str | None = None, corpus_dir: Path = DEFAULT_CORPUS) -> ScopeDecision | None:

@@ -25,6 +25,7 @@ TERMINATED = ROLES + (
     "FAMILY",
     "POPULATION",
     "FUTURE",
+    "SPEAKER",
 )
 CHILD_PUGH = re.compile(r"\bchild(?=(?:'?s)?[\s-]*(?:pugh|turcotte|[abc]\d?\b))", re.I)
 DRUG = "DRUG"
@@ -156,7 +157,7 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
             # max_scope: medspaCy's own rules reach 8 tokens, so "no EHS, ..., transplant recipient"
             # does not negate every item of a comma list; the project's rules set their own reach.
             config={
-                "rules": "default",
+                "rules": None,  # medspaCy's own rules are added below, less those this project redefines
                 "span_attrs": None,
                 "prune_on_target_overlap": True,
                 "max_scope": 8,
@@ -175,7 +176,15 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
                     max_scope=rule.get("max_scope"),
                 )
             )
-        context.add(extra)
+        # A cue the project's rules define again in the same direction ("negative for" with a longer reach)
+        # replaces medspaCy's; one defined in another direction ("ruled out" after the finding) adds to it.
+        ours = {(str(rule.literal).lower(), rule.direction) for rule in extra}
+        defaults = [
+            r
+            for r in ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
+            if (r.literal.lower(), r.direction) not in ours
+        ]
+        context.add(defaults + extra)
         from ..memory import settle
 
         settle()
@@ -197,7 +206,7 @@ class Analysis:
     """Mentions, the reach of scenario and population cues, and the sentences of a message."""
 
     mentions: list[Mention]
-    scopes: list[tuple[str, int, int]]  # (HYPOTHETICAL | POPULATION, start char, end char)
+    scopes: list[tuple[str, int, int]]  # (HYPOTHETICAL | POPULATION | FAMILY, start char, end char)
     sentences: list[Sentence]
 
     def sentence_of(self, char: int) -> int:
@@ -210,6 +219,15 @@ class Analysis:
     def in_scope(self, category: str, start: int) -> bool:
         """Whether the character at `start` lies in the reach of a cue of `category`."""
         return any(c == category and a <= start < b for c, a, b in self.scopes)
+
+    def someone_else(self, start: int) -> bool:
+        """Whether the character at `start` speaks of someone other than the patient: a trial's population,
+        a relative or another person, or medicine in general."""
+        return (
+            self.sentences[self.sentence_of(start)].general
+            or self.in_scope("POPULATION", start)
+            or self.in_scope("FAMILY", start)
+        )
 
 
 def _general(sent: Any, vocab: Vocabulary) -> bool:
@@ -255,6 +273,13 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     stops = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.direction == "TERMINATE")
     scopes: list[tuple[str, int, int]] = []
     found: list[Mention] = []
+    modifiers = doc._.context_graph.modifiers
+    # A relative writing about the patient ("my wife", "Mum has ..."): the writer's own history ("I had a kidney
+    # transplant") is then someone else's; otherwise the writer is the patient and SPEAKER cues say nothing.
+    relative_writes = any(
+        m.category == "FAMILY" and _writers_relative(doc, m.modifier_span[0], m.modifier_span[1], vocab.kin_names)
+        for m in modifiers
+    )
     for ent in doc.ents:
         categories: set[str] = set()
         role, distance = None, 10**6
@@ -272,6 +297,9 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                     role, distance = modifier.category, gap
             elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
+            elif modifier.category == "SPEAKER":
+                if relative_writes:
+                    categories.add("FAMILY")
             elif not inside:  # "not" inside "did not tolerate" negates nothing around it
                 categories.add(modifier.category)
         index = sentence_of[ent.start]
@@ -287,12 +315,16 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                 role=role,
             )
         )
-    for modifier in doc._.context_graph.modifiers:
-        if modifier.category in ("HYPOTHETICAL", "POPULATION") and modifier.direction != "TERMINATE":
+    for modifier in modifiers:
+        category = "FAMILY" if modifier.category == "SPEAKER" and relative_writes else modifier.category
+        if category in ("HYPOTHETICAL", "POPULATION", "FAMILY") and modifier.direction != "TERMINATE":
+            m_start, m_end = modifier.modifier_span
+            if modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names):
+                continue  # "my husband's AFP": the patient's
             start, end = modifier.scope_span
             own = sentences[sentence_of[modifier.modifier_span[0]]]
             start, end = max(start, own.start), min(end, own.end)
             if start < end:
-                scopes.append((modifier.category, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))
+                scopes.append((category, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))
     sents = [Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), _general(s, vocab)) for s in sentences]
     return Analysis(found, scopes, sents)

@@ -105,15 +105,12 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
     norm = _normalised(text, vocab)
     out = Reading()
     analysis = analyse(norm.text, vocab)
-    numbers = read_values(norm, vocab, lambda at: analysis.in_scope("HYPOTHETICAL", at))
+    numbers = read_values(norm, vocab, lambda at: analysis.in_scope("HYPOTHETICAL", at), analysis.someone_else)
     out.unread += numbers.unread
     out.problems += numbers.problems
     out.corrected |= numbers.corrected
     out.pending = numbers.pending
     for value in numbers.values:
-        sentence = analysis.sentences[analysis.sentence_of(value.start)]
-        if sentence.general or analysis.in_scope("POPULATION", value.start):
-            continue  # "IMbrave150 required Child-Pugh A": a trial's population, not this patient
         scenario = analysis.in_scope("HYPOTHETICAL", value.start)
         _values_to_facts(value, out.scenario if scenario else out.facts)
     out.units_corrected = numbers.units_corrected
@@ -164,6 +161,7 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
         for label in vocab.concepts[m.label].wins_over
         if "NEGATED_EXISTENCE" not in m.categories
     }
+    possible: dict[str, list[tuple[Any, Mention]]] = {}
     for m in found:
         concept = vocab.concepts[m.label]
         cats = m.categories
@@ -173,6 +171,8 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             continue  # "listed for re-transplant", "referral for transplant evaluation": not had
         if "POSSIBLE_EXISTENCE" in cats:
             out.unread.append(f"'{norm.span(m.start, m.end)}' is described as possible, not confirmed: not used")
+            if concept.value is not None and "HYPOTHETICAL" not in cats:
+                possible.setdefault(concept.field, []).append((concept.value, m))
             continue
         if "HISTORICAL" in cats and concept.history == "ignore":
             continue
@@ -199,6 +199,22 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
                 continue
             value, mention = _resolve(name, known, norm, out)
             target[name] = Fact(name, value, norm.span(mention.start, mention.end))
+    for name, maybe in possible.items():
+        fact = out.facts.get(name)
+        if fact is not None and any(_safer(name, v, fact.value) for v, _ in maybe):
+            # "thrombus in the right portal vein; the report queries extension into the main portal vein":
+            # the branch reading is not a fact while the graver one is still open.
+            del out.facts[name]
+            shown = ", ".join(f"'{norm.span(m.start, m.end)}'" for _, m in maybe)
+            out.unread.append(f"{name.replace('_', ' ')}: '{fact.text}' is stated, but {shown} is still open: not used")
+
+
+def _safer(name: str, a: Any, b: Any) -> bool:
+    """Whether reading `a` withholds more than reading `b` (True over False; the graver grade)."""
+    if name in SAFER:
+        order = SAFER[name]
+        return a in order and b in order and order.index(a) < order.index(b)
+    return a is True and b is False
 
 
 def _resolve(name: str, known: list[tuple[Any, Mention]], norm: Normalised, out: Reading) -> tuple[Any, Mention]:
@@ -273,9 +289,9 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)
         if out.facts.get("line_of_therapy") and out.facts["line_of_therapy"].value == "first":
             del out.facts["line_of_therapy"]  # "progressed on first-line lenvatinib": the line is the next one
-        _tolerance(out)
+        _tolerance(out, norm.text, vocab)
     elif out.replaced:
-        _tolerance(out)  # "it was sorafenib, not lenvatinib. He tolerated it well."
+        _tolerance(out, norm.text, vocab)  # "it was sorafenib, not lenvatinib. He tolerated it well."
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 
@@ -333,9 +349,25 @@ def _regimens(m: Mention, vocab: Vocabulary) -> list[str]:
     return vocab.regimen_of_agents([m.key]) if m.key in vocab.agents else [m.key]
 
 
-def _tolerance(out: Reading) -> None:
-    """Sorafenib tolerance follows the tolerance stated with it (RESORCE needs a tolerated sorafenib)."""
+def _tolerance(out: Reading, text: str = "", vocab: Vocabulary | None = None) -> None:
+    """Sorafenib tolerance follows the tolerance stated with it (RESORCE needs a tolerated sorafenib), unless
+    the last daily dose written for it is below the vocabulary's tolerated daily dose ("never managed more than
+    200 mg a day"): then it was not tolerated in the trial's sense, whatever else is said."""
     had = set(out.received) | {new for new, _ in out.replaced}
     if "sorafenib" in had and "intolerance" in out.facts:
         fact = out.facts["intolerance"]
         out.facts["sorafenib_tolerated"] = Fact("sorafenib_tolerated", not fact.value, fact.text)
+    if not text or vocab is None or not vocab.tolerated_daily_doses:
+        return
+    from ..asking.scope import daily_doses
+
+    doses = daily_doses(text)
+    for agent, least, name in vocab.tolerated_daily_doses:
+        kept = [mg for a, mg in doses if a == agent]
+        if agent in had and kept and kept[-1] < least:
+            words = f"{agent} {kept[-1]:g} mg/day"
+            out.facts[name] = Fact(name, False, words, "computed")
+            out.conflicts.append(
+                f"{agent} at {kept[-1]:g} mg a day is below the {least:g} mg a day its trial counted as tolerated: "
+                f"read as not tolerated"
+            )

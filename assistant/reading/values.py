@@ -40,7 +40,8 @@ NUMBER = (
     r"(?P<k>k(?![a-z]))?"
     r"(?P<glued>e\d{3,}|[eE][+-]\d+)?"  # "1e400", "5E-3": scientific notation this reader does not take
 )
-TOKEN = re.compile(DATE + "|" + NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<punct>->|→|[^\w\s])", re.I)
+# A line break is a token: in a pasted lab panel or letter it ends a row, as a full stop ends a sentence.
+TOKEN = re.compile(DATE + "|" + NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<punct>->|→|[^\w\s]|\n)", re.I)
 WORD_LIMIT = re.compile(rf"[^\W\d_]{{{MAX_TOKEN},}}|\d{{{MAX_TOKEN},}}")
 SENTENCE_END = {".", ";", "!", "?", "\n"}
 LETTERS = {"a", "b", "c"}
@@ -88,6 +89,25 @@ class ValueReading:
     pending: list[dict[str, Any]] = default(default_factory=list)  # numbers waiting for their unit
     problems: list[str] = default(default_factory=list)  # impossible values
     units_corrected: list[tuple[str, str]] = default(default_factory=list)  # ("iu/ml", "ng/ml"): meant, rejected
+
+
+@lru_cache(maxsize=4)
+def reading_orders(path: Path = RULES_PATH) -> dict[str, tuple[str, ...]]:
+    """The `reading_order` phrases of the context rules file: how a writer says in which order undated
+    readings of one analyte are listed ("newest first", "oldest to newest")."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {k: tuple(str(p).lower() for p in v) for k, v in (raw.get("reading_order") or {}).items()}
+
+
+def _order(text: str) -> str | None:
+    """ "newest_first" or "oldest_first" when the message says so once, without saying both."""
+    low = re.sub(r"\s+", " ", text.lower())
+    said = {
+        order
+        for order, phrases in reading_orders().items()
+        if any(re.search(rf"(?<![a-z]){re.escape(p)}(?![a-z])", low) for p in phrases)
+    }
+    return said.pop() if len(said) == 1 else None
 
 
 @lru_cache(maxsize=4)
@@ -370,6 +390,10 @@ def _split_glued_class(tokens: list[Token], names: frozenset[str]) -> list[Token
     return out
 
 
+def _nobody(at: int) -> bool:
+    return False
+
+
 @dataclass
 class Scan:
     """One message being read: its tokens, the vocabulary's tables, and what has been found so far."""
@@ -382,14 +406,24 @@ class Scan:
     found: dict[str, list[Value]] = default(default_factory=dict)
     lo: int = 0  # first token of the current sentence
     carried: bool = False  # the owner was named before a ";": only another reading of it is taken
+    elsewhere: Callable[[int], bool] = _nobody  # whether the text at a character is about someone else
+    sentence: int = 0  # sentences ended so far
+    named: dict[str, int] = default(default_factory=dict)  # analyte -> the sentence it was last named in
 
 
-def read_values(norm: Normalised, vocab: Vocabulary, hypothetical: Callable[[int], bool] | None = None) -> ValueReading:
-    """Every analyte value in a message, chosen and converted, with what could not be read."""
+def read_values(
+    norm: Normalised,
+    vocab: Vocabulary,
+    hypothetical: Callable[[int], bool] | None = None,
+    someone_else: Callable[[int], bool] | None = None,
+) -> ValueReading:
+    """Every analyte value in a message, chosen and converted, with what could not be read. A value
+    where `someone_else(char)` holds ("REACH-2 only took patients with AFP of 400 ng/mL or more", "his
+    brother's AFP") is not the patient's: it is neither read nor weighed against the patient's values."""
     tables = _tables(vocab)
     tokens = _split_glued_class(tokenize(norm.text), tables["glued_class_names"])
     out = ValueReading()
-    scan = Scan(norm, tokens, vocab, tables, out)
+    scan = Scan(norm, tokens, vocab, tables, out, elsewhere=someone_else or _nobody)
     found = scan.found
     owner: str | None = None  # analyte key ("" for one that is not a patient fact)
     owner_at = -1
@@ -404,7 +438,11 @@ def read_values(norm: Normalised, vocab: Vocabulary, hypothetical: Callable[[int
             # ("bilirubin was 2.8 before the stent; the repeat today is 1.4").
             carried = owner if tok.text == ";" and owner else None
             owner, scan.lo, scan.carried, words_since = carried, i + 1, carried is not None, 0
+            scan.sentence += 1
             i += 1
+            continue
+        if tok.text == "(" and _reference_range(scan, i):
+            i = _reference_range(scan, i)  # "Bilirubin 24 umol/L (0 - 21) H", "AFP: 88 ng/mL (ref < 10)"
             continue
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
         if hit is None and tok.kind == "word":
@@ -414,6 +452,7 @@ def read_values(norm: Normalised, vocab: Vocabulary, hypothetical: Callable[[int
             letter_only = key.startswith(LETTER_ONLY)
             key = key.removeprefix(LETTER_ONLY)
             owner, owner_at, words_since, scan.carried = key, i, 0, False
+            scan.named[key] = scan.sentence
             analyte = vocab.analytes.get(key)
             if analyte and analyte.kind in ("scale", "child_pugh", "stage"):
                 got = _scale(tokens, i + length, len(tokens), analyte)
@@ -454,20 +493,66 @@ def read_values(norm: Normalised, vocab: Vocabulary, hypothetical: Callable[[int
                 supposed[key] = [v for v in values if hypothetical(v.start)]
                 found[key] = [v for v in values if not hypothetical(v.start)]
     scenario = ValueReading()
-    _choose(supposed, vocab, scenario)
+    order = _order(norm.text)
+    _choose(supposed, vocab, scenario, order)
     out.values += scenario.values
     out.unread += scenario.unread
-    _choose(found, vocab, out)
+    _choose(found, vocab, out, order)
     if not out.values:
         out.units_corrected = _unit_corrections(norm.text, tokens, tables)
     return out
 
 
+REFERENCE_WORDS = {"ref", "reference", "range", "normal", "nr", "rr", "uln", "lln", "up", "to", "upto", "norm"}
+REFERENCE_MARKS = {"-", "–", "<", ">", "≤", "≥", "=", ":", ",", "/"}
+
+
+def _after_reference_word(tokens: list[Token], i: int) -> bool:
+    """ "ref 0-21", "normal range: 0-7": the number at i follows a reference word."""
+    j = i - 1
+    while j >= 0 and tokens[j].text in REFERENCE_MARKS:
+        j -= 1
+    return j >= 0 and tokens[j].text.lower() in REFERENCE_WORDS
+
+
+def _just_read(scan: Scan, i: int) -> bool:
+    """Whether a value was read that ends right before token i (its number or its unit)."""
+    before = scan.tokens[i - 1].end if i > 0 else -1
+    return any(v.end == before for values in scan.found.values() for v in values)
+
+
+def _reference_range(scan: Scan, i: int) -> int:
+    """After a value just read, a parenthesis of numbers and reference words ("(0 - 21)", "(ref < 10)") is the
+    laboratory's reference range, not another reading: returns the index after it, else 0."""
+    tokens = scan.tokens
+    if not _just_read(scan, i):
+        return 0
+    j = i + 1
+    numbers = 0
+    while j < len(tokens) and tokens[j].text != ")":
+        tok = tokens[j]
+        if tok.text in SENTENCE_END and tok.text != ".":
+            return 0
+        if tok.kind == "num":
+            numbers += 1
+        elif not (tok.text in REFERENCE_MARKS or tok.text.lower() in REFERENCE_WORDS):
+            return 0
+        j += 1
+    return j + 1 if numbers and j < len(tokens) else 0
+
+
 def _scale_value(scan: Scan, i: int, end: int, analyte: Analyte, value: Any) -> None:
     """Record an ECOG, Child-Pugh or BCLC value (ranges such as "ECOG 0-1" are asked about)."""
     norm, tokens, tables, lo, found, out = scan.norm, scan.tokens, scan.tables, scan.lo, scan.found, scan.out
+    if scan.elsewhere(tokens[i].start):
+        return  # "IMbrave150 only enrolled Child-Pugh A, ECOG 0-1 patients": not this patient's
     text = norm.span(tokens[i].start, tokens[end].end)
     nxt = end + 1
+    alternative = nxt + 1 < len(tokens) and tokens[nxt].text.lower() in ("or", "/") and tokens[nxt + 1].kind == "num"
+    if alternative:
+        # "either Child-Pugh 6 or 7", "ECOG 1 or 2": two values offered, neither stated
+        out.unread.append(f"{analyte.label} given as '{norm.span(tokens[i].start, tokens[nxt + 1].end)}': which value?")
+        return
     if nxt + 1 < len(tokens) and tokens[nxt].text in ("-", "–") and tokens[nxt + 1].kind == "num":
         if analyte.kind == "scale":
             out.unread.append(
@@ -509,8 +594,8 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
         scan.norm, scan.tokens, scan.vocab, scan.tables, scan.lo, scan.found, scan.out
     )  # fmt: skip
     tok = tokens[i]
-    if tok.value is None:
-        return i + 1
+    if tok.value is None or scan.elsewhere(tok.start):
+        return i + 1  # not a number, or someone else's ("REACH-2 only took patients with AFP of 400 or more")
     length, unit = _unit_after(tokens, i, tables)
     negative = _negative(tokens, i)
     # A range: "350-450", "350 to 450 ng/mL" written with a dash, or "between 350 and 450".
@@ -527,6 +612,10 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
         key = unit_owner  # "90 kg", "350 IU/mL": the unit names the analyte
     elif unit and unit_owner == "" and not (owner and unit in vocab.analytes.get(owner or "", _NONE).units):
         key = None  # "5 cm", "3 months": not an analyte value
+    if key is None and unit_owner and scan.sentence - scan.named.get(unit_owner, -9) == 1:
+        # "REACH-2 only took patients with AFP of 400 ng/mL or more. Ours is 220 ng/mL": a value with no
+        # analyte name, in a unit only one analyte has, right after a sentence that named that analyte, is its
+        key = unit_owner
     end = (second if second is not None else i) + length
     analyte = vocab.analytes.get(key or "")
     later_reading = bool(_cues(tokens, i, tables["rules"], lo) & {"CURRENT", "PAST", "REJECTED"})
@@ -546,8 +635,9 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
         out.problems.append(f"{analyte.label} cannot be negative ('{text}')")
         return end + 1
     if second is not None:
-        out.unread.append(f"{analyte.label} given as a range ('{text}'): which value is current?")
-        return end + 1
+        if not _just_read(scan, i) and not _after_reference_word(tokens, i):
+            out.unread.append(f"{analyte.label} given as a range ('{text}'): which value is current?")
+        return end + 1  # after a value just read, or after "ref"/"normal": the reference range
     if analyte.kind == "percent":
         return end + 1
     number = tok.value
@@ -656,8 +746,9 @@ def _unit_corrections(text: str, tokens: list[Token], tables: dict[str, Any]) ->
     return [(a, b) for a in meant for b in rejected if a != b]
 
 
-def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading) -> None:
-    """One value per analyte: rejected values dropped, the current one kept, conflicts asked about."""
+def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading, order: str | None = None) -> None:
+    """One value per analyte: rejected values dropped, the current one kept, conflicts asked about. Undated
+    readings listed in an order the message states ("newest first") give the newest."""
     for key, values in found.items():
         label = vocab.analytes[key].label
         kept = [v for v in values if "REJECTED" not in v.cues]
@@ -672,8 +763,10 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading)
             present = [v for v in kept if "PAST" not in v.cues] or kept[-1:]
             distinct = {str(v.value) for v in present}
             newest = latest(present) if len(distinct) > 1 else None
+            if newest is None and len(distinct) > 1 and order and all(v.when is None for v in present):
+                newest = present[0] if order == "newest_first" else present[-1]
             if newest is not None:
-                out.values.append(newest)  # dated readings: the latest date is current
+                out.values.append(newest)  # dated readings, or listed in a stated order: the latest is current
                 continue
             if len(distinct) > 1:
                 # Not guessed, and not a reason to drop the rest of the message: this one value is asked for.

@@ -86,6 +86,8 @@ class Vocabulary:
     general_request_openers: frozenset[str] = frozenset()
     patient_words: tuple[str, ...] = ()
     kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
+    # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
+    tolerated_daily_doses: tuple[tuple[str, float, str], ...] = ()
     digest: str = ""
 
     @property
@@ -235,6 +237,10 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
+        tolerated_daily_doses=tuple(
+            (str(agent), float(spec["min_mg_per_day"]), str(spec["field"]))
+            for agent, spec in (raw.get("tolerated_daily_dose") or {}).items()
+        ),
         digest=hashlib.sha256(text.encode()).hexdigest()[:16],
     )
 
