@@ -113,6 +113,19 @@ ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sou
             "main_portal_vein_invasion",
             True,
         ),
+        # A drug written with its dose or dates was received, in a statement; "started" is past.
+        ("Treatment to date: cabozantinib 60 mg from 12/2024, reduced to 40 mg.", "prior_therapies", ["cabozantinib"]),
+        ("Started sorafenib 400 mg bd in August as first line.", "prior_therapies", ["sorafenib"]),
+        # An autoimmune disease named by the drug that treats it; a variceal bleed by its treatment.
+        ("Meds: vedolizumab 300 mg IV q8w, mesalazine 2.4 g OD.", "autoimmune_disease", True),
+        ("Admitted with haematemesis, given terlipressin, 4 bands placed at OGD.", "high_risk_varices", True),
+        # A reference limit after a flagged result; a decimal comma before a comma; a value glued to its name.
+        ("AFP   486.0   H   ng/mL   <8.1", "afp_ng_ml", 486),
+        ("Bili 1,8 mg/dl, INR 1,3, kein Aszites", "inr", 1.3),
+        ("ecog1 cpa6 afp2.4k, tx naive", "afp_ng_ml", 2400),
+        # Negation in a form's words and in "neither ... nor".
+        ("Hepatic encephalopathy: nil. Asterixis: nil.", "encephalopathy", "none"),
+        ("She has neither ascites nor encephalopathy.", "ascites", "none"),
     ],
 )
 def test_findings_now_read(text: str, field: str, value: object) -> None:
@@ -146,6 +159,9 @@ def test_findings_now_read(text: str, field: str, value: object) -> None:
             "main_portal_vein_invasion",
         ),
         ("He's either Child-Pugh 6 or 7, depending on the repeat albumin.", "child_pugh_score"),
+        # A dose in a question is not a drug received; a finding that cannot be excluded is open.
+        ("Is sorafenib 400 mg bid the right dose for him?", "prior_therapies"),
+        ("8 mm sclerotic focus in L3, the radiologist can't exclude a metastasis.", "extrahepatic_spread"),
         # The writer's own history, when a relative writes about the patient.
         (
             "I had a kidney transplant in 2012, but this is about my wife. She has liver cancer.",

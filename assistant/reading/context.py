@@ -15,7 +15,7 @@ from ..errors import CorpusError
 from .vocabulary import Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
-ROLES = ("RECEIVED", "PROPOSED", "COMPARED")
+ROLES = ("RECEIVED", "PROPOSED", "COMPARED", "STATED")  # STATED: received when said in a statement
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")  # medspaCy's ConTextRule directions
 TERMINATED = ROLES + (
     "NEGATED_EXISTENCE",
@@ -176,14 +176,10 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
                     max_scope=rule.get("max_scope"),
                 )
             )
-        # A cue the project's rules define again in the same direction ("negative for" with a longer reach)
-        # replaces medspaCy's; one defined in another direction ("ruled out" after the finding) adds to it.
-        ours = {(str(rule.literal).lower(), rule.direction) for rule in extra}
-        defaults = [
-            r
-            for r in ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
-            if (r.literal.lower(), r.direction) not in ours
-        ]
+        # A cue the project's rules define again ("negative for" with a longer reach, "ruled out" both ways)
+        # replaces medspaCy's: two rules on one cue would overlap, and only one of them would be kept.
+        ours = {str(rule.literal).lower() for rule in extra}
+        defaults = [r for r in ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH) if r.literal.lower() not in ours]
         context.add(defaults + extra)
         from ..memory import settle
 
@@ -293,7 +289,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
             inside = m_start in in_target and (m_end - 1) in in_target
             if modifier.category in ROLES:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
-                if gap < distance:
+                if gap < distance or (gap == distance and role == "STATED"):  # a plain cue beats a dose or date
                     role, distance = modifier.category, gap
             elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient

@@ -254,6 +254,9 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
             out.asked += [r for r in _regimens(m, vocab) if r not in out.asked]
             continue
         role = m.role
+        if role == "STATED":
+            # "cabozantinib 60 mg from 12/2024": received when stated; in a question a dose or date is not enough
+            role = None if m.question else "RECEIVED"
         if "NEGATED_EXISTENCE" in m.categories and role != "RECEIVED":
             continue
         if "NEGATED_EXISTENCE" in m.categories and role == "RECEIVED":

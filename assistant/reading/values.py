@@ -34,7 +34,7 @@ MAX_TOKEN = 40  # longer runs of letters or digits are not words or numbers anyo
 NUMBER = (
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 2,600 / 12,000.5
     r"|\d{1,3}(?: \d{3})+(?![\d.,])"  # 12 000
-    r"|(?P<dcomma>\d{1,3},\d{1,2}(?![\d,]))"  # 3,4 / 1,15: a decimal comma (a thousands comma has 3 digits)
+    r"|(?P<dcomma>\d{1,3},\d{1,2}(?!\d|,\d))"  # 3,4 / 1,15: a decimal comma (a thousands comma has 3 digits)
     r"|\d+(?:\.\d+)?)"  # 12 / 1.9 / 12.000
     r"(?P<sci>\s*(?:x|×|\*)\s*10\s*\^?\s*(?P<exp>\d{1,2})|e(?P<exp2>\d{1,2})(?![a-z\d]))?"
     r"(?P<k>k(?![a-z]))?"
@@ -162,9 +162,17 @@ def tokenize(text: str) -> list[Token]:
             if len(word) >= MAX_TOKEN:
                 continue
             tokens.append(Token("word", word, match.start(), match.end()))
+        elif match.group(0) == "\n" and _runs_on(text, match.end()):
+            continue  # a hard-wrapped sentence ("No invasion of the\nportal trunk") goes on after the break
         else:
             tokens.append(Token("punct", match.group(0), match.start(), match.end()))
     return tokens
+
+
+def _runs_on(text: str, at: int) -> bool:
+    """Whether the text after a line break continues the sentence: it starts in lower case."""
+    rest = text[at : at + 40].lstrip(" \t")
+    return bool(rest) and rest[0].islower()
 
 
 def _phrases(entries: list[str]) -> list[tuple[list[str], bool]]:
@@ -221,6 +229,7 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         "rules": grouped,
         "renewing": renewing,
         "glued_class_names": glued,
+        "unit_words": {w for unit in units for w in re.findall(r"[^\W\d_]+", unit)},
     }
 
 
@@ -479,7 +488,7 @@ def read_values(
             i += 1
             continue
         if tok.kind == "num":
-            if _glued_code(tokens, i):
+            if _glued_code(tokens, i) and not (owner and words_since == 0):  # "afp2.4k" is the AFP, "Vp4" a code
                 i += 1
                 continue
             i = _number(scan, i, owner, owner_at)
@@ -505,6 +514,7 @@ def read_values(
 
 REFERENCE_WORDS = {"ref", "reference", "range", "normal", "nr", "rr", "uln", "lln", "up", "to", "upto", "norm"}
 REFERENCE_MARKS = {"-", "–", "<", ">", "≤", "≥", "=", ":", ",", "/"}
+FLAGS = {"H", "L", "HH", "LL", "*", "!", "A", "N"}  # a result's flag in a pasted panel (high, low, abnormal)
 
 
 def _after_reference_word(tokens: list[Token], i: int) -> bool:
@@ -516,9 +526,17 @@ def _after_reference_word(tokens: list[Token], i: int) -> bool:
 
 
 def _just_read(scan: Scan, i: int) -> bool:
-    """Whether a value was read that ends right before token i (its number or its unit)."""
-    before = scan.tokens[i - 1].end if i > 0 else -1
-    return any(v.end == before for values in scan.found.values() for v in values)
+    """Whether a value was read on this row right before token i, with at most its unit, a flag and a comparison
+    sign between ("24 umol/L (0 - 21)", "486.0  H  ng/mL  <8.1")."""
+    tokens = scan.tokens
+    unit_words = scan.tables["unit_words"]
+    j = i - 1
+    while j >= scan.lo and (
+        tokens[j].text in REFERENCE_MARKS or tokens[j].text in FLAGS or tokens[j].text.lower() in unit_words
+    ):
+        j -= 1
+    ends = {tokens[k].end for k in range(max(j, scan.lo), i)}
+    return j >= scan.lo and any(v.end in ends for vs in scan.found.values() for v in vs)
 
 
 def _reference_range(scan: Scan, i: int) -> int:
@@ -634,6 +652,8 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
     if negative:
         out.problems.append(f"{analyte.label} cannot be negative ('{text}')")
         return end + 1
+    if i > 0 and tokens[i - 1].text in ("<", ">", "≤", "≥") and _just_read(scan, i):
+        return end + 1  # "AFP 486.0 H ng/mL <8.1": the reference limit after the result
     if second is not None:
         if not _just_read(scan, i) and not _after_reference_word(tokens, i):
             out.unread.append(f"{analyte.label} given as a range ('{text}'): which value is current?")
