@@ -366,3 +366,29 @@ def test_the_tolerated_daily_dose_is_the_facts_number() -> None:
     assert doses, "the vocabulary names no tolerated daily dose"
     for agent, least, _ in doses:
         assert f">= {least:g} mg/day" in facts, (agent, least)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a list of one analyte's readings goes on past the name's reach; "today's" marks the current one
+        (
+            "His bilirubin has been climbing on lenvatinib: 1.1 in June, 1.6 in August, 2.3 early October and "
+            "3.4 mg/dL on today's bloods.",
+            "bilirubin_mg_dl",
+            3.4,
+        ),  # fmt: skip
+        # rows of dated readings under a heading that ends with ":"
+        ("AFP (ng/mL), newest first:\n26/11/2026   376\n29/10/2026   402\n01/10/2026   455", "afp_ng_ml", 376),
+        # a hard-wrapped line runs on; ";" still ends a sentence
+        ("No invasion of the\nportal trunk or the left portal vein. CP A5.", "main_portal_vein_invasion", False),
+        (
+            "Only 3 doses before grade 3 immune-mediated hepatitis; treated with steroids, now resolved.",
+            "intolerance",
+            True,
+        ),
+    ],
+)
+def test_lists_rows_and_wrapped_lines(text: str, field: str, value: object) -> None:
+    got = read(text).values
+    assert got.get(field) == (pytest.approx(value) if isinstance(value, float) else value), got

@@ -120,7 +120,9 @@ def _split_long_sentences(doc: Any) -> Any:
     for token in doc:
         prev = doc[token.i - 1] if token.i else None
         if prev is not None and (
-            "\n" in prev.text or (prev.text[-1] in ".?!" and len(prev) > 1 and prev.lower_ not in ABBREVIATIONS)
+            "\r" in prev.text  # a ";" (written as "\r" by `analyse`) always ends a sentence
+            or ("\n" in prev.text and not token.text[:1].islower())  # a hard-wrapped line runs on in lower case
+            or (prev.text[-1] in ".?!" and len(prev) > 1 and prev.lower_ not in ABBREVIATIONS)
         ):
             token.is_sent_start = True  # "lupus." is one token to medspaCy's tokenizer; a line break ends a sentence
         if token.is_sent_start:
@@ -255,11 +257,11 @@ def _writers_relative(doc: Any, start: int, end: int, names: frozenset[str] = fr
 
 def analyse(text: str, vocab: Vocabulary) -> Analysis:
     """Findings and drugs in `text`, each with the ConText categories that modify it."""
-    # Same length, so offsets still match: ';' ends a sentence (as a line break); ':' is a comma (medspaCy's ": no" rule
-    # negates backwards, which reads "Lupus: no. Varices: yes" the wrong way round).
+    # Same length, so offsets still match: ';' ends a sentence (as a carriage return); ':' is a comma (medspaCy's
+    # ": no" rule negates backwards, which reads "Lupus: no. Varices: yes" the wrong way round).
     # medspaCy's English rules read "child" as a family member: "Child-Pugh" must not make a
     # sentence family history (same length again).
-    text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], text.replace(";", "\n").replace(":", ","))
+    text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], text.replace(";", "\r").replace(":", ","))
     doc = pipeline(vocab)(text)
     sentences = list(doc.sents)
     sentence_of = {t: n for n, s in enumerate(sentences) for t in range(s.start, s.end)}

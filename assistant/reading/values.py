@@ -162,17 +162,32 @@ def tokenize(text: str) -> list[Token]:
             if len(word) >= MAX_TOKEN:
                 continue
             tokens.append(Token("word", word, match.start(), match.end()))
-        elif match.group(0) == "\n" and _runs_on(text, match.end()):
+        elif match.group(0) == "\n" and _runs_on(text, match.start(), match.end()):
             continue  # a hard-wrapped sentence ("No invasion of the\nportal trunk") goes on after the break
         else:
             tokens.append(Token("punct", match.group(0), match.start(), match.end()))
     return tokens
 
 
-def _runs_on(text: str, at: int) -> bool:
-    """Whether the text after a line break continues the sentence: it starts in lower case."""
+def _runs_on(text: str, brk: int, at: int) -> bool:
+    """Whether the text after a line break continues the sentence: it starts in lower case, or it is a row of
+    numbers (a date and a value) under a heading that ends with ":" ("AFP (ng/mL), newest first:")."""
     rest = text[at : at + 40].lstrip(" \t")
-    return bool(rest) and rest[0].islower()
+    if not rest:
+        return False
+    if rest[0].islower():
+        return True
+    if not rest[0].isdigit():
+        return False
+    start = brk
+    while True:  # back over the rows of numbers already listed to the line that introduced them
+        line_start = text.rfind("\n", 0, start) + 1
+        line = text[line_start:start].strip()
+        if line.endswith(":"):
+            return True
+        if not line or not line[0].isdigit() or line_start == 0:
+            return False
+        start = line_start - 1
 
 
 def _phrases(entries: list[str]) -> list[tuple[list[str], bool]]:
@@ -491,7 +506,10 @@ def read_values(
             if _glued_code(tokens, i) and not (owner and words_since == 0):  # "afp2.4k" is the AFP, "Vp4" a code
                 i += 1
                 continue
+            count = sum(len(v) for v in found.values())
             i = _number(scan, i, owner, owner_at)
+            if owner and sum(len(v) for v in found.values()) > count:
+                words_since = 0  # "1.1 in June, 1.6 in August, 2.3 early October and 3.4 today": a list goes on
             continue
         i += 1
     supposed: dict[str, list[Value]] = {}
