@@ -82,12 +82,18 @@ eval-language: index
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-b.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: development, set C (third author, evals/dev/reading-dev-c.yaml)"; \
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-c.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: development, set D (fourth author, evals/dev/reading-dev-d.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-d.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: development, set E (fifth author, evals/dev/reading-dev-e.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-e.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out (evals/heldout/reading.yaml, written before the code)"; \
 	  $(BIN)/hcc-assistant eval evals/heldout/reading.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out, set B (evals/heldout/reading-b.yaml, written before the changes of 2026-12-04)"; \
 	  $(BIN)/hcc-assistant eval evals/heldout/reading-b.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out, set C (evals/heldout/reading-c.yaml, written before the set-C changes)"; \
 	  $(BIN)/hcc-assistant eval evals/heldout/reading-c.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: held-out, set D (evals/heldout/reading-d.yaml, written before the set-D and set-E changes)"; \
+	  $(BIN)/hcc-assistant eval evals/heldout/reading-d.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: extraction cases (tests/data/extraction_cases.yaml, development)"; \
 	  $(BIN)/pytest -q -p no:cacheprovider tests/test_extraction.py 2>/dev/null | tail -1; echo; \
 	  echo "## Intents (question frame)"; echo '```'; \
