@@ -95,6 +95,20 @@ class Server:
         return client.post(self.url + "/api/v1/ask", json={"message": message, "session_id": session_id, **extra})
 
 
+def worker_pids(server_pid: int) -> list[int]:
+    """The worker processes of a `serve` process (its spawned children, not multiprocessing's resource tracker)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        if ppid == server_pid and b"spawn_main" in command:
+            pids.append(int(stat.parent.name))
+    return sorted(pids)
+
+
 def server_env(settings: Any, **extra: str) -> dict[str, str]:
     """The environment of a server over the test session's index (never the user's folders)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HCC_")}

@@ -3,12 +3,19 @@ one real Redis continuing each other's conversations, unknown ids -> 404, malfor
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import time
+import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
-from serving import Server, redis_server, server_env
+from serving import Server, redis_server, server_env, worker_pids
 
 FIRST = "Child-Pugh A5, ECOG 0, progressed on sorafenib which he tolerated."
 
@@ -29,6 +36,11 @@ def test_rest_api_with_workers_and_restart_continuity(index_settings, kb, tmp_pa
         spec = client.get(server.url + "/openapi.json").json()
         assert {"/api/v1/ask", "/api/v1/sessions/{session_id}", "/healthz"} <= set(spec["paths"])
         assert client.get(server.url + "/").status_code == 200  # the Gradio UI on the same port
+        # Gradio's callbacks call the workers from threads, through the server's event loop.
+        from gradio_client import Client
+
+        via_ui = Client(server.url + "/", verbose=False).predict(message=FIRST, session_id="", api_name="/ask")
+        assert via_ui["kind"] == "recommendation" and via_ui["profile"]["ecog"] == 0
 
         first = server.ask(client, FIRST)
         assert first.status_code == 200, first.text
@@ -111,3 +123,141 @@ def test_an_expired_conversation_is_410_with_a_message(assistant, tmp_path: Path
         gone = http.post("/api/v1/ask", json={"message": "And BCLC?", "session_id": sid})
         assert gone.status_code == 410 and "expired after 1 second" in gone.json()["message"]
         assert http.get(f"/api/v1/sessions/{sid}").status_code == 410
+
+
+def test_the_rest_endpoints_are_coroutines_and_the_docs_show_the_models(assistant, tmp_path: Path) -> None:
+    """No endpoint is a sync function run in the server's thread pool; the OpenAPI keeps the body models."""
+    import inspect
+
+    from assistant.serve import build_app
+    from assistant.serve.backend import LocalBackend
+
+    conversations = assistant.conversations(f"sqlite:///{tmp_path / 's.sqlite3'}", audit=False)
+    app = build_app(LocalBackend(assistant, conversations))
+    routes = {r.path: r for r in app.routes if getattr(r, "path", "").startswith(("/api/v1/", "/healthz"))}
+    assert {"/api/v1/ask", "/api/v1/sessions/{session_id}", "/healthz"} <= set(routes)
+    assert all(inspect.iscoroutinefunction(route.endpoint) for route in routes.values()), routes
+    spec = app.openapi()
+    body = spec["paths"]["/api/v1/ask"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    answer = spec["paths"]["/api/v1/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body["$ref"].endswith("/AskRequest") and answer["$ref"].endswith("/AskResponse")
+    assert {"AskRequest", "AskResponse", "ErrorResponse"} <= set(spec["components"]["schemas"])
+
+
+@pytest.fixture(scope="module")
+def pool(index_settings, kb, tmp_path_factory):
+    """Two real worker processes over the session's index, called from this process (no HTTP)."""
+    from assistant.serve.backend import WorkerPool
+
+    state = tmp_path_factory.mktemp("pool") / "state.sqlite3"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OMP_NUM_THREADS", "1")  # the pool would otherwise leave it set for later servers' environment
+        workers = WorkerPool(replace(index_settings, state_url=f"sqlite:///{state}", audit=False), 2)
+    yield workers
+    workers.close()
+    assert not any(w.process.is_alive() for w in workers.workers)
+
+
+def _on_worker(pool, index: int, count: int) -> dict[str, int]:
+    """`count` new conversations that the pool routes to worker `index`, each with its own AFP."""
+    found: dict[str, int] = {}
+    afp = 1000 + 100 * index
+    while len(found) < count:
+        afp += 1
+        sid, _ = pool.call("ask", None, f"Child-Pugh A5, ECOG 0, AFP {afp} ng/mL.", None)
+        if zlib.crc32(sid.encode()) % pool.n == index:
+            found[sid] = afp
+    return found
+
+
+def test_requests_to_one_worker_are_pipelined_and_each_caller_gets_its_own_answer_in_order(pool) -> None:
+    conversations = _on_worker(pool, 0, 8)
+    worker = pool.workers[0]
+    os.kill(worker.process.pid, signal.SIGSTOP)  # the worker cannot answer: whatever is sent waits in its socket
+
+    async def converse() -> tuple[list[str], list[tuple[str, dict]]]:
+        resumed: list[str] = []
+
+        async def one(sid: str) -> tuple[str, dict]:
+            reply = await pool.acall("ask", sid, "What are the options now?", None, key=sid)
+            resumed.append(sid)
+            return reply
+
+        tasks = [asyncio.create_task(one(sid)) for sid in conversations]
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if len(worker.pending) == len(tasks):
+                break
+        # All written before any answer: the worker finds its next request queued when it finishes one.
+        assert len(worker.pending) == len(tasks) and not any(t.done() for t in tasks)
+        os.kill(worker.process.pid, signal.SIGCONT)
+        return resumed, list(await asyncio.gather(*tasks))
+
+    try:
+        resumed, replies = asyncio.run(converse())
+    finally:
+        os.kill(worker.process.pid, signal.SIGCONT)
+    assert resumed == list(conversations)  # answered in the order they were sent
+    for (sid, afp), (replied, answer) in zip(conversations.items(), replies, strict=True):
+        assert replied == sid and answer["profile"]["afp_ng_ml"] == afp and answer["profile"]["ecog"] == 0
+    assert not worker.pending
+
+
+def test_threads_calling_one_worker_at_once_each_get_their_own_answer(pool) -> None:
+    """Gradio's callbacks: blocking calls from many threads, all to the same worker."""
+    conversations = _on_worker(pool, 1, 6)
+
+    def turn(item: tuple[str, int]) -> bool:
+        sid, afp = item
+        replied, answer = pool.call("ask", sid, "She weighs 61 kg.", None, key=sid)
+        return replied == sid and answer["profile"]["afp_ng_ml"] == afp and answer["profile"]["weight_kg"] == 61
+
+    with ThreadPoolExecutor(len(conversations)) as threads:
+        assert all(threads.map(turn, conversations.items()))
+    for sid in conversations:
+        assert len(pool.call("get", sid, key=sid)["turns"]) == 2
+
+
+def test_a_worker_killed_while_requests_wait_gives_them_503_and_is_replaced(index_settings, kb, tmp_path: Path):
+    """From outside: one of two workers stops with requests queued; they fail with 503, the other worker's
+    requests do not, and the conversations go on with their facts once a new worker has started."""
+    env = server_env(index_settings, HCC_STATE_URL=f"sqlite:///{tmp_path / 'state.sqlite3'}")
+    server = Server(env, "--workers", "2", log=tmp_path / "server.log").wait()
+    try:
+        with httpx.Client(timeout=120) as client:
+            patients: dict[str, int] = {}  # conversations on both workers (the front routes by crc32(id) % 2)
+            while len(patients) < 6 or len({zlib.crc32(sid.encode()) % 2 for sid in patients}) < 2:
+                afp = 300 + len(patients)
+                patients[server.ask(client, f"Child-Pugh A5, ECOG 1, AFP {afp} ng/mL.").json()["session_id"]] = afp
+            victim = worker_pids(server.process.pid)[0]
+
+            def turn(sid: str) -> httpx.Response:
+                with httpx.Client(timeout=120) as own:
+                    return server.ask(own, "What are the options now?", sid)
+
+            os.kill(victim, signal.SIGSTOP)
+            with ThreadPoolExecutor(len(patients)) as threads:
+                try:
+                    replies = {sid: threads.submit(turn, sid) for sid in patients}
+                    time.sleep(3)
+                    waiting = {sid for sid, reply in replies.items() if not reply.done()}
+                    answered = {sid: reply.result() for sid, reply in replies.items() if reply.done()}
+                    # The stopped worker's conversations wait; the other worker answers its own.
+                    assert waiting and answered
+                    assert len({zlib.crc32(sid.encode()) % 2 for sid in waiting}) == 1
+                    assert all(reply.status_code == 200 for reply in answered.values())
+                finally:
+                    os.kill(victim, signal.SIGKILL)  # also on failure, so that no request is left waiting
+                for sid in waiting:
+                    failed = replies[sid].result(timeout=60)
+                    assert failed.status_code == 503 and failed.json()["error"] == "unavailable", failed.text
+            # Turns on the lost worker's conversations wait until its replacement is ready, then go on.
+            for sid, afp in patients.items():
+                again = server.ask(client, "And the ECOG?", sid)
+                assert again.status_code == 200, again.text
+                assert again.json()["profile"]["afp_ng_ml"] == afp and again.json()["profile"]["ecog"] == 1
+            workers = worker_pids(server.process.pid)
+            assert len(workers) == 2 and victim not in workers
+    finally:
+        server.stop()
+    assert "Traceback" not in (tmp_path / "server.log").read_text()

