@@ -351,6 +351,8 @@ class Scope:
         is left out (how often it was taken is not written)."""
         out: list[tuple[str, float]] = []
         for sentence in _sentences(text):
+            if not any(ch.isdigit() for ch in sentence):
+                continue  # no number, no dose
             agents = [m for m in self.names.find(sentence, ("drug",)) if m.canonical in self.doses]
             if not agents or self._frequency is None:
                 continue

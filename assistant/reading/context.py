@@ -61,7 +61,29 @@ def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
             problems.append(f"{path}: context rule '{rule['literal']}' has an unknown direction")
     if problems:
         raise CorpusError(problems)
-    return list(rules)
+    return _with_trials(list(rules))
+
+
+TRIAL_SLOT = "<trial>"
+
+
+def _with_trials(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A `<trial>` in a literal stands for each name of a trial in the vocabulary ("<trial> excluded":
+    "himalaya excluded", "imbrave150 excluded", ...), so that a trial's population cue is a longer cue than
+    the negation on the same word ("autoimmune disease excluded")."""
+    if not any(TRIAL_SLOT in str(r["literal"]) for r in rules):
+        return rules
+    from .vocabulary import vocabulary
+
+    names = sorted({exact_name.lstrip("=").lower() for names in vocabulary().trials.values() for exact_name in names})
+    out: list[dict[str, Any]] = []
+    for rule in rules:
+        literal = str(rule["literal"])
+        if TRIAL_SLOT in literal:
+            out += [{**rule, "literal": literal.replace(TRIAL_SLOT, name)} for name in names]
+        else:
+            out.append(rule)
+    return out
 
 
 class Targets:
@@ -119,10 +141,13 @@ def _split_long_sentences(doc: Any) -> Any:
     length = 0
     for token in doc:
         prev = doc[token.i - 1] if token.i else None
-        if prev is not None and (
-            "\r" in prev.text  # a ";" (written as "\r" by `analyse`) always ends a sentence
-            or ("\n" in prev.text and not token.text[:1].islower())  # a hard-wrapped line runs on in lower case
-            or (prev.text[-1] in ".?!" and len(prev) > 1 and prev.lower_ not in ABBREVIATIONS)
+        if (
+            prev is not None
+            and (
+                "\r" in prev.text  # a ";" (written as "\r" by `analyse`) always ends a sentence
+                or ("\n" in prev.text and not token.text[:1].islower())  # a hard-wrapped line runs on in lower case
+                or (prev.text[-1] in ".?!" and len(prev) > 1 and prev.lower_ not in ABBREVIATIONS)
+            )
         ):
             token.is_sent_start = True  # "lupus." is one token to medspaCy's tokenizer; a line break ends a sentence
         if token.is_sent_start:

@@ -360,8 +360,8 @@ def _tolerance(out: Reading, text: str = "", vocab: Vocabulary | None = None) ->
     if "sorafenib" in had and "intolerance" in out.facts:
         fact = out.facts["intolerance"]
         out.facts["sorafenib_tolerated"] = Fact("sorafenib_tolerated", not fact.value, fact.text)
-    if not text or vocab is None or not vocab.tolerated_daily_doses:
-        return
+    if "mg" not in text.lower() or vocab is None or not any(a in had for a, _, _ in vocab.tolerated_daily_doses):
+        return  # no dose written, or no agent whose tolerance a dose decides
     from ..asking.scope import daily_doses
 
     doses = daily_doses(text)

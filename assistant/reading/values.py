@@ -92,21 +92,21 @@ class ValueReading:
 
 
 @lru_cache(maxsize=4)
-def reading_orders(path: Path = RULES_PATH) -> dict[str, tuple[str, ...]]:
-    """The `reading_order` phrases of the context rules file: how a writer says in which order undated
-    readings of one analyte are listed ("newest first", "oldest to newest")."""
+def reading_orders(path: Path = RULES_PATH) -> dict[str, re.Pattern[str]]:
+    """The `reading_order` phrases of the context rules file, one pattern per order: how a writer says in which
+    order undated readings of one analyte are listed ("newest first", "oldest to newest")."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {k: tuple(str(p).lower() for p in v) for k, v in (raw.get("reading_order") or {}).items()}
+    out: dict[str, re.Pattern[str]] = {}
+    for order, phrases in (raw.get("reading_order") or {}).items():
+        alternatives = "|".join(re.escape(str(p).lower()).replace(r"\ ", r"\s+") for p in phrases)
+        out[str(order)] = re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
+    return out
 
 
 def _order(text: str) -> str | None:
     """ "newest_first" or "oldest_first" when the message says so once, without saying both."""
-    low = re.sub(r"\s+", " ", text.lower())
-    said = {
-        order
-        for order, phrases in reading_orders().items()
-        if any(re.search(rf"(?<![a-z]){re.escape(p)}(?![a-z])", low) for p in phrases)
-    }
+    low = text.lower()
+    said = {order for order, pattern in reading_orders().items() if pattern.search(low)}
     return said.pop() if len(said) == 1 else None
 
 
