@@ -130,6 +130,14 @@ def _raise(error: tuple[str, ...]) -> None:
     raise WorkerError(f"a worker failed: {error[1]}")
 
 
+def _running_on(loop: Any) -> bool:
+    """Whether this thread is the one running `loop` (where waiting for it would deadlock)."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
 class WorkerError(AssistantError):
     """A worker process failed or died; the request was not answered."""
 
@@ -484,11 +492,7 @@ class WorkerPool:
     def call(self, op: str, *args: Any, key: str | None = None) -> Any:
         """The answer to one request, waited for in this thread (Gradio's callbacks, scripts)."""
         loop = self._io()
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
+        if _running_on(loop):
             raise RuntimeError("WorkerPool.call would block the loop that answers it: await acall instead")
         worker, frame = self._route(op, args, key)
         waiter: concurrent.futures.Future[Any] = concurrent.futures.Future()
@@ -531,11 +535,7 @@ class WorkerPool:
         self._closing = True
         loop, thread = self._loop, self._thread
         if loop is not None and not loop.is_closed():
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is loop:
+            if _running_on(loop):
                 raise RuntimeError("WorkerPool.close on the loop that talks to the workers: await aclose instead")
             if loop.is_running():
                 asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(10)
