@@ -261,3 +261,20 @@ def test_a_worker_killed_while_requests_wait_gives_them_503_and_is_replaced(inde
     finally:
         server.stop()
     assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
+def test_a_lone_request_computes_on_every_core_and_busy_workers_on_their_share() -> None:
+    from collections import deque
+
+    from assistant.serve.backend import WorkerPool, _Worker
+
+    pool = WorkerPool.__new__(WorkerPool)  # the decision alone: no processes
+    first, second = _Worker(process=None, sock=None), _Worker(process=None, sock=None)
+    pool.workers, pool._cores, pool._share, pool._fixed_threads = [first, second], 4, 2, False
+    assert pool._threads_for(first) == 4  # nobody else computing
+    first.pending = deque([object()])
+    assert pool._threads_for(first) == 4  # its own queue is answered in order, one at a time
+    assert pool._threads_for(second) == 2  # the other worker is busy: its share of the cores
+    first.pending.clear()
+    pool._fixed_threads = True  # OMP_NUM_THREADS set by the operator holds for every request
+    assert pool._threads_for(first) == 2
