@@ -392,3 +392,55 @@ def test_the_tolerated_daily_dose_is_the_facts_number() -> None:
 def test_lists_rows_and_wrapped_lines(text: str, field: str, value: object) -> None:
     got = read(text).values
     assert got.get(field) == (pytest.approx(value) if isinstance(value, float) else value), got
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a form row answers its label with the checked box; the unchecked choices are not findings
+        ("ECOG:   [ ] 0  [x] 1  [ ] 2  [ ] 3-4", "ecog", 1),
+        ("Child-Pugh:   [x] A  [ ] B  [ ] C      Score: 5", "child_pugh_score", 5),
+        ("Extrahepatic disease:  [x] No  [ ] Yes, site: ______", "extrahepatic_spread", False),
+        ("Extrahepatic disease:  [ ] No  [x] Yes, site: lung", "extrahepatic_spread", True),
+        # a form's answer last in its row negates its label; "Varices: no red signs" stays the forward "no"
+        ("Ascites: No\nEncephalopathy: No", "encephalopathy", "none"),
+        ("Lupus: no. Varices: yes", "autoimmune_disease", False),
+        ("Varices: no red signs", "high_risk_varices", False),
+        # dictated numbers: a decimal point word or a compound is a number; a unit written out in full
+        (
+            "Today total bilirubin five point two milligrams per decilitre, albumin two point three",
+            "bilirubin_mg_dl",
+            5.2,
+        ),
+        ("Today total bilirubin five point two milligrams per decilitre, albumin two point three", "albumin_g_dl", 2.3),
+        ("AFP four hundred and twenty nanograms per millilitre", "afp_ng_ml", 420),
+        ("ECOG two, Child-Pugh A", "ecog", 2),
+        # the transplant service is not a transplant
+        ("Alcohol-related cirrhosis; the transplant committee has declined him.", "solid_organ_transplant", None),
+        # someone else's story keeps its reach across a clause of cause
+        (
+            "A lady at my support group said she couldn't have immunotherapy because of her kidney transplant. "
+            "I've never had a transplant.",
+            "solid_organ_transplant",
+            False,
+        ),
+    ],
+)
+def test_forms_dictation_and_whose_story(text: str, field: str, value: object) -> None:
+    got = read(text).values
+    assert got.get(field) == (pytest.approx(value) if isinstance(value, float) else value), got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "two small straight varices, one of the options, two thirds of the liver",  # lone small words stay words
+        "at one point he was fine",
+        "drinking until the day of admission",  # two slips from a vocabulary word is another word, not a typo
+    ],
+)
+def test_words_that_stay_words(text: str) -> None:
+    from assistant.reading.reader import _normalised
+    from assistant.reading.vocabulary import vocabulary
+
+    assert _normalised(text, vocabulary()).text == text

@@ -27,6 +27,10 @@ TERMINATED = ROLES + (
     "FUTURE",
     "SPEAKER",
 )
+# A clause of cause ("because of", "due to": category CAUSE) ends the reach of a cue on the patient's
+# findings ("no ascites due to diuretics"), not of one that says whose or which world the words are in:
+# "a lady said she couldn't have immunotherapy because of her kidney transplant" is still the lady's.
+NOT_ENDED_BY_CAUSE = ("HYPOTHETICAL", "FAMILY", "POPULATION", "SPEAKER")
 CHILD_PUGH = re.compile(r"\bchild(?=(?:'?s)?[\s-]*(?:pugh|turcotte|[abc]\d?\b))", re.I)
 DRUG = "DRUG"
 _LOCK = threading.Lock()
@@ -188,8 +192,10 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
                 "span_attrs": None,
                 "prune_on_target_overlap": True,
                 "max_scope": 8,
-                # A TERMINATE cue ("due to", "(", "however") ends the reach of every kind of cue.
-                "terminating_types": {c: ["TERMINATE"] for c in TERMINATED},
+                # A TERMINATE cue ("(", "however") ends the reach of every kind of cue; CAUSE, of some.
+                "terminating_types": {
+                    c: ["TERMINATE"] if c in NOT_ENDED_BY_CAUSE else ["TERMINATE", "CAUSE"] for c in TERMINATED
+                },
             },
         )
         extra = []
@@ -287,13 +293,16 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     # medspaCy's English rules read "child" as a family member: "Child-Pugh" must not make a
     # sentence family history (same length again).
     text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], text.replace(";", "\r").replace(":", ","))
-    doc = pipeline(vocab)(text)
+    # A line break at the end, as at the end of every other row: a form's answer last in the message
+    # ("Extrahepatic disease: No") is then read like the same answer in any other row.
+    doc = pipeline(vocab)(text if text.endswith("\n") else text + "\n")
     sentences = list(doc.sents)
     sentence_of = {t: n for n, s in enumerate(sentences) for t in range(s.start, s.end)}
     in_target = {t for e in doc.ents for t in range(e.start, e.end)}
     # Terminating cues ("due to", "(", "but", "however") end every cue's reach; applied here because
     # medspaCy's windowed scopes (max_scope) are not cut by them.
     stops = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.direction == "TERMINATE")
+    causes = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.category == "CAUSE")
     scopes: list[tuple[str, int, int]] = []
     found: list[Mention] = []
     modifiers = doc._.context_graph.modifiers
@@ -312,6 +321,8 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                 continue  # medspaCy's max_scope window crosses sentences; a cue speaks within its own
             lo, hi = (m_end, ent.start) if m_end <= ent.start else (ent.end, m_start)
             if modifier.direction != "TERMINATE" and any(lo <= t < hi for t in stops):
+                continue
+            if modifier.category not in NOT_ENDED_BY_CAUSE and any(lo <= t < hi for t in causes):
                 continue
             inside = m_start in in_target and (m_end - 1) in in_target
             if modifier.category in ROLES:

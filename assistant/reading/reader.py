@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from .context import DRUG, Analysis, Mention, analyse
+from .forms import answered_rows
+from .spoken import spoken_numbers
 from .values import MAX_TOKEN, read_values, unit_for_pending, value_rules
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
 
@@ -86,12 +88,35 @@ def _spelling(text: str, vocab: Vocabulary) -> dict[str, str]:
 def _closest(word: str, vocab: Vocabulary) -> str | None:
     """The known word `word` is a typo of, if any (typos rarely change the first letter)."""
     _, ordered = _known_words(vocab)
-    candidates = [w for w in ordered if w[0] == word[0] and abs(len(w) - len(word)) <= 3]
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.84)
-    return close[0] if close else None
+    # A typo is one slip (a letter missed, doubled, swapped or struck for its neighbour), two in a long
+    # name ("sorefanib"); an ordinary word two slips from a vocabulary word ("drinking", "draining") is
+    # another word, not a typo.
+    limit = 2 if len(word) >= 9 else 1
+    candidates = [w for w in ordered if w[0] == word[0] and abs(len(w) - len(word)) <= limit]
+    for close in difflib.get_close_matches(word, candidates, n=3, cutoff=0.75):
+        if _slips(word, close, limit) <= limit:
+            return close
+    return None
+
+
+def _slips(a: str, b: str, limit: int) -> int:
+    """Edits (insertion, deletion, substitution, swap of neighbours) from `a` to `b`, up to `limit` + 1."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+        previous2, previous = previous, row
+    return previous[-1]
 
 
 def _normalised(text: str, vocab: Vocabulary) -> Normalised:
+    text = spoken_numbers(answered_rows(text, vocab.form_marks), vocab)
     fixes = _spelling(text, vocab)
     if fixes:
         pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(fixes, key=len, reverse=True)) + r")\b")

@@ -88,6 +88,10 @@ class Vocabulary:
     kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
     tolerated_daily_doses: tuple[tuple[str, float, str], ...] = ()
+    # written-out numbers: {"units": {...}, "tens": {...}, "scales": {...}, "point": [...], "joiner": [...]}
+    number_words: dict[str, Any] = default(default_factory=dict)
+    # check-box marks of pasted forms: (checked, unchecked)
+    form_marks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     digest: str = ""
 
     @property
@@ -237,6 +241,11 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
+        number_words=dict(raw.get("number_words") or {}),
+        form_marks=(
+            tuple(str(m) for m in (raw.get("form_marks") or {}).get("checked") or []),
+            tuple(str(m) for m in (raw.get("form_marks") or {}).get("unchecked") or []),
+        ),
         tolerated_daily_doses=tuple(
             (str(agent), float(spec["min_mg_per_day"]), str(spec["field"]))
             for agent, spec in (raw.get("tolerated_daily_dose") or {}).items()

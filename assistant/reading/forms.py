@@ -1,0 +1,46 @@
+"""Pasted forms: a row that answers its label with check boxes ("ECOG: [ ] 0 [x] 1 [ ] 2") is read as the
+label and its checked options ("ECOG: 1"). The unchecked alternatives are dropped: they are the form's
+choices, not findings of the patient. The marks are data (`form_marks` in the vocabulary file).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Two spaces or more end an option: what follows is another field of the row ("[ ] C      Score: 5").
+_GAP = re.compile(r"\s{2,}")
+_BLANK = re.compile(r"^[\s_.:,;-]*$")
+
+
+@lru_cache(maxsize=4)
+def _marks(checked: tuple[str, ...], unchecked: tuple[str, ...]) -> re.Pattern[str] | None:
+    marks = sorted({*checked, *unchecked}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(m) for m in marks)) if marks else None
+
+
+def answered_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+    """`text` with each row of check boxes under a label ("Label: [x] A [ ] B") written as "Label: A"."""
+    pattern = _marks(*marks)
+    if pattern is None or not pattern.search(text):
+        return text
+    checked = frozenset(marks[0])
+    return "\n".join(_answered(row, pattern, checked) for row in text.split("\n"))
+
+
+def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> str:
+    boxes = list(pattern.finditer(row))
+    head = row[: boxes[0].start()] if boxes else ""
+    # A checklist ("[ ] ascites [x] encephalopathy") has no label before its boxes; a row with nothing
+    # checked answers nothing: both are left to the context rules.
+    if not boxes or ":" not in head or not any(box.group(0) in checked for box in boxes):
+        return row
+    picked: list[str] = []
+    rest: list[str] = []
+    for n, box in enumerate(boxes):
+        end = boxes[n + 1].start() if n + 1 < len(boxes) else len(row)
+        option, *after = _GAP.split(row[box.end() : end].strip(), maxsplit=1)
+        if box.group(0) in checked and not _BLANK.match(option):
+            picked.append(option.strip(" ,;"))
+        rest += after
+    return " ".join([head.rstrip(), ", ".join(picked), *(["  " + "  ".join(rest)] if rest else [])])

@@ -1,0 +1,85 @@
+"""Numbers written out in words, as in dictated notes ("bilirubin five point two", "seventy-two year old").
+
+A run of number words is written as digits when it has a decimal point word ("five point two" -> 5.2)
+or is a compound ("seventy-two", "four hundred and twenty"); a lone small word ("two small varices",
+"one of the options") stays a word unless it follows the name of a value or scale ("ECOG two"). The
+words are data (`number_words` in the vocabulary file).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from .vocabulary import Vocabulary
+
+
+@lru_cache(maxsize=4)
+def _tables(vocab: Vocabulary) -> tuple[re.Pattern[str] | None, dict[str, int], dict[str, int], set[str], set[str]]:
+    words: dict[str, Any] = vocab.number_words
+    small = {str(k).lower(): int(v) for k, v in (words.get("units") or {}).items()}
+    tens = {str(k).lower(): int(v) for k, v in (words.get("tens") or {}).items()}
+    scales = {str(k).lower(): int(v) for k, v in (words.get("scales") or {}).items()}
+    points = {str(w).lower() for w in words.get("point") or []}
+    joiners = {str(w).lower() for w in words.get("joiner") or []}
+    if not small:
+        return None, {}, {}, set(), set()
+    number = "|".join(sorted((re.escape(w) for w in {*small, *tens, *scales}), key=len, reverse=True))
+    glue = "|".join(re.escape(w) for w in {*points, *joiners}) or "(?!)"
+    # A run: number words joined by spaces or hyphens, with "and" or "point" between them.
+    run = re.compile(rf"\b(?:{number})(?:(?:[\s-]+(?:{glue}))?[\s-]+(?:{number}))*\b", re.I)
+    names = {n.lower() for a in vocab.analytes.values() for n in a.names}
+    return run, {**small, **tens}, scales, points, names
+
+
+def _value(words: list[str], plain: dict[str, int], scales: dict[str, int], points: set[str]) -> str | None:
+    """The digits for `words` (number and point words, joiners left out), or None when they are not one
+    number ("five two" is two numbers)."""
+    whole, group, last, decimals = 0, 0, "", None
+    for word in words:
+        if word in points:
+            if decimals is not None:
+                return None
+            decimals = ""
+        elif decimals is not None:
+            if plain.get(word, 10) > 9:
+                return None
+            decimals += str(plain[word])
+        elif word in scales:
+            group = max(group, 1) * scales[word]
+            if scales[word] >= 1000:
+                whole, group = whole + group, 0
+            last = "scale"
+        elif plain[word] >= 20:
+            if last in ("unit", "tens"):
+                return None
+            group, last = group + plain[word], "tens"
+        else:
+            if last == "unit" or (last == "tens" and plain[word] >= 10):
+                return None
+            group, last = group + plain[word], "unit"
+    if decimals == "":
+        return None
+    return f"{whole + group}.{decimals}" if decimals else str(whole + group)
+
+
+def spoken_numbers(text: str, vocab: Vocabulary) -> str:
+    """`text` with written-out numbers that must be numbers written as digits."""
+    run, plain, scales, points, names = _tables(vocab)
+    joiners = {str(w).lower() for w in vocab.number_words.get("joiner") or []}
+    if run is None or not run.search(text):
+        return text
+
+    def digits(match: re.Match[str]) -> str:
+        words = [w.lower() for w in re.split(r"[\s-]+", match.group(0)) if w]
+        words = [w for w in words if w not in joiners]
+        compound = len([w for w in words if w in plain or w in scales]) > 1
+        before = text[: match.start()].rstrip().rsplit(None, 1)
+        named = bool(before) and before[-1].lower().strip(":,") in names
+        if not (compound or named or any(w in points for w in words)):
+            return match.group(0)
+        value = _value(words, plain, scales, points)
+        return value if value is not None else match.group(0)
+
+    return run.sub(digits, text)
