@@ -415,6 +415,16 @@ def test_lists_rows_and_wrapped_lines(text: str, field: str, value: object) -> N
         ("Today total bilirubin five point two milligrams per decilitre, albumin two point three", "albumin_g_dl", 2.3),
         ("AFP four hundred and twenty nanograms per millilitre", "afp_ng_ml", 420),
         ("ECOG two, Child-Pugh A", "ecog", 2),
+        # medspaCy's "no new" cue overlapped findings written with "new" and was dropped (read as progression)
+        ("Restaging CT: no new liver lesions, target lesions unchanged.", "progressed", False),
+        # one phrase, two facts: new disease outside the liver is progression and extrahepatic spread
+        ("PD on the September CT with new lung nodules.", "extrahepatic_spread", True),
+        ("11/2026 PD with a new adrenal mass.", "extrahepatic_spread", True),
+        (
+            "It takes up more than half of his liver but hasn't spread anywhere else in his body.",
+            "extrahepatic_spread",
+            False,
+        ),
         # the transplant service is not a transplant
         ("Alcohol-related cirrhosis; the transplant committee has declined him.", "solid_organ_transplant", None),
         # someone else's story keeps its reach across a clause of cause

@@ -209,6 +209,9 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             value = concept.value
         scenario = "HYPOTHETICAL" in cats
         by_field.setdefault(concept.field, []).append((value, m, scenario))
+        if "NEGATED_EXISTENCE" not in cats:
+            for field, implied in concept.also:
+                by_field.setdefault(field, []).append((implied, m, scenario))
     for name, entries in by_field.items():
         for scenario in (False, True):
             group = [(v, m) for v, m, s in entries if s is scenario]

@@ -64,6 +64,8 @@ class Concept:
     history: str = "fact"  # "ignore": a finding in the past is not the recent one the field means
     wins_over: tuple[str, ...] = ()  # concepts this one overrides in the same sentence
     unstated: str | None = None  # said when a mention sets no value ("PVTT": "the level is not stated")
+    # further facts an affirmed mention states ("new lung nodules": progression, and disease outside the liver)
+    also: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one loaded vocabulary, cached readers
@@ -221,6 +223,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             history=spec.get("history", "fact"),
             wins_over=tuple(spec.get("wins_over") or ()),
             unstated=spec.get("unstated"),
+            also=tuple((str(k), v) for k, v in (spec.get("also") or {}).items()),
         )
     if problems:
         raise CorpusError(problems)
