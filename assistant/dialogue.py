@@ -137,6 +137,8 @@ class Session:
         self.topic_regimens: list[str] = []
         self.topic_trials: list[str] = []
         self.last_topic: str | None = None
+        # The intent the question frame read in the last question ("and for regorafenib?" asks it again).
+        self.last_question: str | None = None
         self.history: list[Answer] = []
         # The user's messages, one per turn (history holds the answers).
         self.messages: list[str] = []
@@ -164,6 +166,7 @@ class Session:
             "topic_regimens": list(self.topic_regimens),
             "topic_trials": list(self.topic_trials),
             "last_topic": self.last_topic,
+            "last_question": self.last_question,
             "messages": list(self.messages),
             "pending": list(self.pending),
             "history": [a.model_dump(mode="json") for a in self.history],
@@ -177,6 +180,7 @@ class Session:
         self.topic_regimens = list(state.get("topic_regimens") or [])
         self.topic_trials = list(state.get("topic_trials") or [])
         self.last_topic = state.get("last_topic")
+        self.last_question = state.get("last_question")
         self.messages = list(state.get("messages") or [])
         self.pending = list(state.get("pending") or [])
         self.history = [Answer.model_validate(a) for a in state.get("history") or []]
@@ -218,7 +222,7 @@ class Session:
         """Forget the patient and the topic."""
         self.facts, self.topic_regimens, self.topic_trials = {}, [], []
         self.provenance = {}
-        self.last_topic = None
+        self.last_topic = self.last_question = None
         self.history.clear()
         self.messages.clear()
 
@@ -361,6 +365,14 @@ class Session:
                 notices,
             )
         frame = self._frame(text)
+        if frame is not None and frame.scope is None:
+            if self.last_question and question_reader(self.kb).elliptical(text):  # type: ignore[union-attr]
+                # "and for regorafenib?", "same question for Cyramza?": the last question, about the drug named
+                frame = dataclasses.replace(frame, intent=self.last_question, confidence=1.0, clarify=None)
+            answers = drug_answers(Path(self.kb.settings.corpus_dir))
+            about_a_drug = set(FRAME_TOPICS) | set(answers.questions if answers else ())
+            # Only a question about a drug is asked again so; "what about cabo?" after the options is eligibility.
+            self.last_question = frame.intent if frame.clarify is None and frame.intent in about_a_drug else None
         reference = self._reference(text, frame)
         if frame is not None and reference is not None:
             # "the one without bevacizumab", "which of those are oral?": the regimens just shown that it picks

@@ -33,6 +33,19 @@ def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
     weight = session.facts.get("weight_kg")
     for regimen in regimens[:3]:
         chunks = [c for c in session.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]
+        labels = [] if chunks else _label_dosing(session, regimen)
+        if labels:
+            # No dosing in the regimen's document: each agent's label document says how it is given.
+            if b.lines and b.lines[-1]:
+                b.add()
+            b.add(f"**{regimen_name(regimen)}: how each agent is given (label documents)**")
+            for agent_chunks in labels:
+                for sentence, chunk in best_sentences("dose mg every weeks daily infusion kg", agent_chunks, 2):
+                    line = b.supported(sentence, [chunk])
+                    if line:
+                        b.add(f"- {line}")
+            weight_based(session, b, regimen, [c for group in labels for c in group], weight)
+            continue
         if not chunks:
             line = b.supported(
                 f"The corpus gives no dosing for {regimen_name(regimen).lower()}.",
@@ -53,6 +66,16 @@ def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
             if line:
                 b.add(f"- {line}")
         weight_based(session, b, regimen, chunks, weight)
+
+
+def _label_dosing(session: Any, regimen: str) -> list[list[Any]]:
+    """The "how it is given" passages of the label document of each agent of `regimen` (none if any is missing)."""
+    from .reading.vocabulary import vocabulary
+
+    agents = vocabulary().regimens.get(regimen, {}).get("agents") or [regimen]
+    title = DRUG_SECTIONS["route_and_administration"]
+    found = [[c for c in session.kb.doc_chunks(f"{a}-label") if c.section.startswith(title)] for a in agents]
+    return found if all(found) else []
 
 
 def _schedules(session: Any, b: Builder, regimens: list[str]) -> None:

@@ -187,7 +187,7 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.I)
 
 
-_DRUG_RES = {drug: [_name_pattern(n) for n in names if len(n) > 3] for drug, names in DRUG_NAMES.items()}
+_DRUG_RES = {drug: [_name_pattern(n) for n in names if len(n) >= 3] for drug, names in DRUG_NAMES.items()}
 _COMBO_RES = {combo: [_name_pattern(n) for n in names] for combo, names in COMBO_NAMES.items()}
 
 

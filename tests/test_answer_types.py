@@ -392,3 +392,23 @@ def test_a_dose_change_question_with_a_weight_gets_the_restart_dose_in_mg(assist
     )
     assert "6 mg/kg × 70 kg = 420 mg" in answer["text"]
     assert check_answer(answer) == []
+
+
+def test_and_for_another_drug_asks_the_last_question_again(assistant) -> None:
+    first, again = ask_all(assistant, ["lenvatinib missed dose - what does the label say?", "and for regorafenib?"])
+    assert "missed dose" in first["text"].lower() and "missed dose" in again["text"].lower()
+    assert any(c["doc_id"] == "regorafenib-label" for c in again["citations"]), again["citations"]
+    chat = assistant.session()
+    chat.ask("lenvatinib missed dose - what does the label say?")
+    moved = assistant.session()
+    moved.load_state(chat.to_state())  # a conversation continued by another worker asks it again too
+    assert "missed dose" in moved.ask("and for regorafenib?").text.lower()
+
+
+def test_two_agents_joined_name_their_combination_and_labels_give_a_dose_the_fact_sheet_lacks(
+    assistant, names: Names
+) -> None:
+    assert [(m.kind, m.canonical) for m in names.find("nivo + ipi doses")] == [("regimen", "nivolumab+ipilimumab")]
+    (answer,) = ask_all(assistant, ["camrelizumab dose + interval when given with rivoceranib 1L?"])
+    assert "200 mg every 2 weeks" in answer["text"] and "250 mg daily" in answer["text"]
+    assert {"camrelizumab-label", "rivoceranib-label"} <= {c["doc_id"] for c in answer["citations"]}

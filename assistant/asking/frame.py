@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .classifier import IntentClassifier, TextEmbedder
 from .names import Names
@@ -29,10 +33,15 @@ class QuestionFrame:
 class QuestionReader:
     """Scope rules first, then the intent classifier; one query embedding per message."""
 
-    def __init__(self, classifier: IntentClassifier, scope: Scope, names: Names) -> None:
+    def __init__(
+        self, classifier: IntentClassifier, scope: Scope, names: Names, ellipsis: dict[str, Any] | None = None
+    ) -> None:
         self.classifier = classifier
         self.scope = scope
         self.names = names
+        ellipsis = ellipsis or {}
+        self._opens = frozenset(str(w).lower() for w in ellipsis.get("opens") or [])
+        self._filler = frozenset(str(w).lower() for w in ellipsis.get("words") or []) | self._opens
 
     @classmethod
     def from_corpus(
@@ -45,7 +54,16 @@ class QuestionReader:
     ) -> QuestionReader:
         """The reader over `corpus_dir` (utterances.yaml, scope.yaml, doses.yaml, facts.yaml, vocabulary.yaml)."""
         classifier = IntentClassifier.from_corpus(corpus_dir, embedder, model=model, cache_dir=cache_dir)
-        return cls(classifier, Scope.from_corpus(corpus_dir), Names.from_corpus(corpus_dir))
+        bank = yaml.safe_load((corpus_dir / "utterances.yaml").read_text(encoding="utf-8")) or {}
+        ellipsis = bank.get("ellipsis") if isinstance(bank.get("ellipsis"), dict) else None
+        return cls(classifier, Scope.from_corpus(corpus_dir), Names.from_corpus(corpus_dir), ellipsis)
+
+    def elliptical(self, text: str) -> bool:
+        """Whether `text` only names a drug after words that ask the last question again ("and for
+        regorafenib?", "same question for Cyramza?", "what about cabo?"); the words are data (utterances.yaml)."""
+        words = re.findall(r"[a-z']+", self.names.mask(text).lower())
+        rest = [w for w in words if w != "drug"]
+        return len(rest) < len(words) and bool(rest) and rest[0] in self._opens and set(rest) <= self._filler
 
     def read(self, text: str) -> QuestionFrame:
         """The frame of one message."""

@@ -18,6 +18,8 @@ from ..reading.vocabulary import exact_case, phrase_pattern
 from ..reading.vocabulary import load as load_vocabulary
 
 _JOINERS = ("+", " + ", " plus ", " and ", " with ")  # "-", "/" and " " are matched by the vocabulary's patterns
+# Two agents' names joined so ("nivo + ipi", "atezo and bev", "Tecentriq/Avastin") name their combination.
+_JOINED = re.compile(r"\s*(?:\+|/|&|-|plus|and|with)\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,15 @@ class Names:
     """Every name the vocabulary gives for an agent, a combination regimen or a trial."""
 
     def __init__(
-        self, drugs: dict[str, list[str]], regimens: dict[str, list[str]], trials: dict[str, list[str]]
+        self,
+        drugs: dict[str, list[str]],
+        regimens: dict[str, list[str]],
+        trials: dict[str, list[str]],
+        pairs: dict[frozenset[str], str] | None = None,
     ) -> None:
-        """Each table maps a canonical id to its names (vocabulary entries; "=TEXT" matches that case only)."""
+        """Each table maps a canonical id to its names (vocabulary entries; "=TEXT" matches that case only);
+        `pairs` maps two agents to their combination regimen."""
+        self._pairs = pairs or {}
         self._tables: list[tuple[str, re.Pattern[str] | None, dict[str, str]]] = []
         for kind, table in (("regimen", regimens), ("drug", drugs), ("trial", trials)):
             lookup = {_key(exact_case(n)[0]): canonical for canonical, names in table.items() for n in names}
@@ -65,7 +73,23 @@ class Names:
         for c in sorted(candidates, key=lambda c: (c.start - c.end, c.start)):
             if all(c.end <= f.start or c.start >= f.end for f in found):
                 found.append(c)
-        return sorted(found, key=lambda x: x.start)
+        return self._joined(text, sorted(found, key=lambda x: x.start))
+
+    def _joined(self, text: str, found: list[Mention]) -> list[Mention]:
+        """Two agents of one combination, joined by "+", "/", "and", "with" ..., as the combination."""
+        out: list[Mention] = []
+        for m in found:
+            prev = out[-1] if out else None
+            if (
+                prev is not None
+                and prev.kind == m.kind == "drug"
+                and frozenset((prev.canonical, m.canonical)) in self._pairs
+                and _JOINED.fullmatch(text[prev.end : m.start])
+            ):
+                out[-1] = Mention(prev.start, m.end, "regimen", self._pairs[frozenset((prev.canonical, m.canonical))])
+            else:
+                out.append(m)
+        return out
 
     def mask(self, text: str) -> str:
         """The text with each drug or regimen name replaced by 'drug' and each trial name by 'trial'."""
@@ -88,13 +112,15 @@ def _load(corpus_dir: Path) -> Names:
         raise CorpusError([f"{corpus_dir / 'facts.yaml'}: cannot read: {exc}"]) from exc
     trial_ids = {s["id"] for s in facts.get("sources", []) if s.get("kind") == "trial"}
     regimens: dict[str, list[str]] = {}
+    pairs: dict[frozenset[str], str] = {}
     for regimen, meta in vocab.regimens.items():
         agents = meta.get("agents", [])
         if len(agents) < 2:
             continue
         names = list(meta.get("names", []))
         a, b = agents[0], agents[1]
+        pairs[frozenset((a, b))] = regimen
         names += [f"{x}{j}{y}" for x, y in ((a, b), (b, a)) for j in _JOINERS]
         regimens[regimen] = names
     trials = {sid: names for sid, names in vocab.trials.items() if sid in trial_ids}
-    return Names(vocab.agents, regimens, trials)
+    return Names(vocab.agents, regimens, trials, pairs)
