@@ -23,6 +23,7 @@ import yaml
 
 from ..calculators import child_pugh_class
 from .dates import DATE, DATE_SLOT, date_near, latest, when
+from .rows import SENTENCE_END, after_reference_word, just_read, order_said, reference_range, runs_on
 from .vocabulary import Analyte, Normalised, Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
@@ -43,7 +44,6 @@ NUMBER = (
 # A line break is a token: in a pasted lab panel or letter it ends a row, as a full stop ends a sentence.
 TOKEN = re.compile(DATE + "|" + NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<punct>->|→|[^\w\s]|\n)", re.I)
 WORD_LIMIT = re.compile(rf"[^\W\d_]{{{MAX_TOKEN},}}|\d{{{MAX_TOKEN},}}")
-SENTENCE_END = {".", ";", "!", "?", "\n"}
 LETTERS = {"a", "b", "c"}
 STAGES = {"0", "a", "b", "c", "d"}
 FILLER = set("class score grade stage is of was now at = : - ( ) ~ ≈ approx approximately about around".split())
@@ -89,25 +89,6 @@ class ValueReading:
     pending: list[dict[str, Any]] = default(default_factory=list)  # numbers waiting for their unit
     problems: list[str] = default(default_factory=list)  # impossible values
     units_corrected: list[tuple[str, str]] = default(default_factory=list)  # ("iu/ml", "ng/ml"): meant, rejected
-
-
-@lru_cache(maxsize=4)
-def reading_orders(path: Path = RULES_PATH) -> dict[str, re.Pattern[str]]:
-    """The `reading_order` phrases of the context rules file, one pattern per order: how a writer says in which
-    order undated readings of one analyte are listed ("newest first", "oldest to newest")."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    out: dict[str, re.Pattern[str]] = {}
-    for order, phrases in (raw.get("reading_order") or {}).items():
-        alternatives = "|".join(re.escape(str(p).lower()).replace(r"\ ", r"\s+") for p in phrases)
-        out[str(order)] = re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
-    return out
-
-
-def _order(text: str) -> str | None:
-    """ "newest_first" or "oldest_first" when the message says so once, without saying both."""
-    low = text.lower()
-    said = {order for order, pattern in reading_orders().items() if pattern.search(low)}
-    return said.pop() if len(said) == 1 else None
 
 
 @lru_cache(maxsize=4)
@@ -162,32 +143,11 @@ def tokenize(text: str) -> list[Token]:
             if len(word) >= MAX_TOKEN:
                 continue
             tokens.append(Token("word", word, match.start(), match.end()))
-        elif match.group(0) == "\n" and _runs_on(text, match.start(), match.end()):
+        elif match.group(0) == "\n" and runs_on(text, match.start(), match.end()):
             continue  # a hard-wrapped sentence ("No invasion of the\nportal trunk") goes on after the break
         else:
             tokens.append(Token("punct", match.group(0), match.start(), match.end()))
     return tokens
-
-
-def _runs_on(text: str, brk: int, at: int) -> bool:
-    """Whether the text after a line break continues the sentence: it starts in lower case, or it is a row of
-    numbers (a date and a value) under a heading that ends with ":" ("AFP (ng/mL), newest first:")."""
-    rest = text[at : at + 40].lstrip(" \t")
-    if not rest:
-        return False
-    if rest[0].islower():
-        return True
-    if not rest[0].isdigit():
-        return False
-    start = brk
-    while True:  # back over the rows of numbers already listed to the line that introduced them
-        line_start = text.rfind("\n", 0, start) + 1
-        line = text[line_start:start].strip()
-        if line.endswith(":"):
-            return True
-        if not line or not line[0].isdigit() or line_start == 0:
-            return False
-        start = line_start - 1
 
 
 def _phrases(entries: list[str]) -> list[tuple[list[str], bool]]:
@@ -465,8 +425,8 @@ def read_values(
             scan.sentence += 1
             i += 1
             continue
-        if tok.text == "(" and _reference_range(scan, i):
-            i = _reference_range(scan, i)  # "Bilirubin 24 umol/L (0 - 21) H", "AFP: 88 ng/mL (ref < 10)"
+        if tok.text == "(" and reference_range(scan, i):
+            i = reference_range(scan, i)  # "Bilirubin 24 umol/L (0 - 21) H", "AFP: 88 ng/mL (ref < 10)"
             continue
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
         if hit is None and tok.kind == "word":
@@ -520,7 +480,7 @@ def read_values(
                 supposed[key] = [v for v in values if hypothetical(v.start)]
                 found[key] = [v for v in values if not hypothetical(v.start)]
     scenario = ValueReading()
-    order = _order(norm.text)
+    order = order_said(norm.text)
     _choose(supposed, vocab, scenario, order)
     out.values += scenario.values
     out.unread += scenario.unread
@@ -528,53 +488,6 @@ def read_values(
     if not out.values:
         out.units_corrected = _unit_corrections(norm.text, tokens, tables)
     return out
-
-
-REFERENCE_WORDS = {"ref", "reference", "range", "normal", "nr", "rr", "uln", "lln", "up", "to", "upto", "norm"}
-REFERENCE_MARKS = {"-", "–", "<", ">", "≤", "≥", "=", ":", ",", "/"}
-FLAGS = {"H", "L", "HH", "LL", "*", "!", "A", "N"}  # a result's flag in a pasted panel (high, low, abnormal)
-
-
-def _after_reference_word(tokens: list[Token], i: int) -> bool:
-    """ "ref 0-21", "normal range: 0-7": the number at i follows a reference word."""
-    j = i - 1
-    while j >= 0 and tokens[j].text in REFERENCE_MARKS:
-        j -= 1
-    return j >= 0 and tokens[j].text.lower() in REFERENCE_WORDS
-
-
-def _just_read(scan: Scan, i: int) -> bool:
-    """Whether a value was read on this row right before token i, with at most its unit, a flag and a comparison
-    sign between ("24 umol/L (0 - 21)", "486.0  H  ng/mL  <8.1")."""
-    tokens = scan.tokens
-    unit_words = scan.tables["unit_words"]
-    j = i - 1
-    while j >= scan.lo and (
-        tokens[j].text in REFERENCE_MARKS or tokens[j].text in FLAGS or tokens[j].text.lower() in unit_words
-    ):
-        j -= 1
-    ends = {tokens[k].end for k in range(max(j, scan.lo), i)}
-    return j >= scan.lo and any(v.end in ends for vs in scan.found.values() for v in vs)
-
-
-def _reference_range(scan: Scan, i: int) -> int:
-    """After a value just read, a parenthesis of numbers and reference words ("(0 - 21)", "(ref < 10)") is the
-    laboratory's reference range, not another reading: returns the index after it, else 0."""
-    tokens = scan.tokens
-    if not _just_read(scan, i):
-        return 0
-    j = i + 1
-    numbers = 0
-    while j < len(tokens) and tokens[j].text != ")":
-        tok = tokens[j]
-        if tok.text in SENTENCE_END and tok.text != ".":
-            return 0
-        if tok.kind == "num":
-            numbers += 1
-        elif not (tok.text in REFERENCE_MARKS or tok.text.lower() in REFERENCE_WORDS):
-            return 0
-        j += 1
-    return j + 1 if numbers and j < len(tokens) else 0
 
 
 def _scale_value(scan: Scan, i: int, end: int, analyte: Analyte, value: Any) -> None:
@@ -670,10 +583,10 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
     if negative:
         out.problems.append(f"{analyte.label} cannot be negative ('{text}')")
         return end + 1
-    if i > 0 and tokens[i - 1].text in ("<", ">", "≤", "≥") and _just_read(scan, i):
+    if i > 0 and tokens[i - 1].text in ("<", ">", "≤", "≥") and just_read(scan, i):
         return end + 1  # "AFP 486.0 H ng/mL <8.1": the reference limit after the result
     if second is not None:
-        if not _just_read(scan, i) and not _after_reference_word(tokens, i):
+        if not just_read(scan, i) and not after_reference_word(tokens, i):
             out.unread.append(f"{analyte.label} given as a range ('{text}'): which value is current?")
         return end + 1  # after a value just read, or after "ref"/"normal": the reference range
     if analyte.kind == "percent":
