@@ -103,7 +103,11 @@ eval-language: index
 	  echo "## Answer types: held-out (evals/heldout/answers*.yaml, written by an author barred from the code)"; \
 	  if ls evals/heldout/answers*.yaml >/dev/null 2>&1; then \
 	    $(BIN)/hcc-assistant eval evals/heldout/answers*.yaml 2>/dev/null | head -1; \
-	  else echo "(no held-out answer-type file yet)"; fi; } > $(LANG_REPORT); \
+	  else echo "(no held-out answer-type file yet)"; fi; echo; \
+	  echo "## Drug information, set B: development (third author, evals/dev/druginfo-dev-b.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/druginfo-dev-b.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Drug information, set B: held-out (evals/heldout/druginfo-b.yaml, written before the set-B changes)"; \
+	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-b.yaml 2>/dev/null | head -1; } > $(LANG_REPORT); \
 	  cat $(LANG_REPORT)
 
 bench: index
