@@ -33,6 +33,7 @@ from .compose import (
 )
 from .errors import InputError
 from .intents import INSIST, NEGATIVE_COMBOS, PATIENT_DIRECTED, Intent, Topic, classify
+from .merge import LABELS, _fmt, merge_facts
 from .models import Answer
 from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
@@ -50,26 +51,9 @@ PATIENT_DEPENDS = (
 OUTSIDE_INTENTS = frozenset({"out_of_scope", "unsafe", "greeting"})
 # Question-frame intents answered as information about the regimen named, whatever facts the message also states.
 FRAME_TOPICS: dict[str, Topic] = {"dosing": "dosing", "adverse_effects": "toxicity", "evidence": "evidence"}
-LABELS = {
-    "afp_ng_ml": "AFP",
-    "weight_kg": "weight",
-    "ecog": "ECOG",
-    "child_pugh_class": "Child-Pugh class",
-    "child_pugh_score": "Child-Pugh score",
-    "bilirubin_mg_dl": "bilirubin",
-    "albumin_g_dl": "albumin",
-    "inr": "INR",
-}
 CORE = ("child_pugh_class", "ecog")
-LINES = ("first", "second", "later")  # by the number of regimens received
 CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
 CONFIDENT_IN_SCOPE = 0.5  # the classifier's in-scope reading overrides the older "not about HCC" word list
-UNITS = {
-    "afp_ng_ml": " ng/mL",
-    "weight_kg": " kg",
-    "bilirubin_mg_dl": " mg/dL",
-    "albumin_g_dl": " g/dL",
-}
 
 
 def clean_message(message: Any) -> tuple[str, list[str]]:
@@ -90,12 +74,6 @@ def clean_message(message: Any) -> tuple[str, list[str]]:
 
 MARKUP = re.compile(r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>|<\s*/?\s*[a-z][^<>]*>", re.I | re.S)
 TEMPLATE = re.compile(r"\{\{.*?\}\}|\$\{.*?\}|\{%.*?%\}|<%.*?%>", re.S)
-
-
-def _fmt(name: str, value: Any) -> str:
-    if isinstance(value, float):
-        value = f"{value:,.1f}".rstrip("0").rstrip(".")
-    return f"{value}{UNITS.get(name, '')}"
 
 
 _READERS: dict[Path, QuestionReader | None] = {}
@@ -226,101 +204,12 @@ class Session:
         self.history.clear()
         self.messages.clear()
 
-    @staticmethod
-    def _replace_drugs(reading: Reading, candidate: dict[str, Any], provenance: dict[str, Any], turn: int) -> list[str]:
-        """ "it was lenvatinib, not sorafenib": the regimen meant takes the rejected one's place (or is added)."""
-        changes = []
-        for new, old in reading.replaced:
-            prior = list(candidate.get("prior_therapies") or [])
-            if old in prior:
-                prior = [new if r == old else r for r in prior]
-                changes.append(f"Corrected: prior therapy {old.replace('+', ' + ')} -> {new.replace('+', ' + ')}")
-            elif new not in prior:
-                prior.append(new)
-            candidate["prior_therapies"] = list(dict.fromkeys(prior))
-            provenance["prior_therapies"] = {"turn": turn, "text": f"{new}, not {old}", "how": "corrected"}
-        return changes
-
-    def _correct_units(
-        self, reading: Reading, candidate: dict[str, Any], provenance: dict[str, Any], turn: int
-    ) -> list[str]:
-        """ "that was IU/mL, not ng/mL": a value read in the rejected unit is converted from the meant one."""
-        from .reading.vocabulary import vocabulary
-
-        changes = []
-        for meant, rejected in reading.units_corrected:
-            for analyte in vocabulary().analytes.values():
-                units = {u.lower(): f for u, f in analyte.units.items()}
-                value = candidate.get(analyte.field)
-                if meant not in units or rejected not in units or not isinstance(value, (int, float)):
-                    continue
-                said = str(provenance.get(analyte.field, {}).get("text", "")).lower()
-                if rejected not in said and any(u in said for u in units):
-                    continue  # the value was written in another unit
-                number = value / units[rejected]
-                fixed = round(number * units[meant], 4)
-                before = _fmt(analyte.field, value)
-                candidate[analyte.field] = fixed
-                unit = next((u for u in analyte.units if u.lower() == meant), meant)
-                said = f"{analyte.label} {_fmt('', float(number))} {unit}"
-                provenance[analyte.field] = {"turn": turn, "text": said, "how": "corrected"}
-                after = _fmt(analyte.field, fixed)
-                changes.append(f"Corrected: {analyte.label} from {before} to {after} (read as {unit})")
-        return changes
-
     def _merge(self, reading: Reading) -> tuple[list[str], list[str]]:
-        """Apply the facts read from a message; returns (change notices, problems). Nothing is
-        applied when any value is invalid. Each fact keeps the turn and the words it came from."""
-        changes: list[str] = []
-        candidate = dict(self.facts)
-        provenance = dict(self.provenance)
-        turn = len(self.messages)
-        for name, fact in reading.facts.items():
-            value = fact.value
-            if name == "prior_therapies" and candidate.get(name) and value:
-                value = list(dict.fromkeys(candidate[name] + value))
-            old = candidate.get(name)
-            how = fact.how
-            if old is not None and old != value and name != "prior_therapies":
-                label = LABELS.get(name, name.replace("_", " "))
-                verb = "Corrected" if name in reading.corrected else "Updated"
-                how = "corrected" if name in reading.corrected else how
-                before = _fmt(name, old).removesuffix(UNITS.get(name, ""))
-                changes.append(f"{verb}: {label} from {before} to {_fmt(name, value)} (read from '{fact.text}')")
-            candidate[name] = value
-            provenance[name] = {"turn": turn, "text": fact.text, "how": how}
-        changes += self._replace_drugs(reading, candidate, provenance, turn)
-        changes += self._correct_units(reading, candidate, provenance, turn)
-        if "child_pugh_class" in reading.facts and "child_pugh_score" not in reading.facts:
-            score = candidate.get("child_pugh_score")
-            if score is not None and (score <= 6) != (reading.facts["child_pugh_class"].value == "A"):
-                candidate.pop("child_pugh_score")
-                provenance.pop("child_pugh_score", None)
-        prior = candidate.get("prior_therapies")
-        if prior is not None and provenance.get("line_of_therapy", {}).get("how", "computed") == "computed":
-            # The line follows from the regimens received, unless it was stated.
-            candidate["line_of_therapy"] = LINES[min(len(prior), len(LINES) - 1)]
-            provenance["line_of_therapy"] = {"turn": turn, "text": "from the prior therapies", "how": "computed"}
-        try:
-            profile = make_profile(candidate)
-        except InputError as exc:
-            return [], [str(exc)]
-        computed = assess_liver(profile)
-        stated = "child_pugh_class" in candidate and provenance.get("child_pugh_class", {}).get("how") != "computed"
-        if computed.computed_class and not stated:
-            # The five items were given (a new lab recomputes): the class and score follow from them.
-            for name, value in (
-                ("child_pugh_class", computed.computed_class),
-                ("child_pugh_score", computed.computed_score),
-            ):
-                candidate[name] = value
-                provenance[name] = {
-                    "turn": turn,
-                    "text": "computed from bilirubin, albumin, INR, ascites, encephalopathy",
-                    "how": "computed",
-                }
-        self.facts, self.provenance = candidate, provenance
-        return changes, []
+        """Apply the facts read from a message (see `merge.merge_facts`); returns (change notices, problems)."""
+        facts, provenance, changes, problems = merge_facts(self.facts, self.provenance, len(self.messages), reading)
+        if not problems:
+            self.facts, self.provenance = facts, provenance
+        return changes, problems
 
     # ---- the turn ------------------------------------------------------------------------------
     def ask(self, message: Any) -> Answer:
