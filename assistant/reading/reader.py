@@ -69,6 +69,19 @@ def _known_words(vocab: Vocabulary) -> tuple[set[str], list[str]]:
     return protected, sorted(targets)
 
 
+# An English word this common (pyspellchecker's word frequencies, bundled with it) is a word, not a typo of a
+# vocabulary word one letter away: "infections" is not "injections", "internal" not "interval", "drinking"
+# not "draining". Typos of drug names and findings ("sorafanib", "ascities", "bilirubn") are not in it.
+ENGLISH_WORD_MIN_FREQUENCY = 100
+
+
+@lru_cache(maxsize=1)
+def _english() -> Any:
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en").word_frequency
+
+
 def _spelling(text: str, vocab: Vocabulary) -> dict[str, str]:
     """Misspelt vocabulary words ("sorafanib", "bilirubn", "ascities") -> the nearest known word."""
     known, _ = _known_words(vocab)
@@ -77,6 +90,8 @@ def _spelling(text: str, vocab: Vocabulary) -> dict[str, str]:
         word = match.group(0)
         low = word.lower()
         if low in known or len(low) > MAX_TOKEN // 2 or word in fixes:
+            continue
+        if _english()[low] >= ENGLISH_WORD_MIN_FREQUENCY:
             continue
         close = _closest(low, vocab)
         if close:
