@@ -107,7 +107,11 @@ eval-language: index
 	  echo "## Drug information, set B: development (third author, evals/dev/druginfo-dev-b.yaml)"; \
 	  $(BIN)/hcc-assistant eval evals/dev/druginfo-dev-b.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Drug information, set B: held-out (evals/heldout/druginfo-b.yaml, written before the set-B changes)"; \
-	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-b.yaml 2>/dev/null | head -1; } > $(LANG_REPORT); \
+	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-b.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Drug information, set C: development (fourth author, evals/dev/druginfo-dev-c.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/druginfo-dev-c.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Drug information, set C: held-out (evals/heldout/druginfo-c.yaml, written after the set-B changes)"; \
+	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-c.yaml 2>/dev/null | head -1; } > $(LANG_REPORT); \
 	  cat $(LANG_REPORT)
 
 bench: index
