@@ -17,7 +17,7 @@ from assistant.settings import PROJECT_ROOT
 CORPUS = PROJECT_ROOT / "corpus"
 BANK = CORPUS / "utterances.yaml"
 # Accuracy of a classifier trained on the seeded 80 % of the bank, on the other 20 % (README, report).
-DEV_ACCURACY = 0.86  # measured 0.891 (hcc-assistant intent-eval, 1,007 utterances); names masked
+DEV_ACCURACY = 0.86  # measured 0.879 (hcc-assistant intent-eval, 1,036 utterances); names masked
 
 
 @pytest.fixture(scope="module")
