@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from ..errors import CorpusError
+from .rows import runs_on
 from .vocabulary import Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
@@ -149,7 +150,8 @@ def _split_long_sentences(doc: Any) -> Any:
             prev is not None
             and (
                 "\r" in prev.text  # a ";" (written as "\r" by `analyse`) always ends a sentence
-                or ("\n" in prev.text and not token.text[:1].islower())  # a hard-wrapped line runs on in lower case
+                # a line break ends a sentence unless the row runs on (the value reader's rule, rows.runs_on)
+                or ("\n" in prev.text and not runs_on(doc.text, prev.idx + prev.text.rindex("\n"), token.idx))
                 or (prev.text[-1] in ".?!" and len(prev) > 1 and prev.lower_ not in ABBREVIATIONS)
             )
         ):
