@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .answers.druginfo import agents_for
 from .asking.scope import LabelDose, load_doses
 from .compose import Builder, best_sentences, regimen_name, sentences
 from .corpus import DRUG_SECTIONS
@@ -70,12 +71,12 @@ def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
 
 def _label_dosing(session: Any, regimen: str) -> list[list[Any]]:
     """The "how it is given" passages of the label document of each agent of `regimen` (none if any is missing)."""
-    from .reading.vocabulary import vocabulary
-
-    agents = vocabulary().regimens.get(regimen, {}).get("agents") or [regimen]
-    title = DRUG_SECTIONS["route_and_administration"]
-    found = [[c for c in session.kb.doc_chunks(f"{a}-label") if c.section.startswith(title)] for a in agents]
-    return found if all(found) else []
+    drugs, title = session.kb.facts.drugs, DRUG_SECTIONS["route_and_administration"]
+    found = [
+        [c for c in session.kb.doc_chunks(drugs[a].doc_id) if c.section.startswith(title)] if a in drugs else []
+        for a in agents_for(session.kb, [regimen])
+    ]
+    return found if found and all(found) else []
 
 
 def _schedules(session: Any, b: Builder, regimens: list[str]) -> None:

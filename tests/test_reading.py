@@ -368,6 +368,12 @@ def test_the_tolerated_daily_dose_is_the_facts_number() -> None:
         assert f">= {least:g} mg/day" in facts, (agent, least)
 
 
+def _assert_reads(text: str, field: str, value: object) -> None:
+    """`field` read from `text` is `value` (None: not read)."""
+    got = read(text).values
+    assert got.get(field) == (pytest.approx(value) if isinstance(value, float) else value), got
+
+
 @pytest.mark.parametrize(
     ("text", "field", "value"),
     [
@@ -390,8 +396,7 @@ def test_the_tolerated_daily_dose_is_the_facts_number() -> None:
     ],
 )
 def test_lists_rows_and_wrapped_lines(text: str, field: str, value: object) -> None:
-    got = read(text).values
-    assert got.get(field) == (pytest.approx(value) if isinstance(value, float) else value), got
+    _assert_reads(text, field, value)
 
 
 @pytest.mark.parametrize(
@@ -437,8 +442,7 @@ def test_lists_rows_and_wrapped_lines(text: str, field: str, value: object) -> N
     ],
 )
 def test_forms_dictation_and_whose_story(text: str, field: str, value: object) -> None:
-    got = read(text).values
-    assert got.get(field) == (pytest.approx(value) if isinstance(value, float) else value), got
+    _assert_reads(text, field, value)
 
 
 @pytest.mark.parametrize(

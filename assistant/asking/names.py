@@ -19,7 +19,8 @@ from ..reading.vocabulary import load as load_vocabulary
 
 _JOINERS = ("+", " + ", " plus ", " and ", " with ")  # "-", "/" and " " are matched by the vocabulary's patterns
 # Two agents' names joined so ("nivo + ipi", "atezo and bev", "Tecentriq/Avastin") name their combination.
-_JOINED = re.compile(r"\s*(?:\+|/|&|-|plus|and|with)\s*", re.I)
+# The joiners above, and "/", "&", "-" between two names written apart.
+_JOINED = re.compile(r"\s*(?:" + "|".join(re.escape(j) for j in {*(j.strip() for j in _JOINERS), "/", "&", "-"}) + r")\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,14 @@ class Names:
         out: list[Mention] = []
         for m in found:
             prev = out[-1] if out else None
+            combination = self._pairs.get(frozenset((prev.canonical, m.canonical))) if prev is not None else None
             if (
                 prev is not None
+                and combination is not None
                 and prev.kind == m.kind == "drug"
-                and frozenset((prev.canonical, m.canonical)) in self._pairs
                 and _JOINED.fullmatch(text[prev.end : m.start])
             ):
-                out[-1] = Mention(prev.start, m.end, "regimen", self._pairs[frozenset((prev.canonical, m.canonical))])
+                out[-1] = Mention(prev.start, m.end, "regimen", combination)
             else:
                 out.append(m)
         return out

@@ -146,14 +146,11 @@ def _split_long_sentences(doc: Any) -> Any:
     length = 0
     for token in doc:
         prev = doc[token.i - 1] if token.i else None
-        if (
-            prev is not None
-            and (
-                "\r" in prev.text  # a ";" (written as "\r" by `analyse`) always ends a sentence
-                # a line break ends a sentence unless the row runs on (the value reader's rule, rows.runs_on)
-                or ("\n" in prev.text and not runs_on(doc.text, prev.idx + prev.text.rindex("\n"), token.idx))
-                or (prev.text[-1] in ".?!" and len(prev) > 1 and prev.lower_ not in ABBREVIATIONS)
-            )
+        if prev is not None and (
+            "\r" in prev.text  # a ";" (written as "\r" by `analyse`) always ends a sentence
+            # a line break ends a sentence unless the row runs on (the value reader's rule, rows.runs_on)
+            or ("\n" in prev.text and not runs_on(doc.text, prev.idx + prev.text.rindex("\n"), token.idx))
+            or (prev.text[-1] in ".?!" and len(prev) > 1 and prev.lower_ not in ABBREVIATIONS)
         ):
             token.is_sent_start = True  # "lupus." is one token to medspaCy's tokenizer; a line break ends a sentence
         if token.is_sent_start:
