@@ -20,7 +20,8 @@ from ..reading.vocabulary import load as load_vocabulary
 _JOINERS = ("+", " + ", " plus ", " and ", " with ")  # "-", "/" and " " are matched by the vocabulary's patterns
 # Two agents' names joined so ("nivo + ipi", "atezo and bev", "Tecentriq/Avastin") name their combination.
 # The joiners above, and "/", "&", "-" between two names written apart.
-_JOINED = re.compile(r"\s*(?:" + "|".join(re.escape(j) for j in {*(j.strip() for j in _JOINERS), "/", "&", "-"}) + r")\s*", re.I)
+_JOINED_WORDS = {*(j.strip() for j in _JOINERS), "/", "&", "-"}
+_JOINED = re.compile(r"\s*(?:" + "|".join(map(re.escape, _JOINED_WORDS)) + r")\s*", re.I)
 
 
 @dataclass(frozen=True)
