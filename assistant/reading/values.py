@@ -200,12 +200,21 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
     return {
         "names": by_first,
         "units": units,
-        "unit_phrases": unit_phrases,
+        # units by first word, longest first: only the units starting with the next word are tried
+        "units_by_first": _by_first_word(unit_phrases),
         "rules": grouped,
         "renewing": renewing,
         "glued_class_names": glued,
         "unit_words": {w for unit in units for w in re.findall(r"[^\W\d_]+", unit)},
     }
+
+
+def _by_first_word(phrases: list[tuple[str, list[str]]]) -> dict[str, list[tuple[str, list[str]]]]:
+    grouped: dict[str, list[tuple[str, list[str]]]] = {}
+    for unit, words in phrases:
+        if words:
+            grouped.setdefault(words[0], []).append((unit, words))
+    return grouped
 
 
 def _match_at(tokens: list[Token], i: int, words: list[str], exact: bool) -> bool:
@@ -262,7 +271,9 @@ def _name_at(
 
 def _unit_after(tokens: list[Token], i: int, tables: dict[str, Any]) -> tuple[int, str]:
     """The unit written right after token i (number of tokens it takes, unit text)."""
-    for unit, words in tables["unit_phrases"]:
+    if i + 1 >= len(tokens):
+        return 0, ""
+    for unit, words in tables["units_by_first"].get(tokens[i + 1].text.lower(), ()):
         if _match_at(tokens, i + 1, words, False):
             return len(words), unit
     return 0, ""

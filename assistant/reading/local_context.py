@@ -1,0 +1,104 @@
+"""medspaCy's ConText, with its graph built from the pairs that can meet.
+
+medspaCy compares every cue with every other cue (their reaches limit each other) and every cue with every
+finding: quadratic in a long message (a 4,000-character note has ~130 cues and ~100 findings: 8,000 calls
+on top of 15,000). A cue's reach is a window of a few words, so most pairs are far apart and the call
+answers "no" without changing anything. This graph makes only the calls whose spans can meet, in the order
+medspaCy makes them, and so gives the same graph: reaches only ever shrink, so two cues whose first reaches
+are apart stay apart, and a finding outside a cue's reach is never modified by it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from typing import Any
+
+from medspacy.context import ConText, ConTextGraph, ConTextModifier
+from spacy.language import Language
+
+
+def _near(starts: list[int], order: list[int], longest: int, lo: int, hi: int) -> list[int]:
+    """Indices (in `order`, sorted by start) of spans that can meet the closed range [lo, hi]: a span
+    starting in [lo - longest, hi]."""
+    return [order[k] for k in range(bisect_left(starts, lo - longest), bisect_right(starts, hi))]
+
+
+class _Spans:
+    """Spans sorted by start, for finding those near a range."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.order = sorted(range(len(spans)), key=lambda k: spans[k][0])
+        self.starts = [spans[k][0] for k in self.order]
+        self.longest = max((max(0, e - s) for s, e in spans), default=0)
+
+    def near(self, lo: int, hi: int) -> list[int]:
+        return sorted(_near(self.starts, self.order, self.longest, lo, hi))
+
+
+class LocalGraph(ConTextGraph):
+    """ConTextGraph with the same scopes and edges, from the cue and finding pairs that can meet."""
+
+    def update_scopes(self) -> None:
+        modifiers: list[Any] = list(self.modifiers)
+        reaches = [m.scope_span for m in modifiers]
+        spans = _Spans(reaches)
+        for i, first in enumerate(modifiers):
+            lo, hi = reaches[i]
+            for j in spans.near(lo, hi):
+                if j > i:
+                    first.limit_scope(modifiers[j])
+                    modifiers[j].limit_scope(first)
+
+    def apply_modifiers(self) -> None:
+        targets = list(self.targets)
+        cues: list[Any] = list(self.modifiers)  # type: ignore[has-type]
+        if self.prune_on_modifier_overlap:
+            found = _Spans([(t.start, t.end) for t in targets])
+            kept: list[Any] = [
+                m
+                for m in cues
+                if not any(
+                    _overlaps((targets[k].start, targets[k].end), m.modifier_span) for k in found.near(*m.modifier_span)
+                )
+            ]
+            self.modifiers = kept
+        modifiers: list[Any] = self.modifiers
+        reaches = _Spans([m.scope_span for m in modifiers])
+        for target in targets:
+            for k in reaches.near(target.start, target.end):
+                if modifiers[k].modifies(target):
+                    modifiers[k].modify(target)
+        edges = []
+        for modifier in modifiers:
+            modifier.reduce_targets()
+            edges += [(target, modifier) for target in modifier._targets]
+        self.edges = edges
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    from medspacy.util import tuple_overlaps
+
+    return bool(tuple_overlaps(a, b))
+
+
+@Language.factory("hcc_context")
+class LocalContext(ConText):
+    """medspaCy's ConText component with LocalGraph (same rules, matches, scopes and edges)."""
+
+    def __call__(self, doc: Any, targets: str | None = None) -> Any:
+        graph = LocalGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
+        graph.targets = doc.ents
+        matcher = self._ConText__matcher  # the rules ConText.add compiled
+        rules = matcher.rule_map
+        graph.modifiers = [
+            ConTextModifier(rules[self.nlp.vocab[match_id].text], start, end, doc, max_scope=self.max_scope)
+            for match_id, start, end in matcher(doc)
+        ]
+        graph.update_scopes()
+        graph.apply_modifiers()
+        for target, modifier in graph.edges:
+            target._.modifiers += (modifier,)
+        if self.context_attributes_mapping:
+            self.set_context_attributes(graph.edges)
+        doc._.context_graph = graph
+        return doc
