@@ -155,7 +155,9 @@ class Retriever:
         elif clauses:
             where = {"$and": clauses}
         vector = self.embedder.embed_query(query)
-        n = min(self.candidates, max(1, self.index.count()))
+        # Bounded by this corpus's passages, not by asking the store its size (a round trip per question):
+        # Chroma returns what it has when asked for more.
+        n = min(self.candidates, max(1, len(self.by_id)))
         # The post-filter keeps only passages of the current corpus (a shared server may lag).
         return [
             i
