@@ -348,7 +348,7 @@ class Session:
         notices += [f"Conflicting statements, the safer reading is used: {item}." for item in reading.conflicts]
         if (
             intent.kind == "recommendation"
-            and "?" not in text
+            and not reading.asks
             and self.last_topic in ("dosing", "toxicity")
             and set(reading.facts) == {"weight_kg"}
         ):
@@ -378,7 +378,7 @@ class Session:
         elif intent.topic == "evidence" and intent.regimens and not intent.trials:
             intent.trials = [t for r in intent.regimens for t in self.kb.facts.regimen_trials(r)][:1]
         notices[:0] = changes
-        if changes and (reading.replaced or reading.units_corrected) and "?" not in text:
+        if changes and (reading.replaced or reading.units_corrected) and not reading.asks:
             # "it was lenvatinib, not sorafenib" / "that was IU/mL": a correction re-runs the checker.
             return self._recommend(Intent(kind="recommendation", topic="options"), notices)
         typed = self._typed_answer(text, frame, intent, reading, notices, reference)
@@ -391,7 +391,7 @@ class Session:
             and frame.intent in FRAME_TOPICS
             and not intent.next_line
             and (
-                (intent.kind == "recommendation" and "?" in text)
+                (intent.kind == "recommendation" and reading.asks)
                 or (intent.kind == "information" and intent.topic != FRAME_TOPICS[frame.intent])
             )
         ):
@@ -810,7 +810,7 @@ class Session:
             frame.intent == "eligibility"
             and frame.clarify is None
             and frame.regimens
-            and "?" in text
+            and reading.asks
             and (not reading.facts or core_missing)
         ):
             # Asked alone, after the case ("can he have cabozantinib?") or with too few facts for the whole
@@ -831,7 +831,7 @@ class Session:
                 return self._finish(b, "information", notices, verdict=verdict)
         if answers is None or frame.clarify is not None or frame.intent not in answers.questions:
             return None
-        if reading.facts and "?" not in text:
+        if reading.facts and not reading.asks:
             return None  # a statement of new facts ("he stopped sorafenib for hand-foot reaction") is a case
         names = list(frame.regimens) or self.topic_regimens[:2]
         agents = agents_for(self.kb, names)

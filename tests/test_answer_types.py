@@ -323,6 +323,16 @@ def test_a_missed_dose_question_is_not_a_dose_escalation(assistant) -> None:
     assert answer["kind"] == "information" and re.search(r"two doses|same day", answer["text"])
 
 
+def test_a_question_without_a_question_mark_is_still_a_question(assistant) -> None:
+    """Patients and phones leave the "?" out: the message names the drug the patient takes (a fact) and asks."""
+    (answer,) = ask_all(
+        assistant,
+        ["i forgot my stivarga last night. is it ok to take last nights and this mornings tablets together now"],
+        audience="patient",
+    )
+    assert answer["kind"] == "information" and re.search(r"two doses|same day", answer["text"])
+
+
 def test_a_relative_asking_what_treatments_exist_gets_the_landscape(assistant) -> None:
     (answer,) = ask_all(assistant, ["what treatments are there for my dad?"], audience="patient")
     assert answer["kind"] == "information" and answer["refusal"] is None

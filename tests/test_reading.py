@@ -459,3 +459,19 @@ def test_words_that_stay_words(text: str) -> None:
     from assistant.reading.vocabulary import vocabulary
 
     assert _normalised(text, vocabulary()).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("is it ok to take both tablets together this morning", True),
+        ("Progressed on sorafenib. What next", True),
+        ("CP A5, ECOG 1, AFP 900. any thoughts", True),
+        ("Did not tolerate sorafenib. Stopped after 3 weeks.", False),
+        ("Progressed on sorafenib, CP A5, ECOG 1.", False),
+        ("She actually weighs 55 kg.", False),
+        ("Is this right?", True),
+    ],
+)
+def test_a_question_is_known_with_or_without_its_mark(text: str, asks: bool) -> None:
+    assert read(text).asks is asks

@@ -49,6 +49,7 @@ class Reading:
     pending: list[dict[str, Any]] = field(default_factory=list)  # numbers waiting for a unit (next turn)
     units_corrected: list[tuple[str, str]] = field(default_factory=list)  # ("IU/mL", "ng/mL"): meant, rejected
     replaced: list[tuple[str, str]] = field(default_factory=list)  # ("lenvatinib", "sorafenib"): meant, rejected
+    asks: bool = False  # the message asks something (a "?", or a sentence opening as a question)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -143,7 +144,7 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
     """Read one message into facts with provenance, drug roles, scenario facts and unread items."""
     vocab = vocab or vocabulary()
     norm = _normalised(text, vocab)
-    out = Reading()
+    out = Reading(asks=vocab.asks(text))
     analysis = analyse(norm.text, vocab)
     numbers = read_values(norm, vocab, lambda at: analysis.in_scope("HYPOTHETICAL", at), analysis.someone_else)
     out.unread += numbers.unread

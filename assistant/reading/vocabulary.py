@@ -86,6 +86,7 @@ class Vocabulary:
     concepts: dict[str, Concept]
     general_question_openers: frozenset[str] = frozenset()
     general_request_openers: frozenset[str] = frozenset()
+    question_starts: tuple[tuple[str, ...], ...] = ()  # words that open a question with or without "?"
     patient_words: tuple[str, ...] = ()
     kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
@@ -95,6 +96,16 @@ class Vocabulary:
     # check-box marks of pasted forms: (checked, unchecked)
     form_marks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     digest: str = ""
+
+    def asks(self, text: str) -> bool:
+        """Whether `text` asks something: a question mark, or a sentence opening with a question's words."""
+        if "?" in text:
+            return True
+        for sentence in re.split(r"[.!;:\n]+", text):
+            words = re.findall(r"[a-z']+", sentence.lower())
+            if any(tuple(words[: len(start)]) == start for start in self.question_starts):
+                return True
+        return False
 
     @property
     def agent_of_name(self) -> dict[str, str]:
@@ -242,6 +253,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         concepts=concepts,
         general_question_openers=frozenset(str(w) for w in raw.get("general_question_openers") or []),
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
+        question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("question_starts") or []),
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
         number_words=dict(raw.get("number_words") or {}),
