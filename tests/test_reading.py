@@ -126,6 +126,9 @@ ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sou
         # Negation in a form's words and in "neither ... nor".
         ("Hepatic encephalopathy: nil. Asterixis: nil.", "encephalopathy", "none"),
         ("She has neither ascites nor encephalopathy.", "ascites", "none"),
+        # A class letter glued to the name with no score; "patent" speaks of vessels, not of the liver's share.
+        ("CPA, PS0, AFP 12", "child_pugh_class", "A"),
+        ("HCC replacing two-thirds of the liver, portal vein patent, no EHS.", "liver_involvement_50", True),
     ],
 )
 def test_findings_now_read(text: str, field: str, value: object) -> None:
@@ -167,6 +170,11 @@ def test_findings_now_read(text: str, field: str, value: object) -> None:
             "I had a kidney transplant in 2012, but this is about my wife. She has liver cancer.",
             "solid_organ_transplant",
         ),
+        # The patient writing about a relative ("my uncle" is not the patient when the writer has the cancer);
+        # a statement about people in general; a CT pulmonary angiogram is not a Child-Pugh class.
+        ("My uncle had a liver transplant years ago. Can I have immunotherapy for my liver cancer?", "solid_organ_transplant"),
+        ("People who have had a transplant can't have immunotherapy, I read.", "solid_organ_transplant"),
+        ("CTPA negative for PE last week.", "child_pugh_class"),
     ],
 )
 def test_not_read_as_a_fact(text: str, field: str) -> None:

@@ -66,6 +66,8 @@ def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
             problems.append(f"{path}: context rule {n + 1} needs a literal and a category")
         elif rule.get("direction", "BIDIRECTIONAL") not in DIRECTIONS:
             problems.append(f"{path}: context rule '{rule['literal']}' has an unknown direction")
+        elif not isinstance(rule.get("allowed_types", []), list):
+            problems.append(f"{path}: context rule '{rule['literal']}': allowed_types is a list of concept labels")
         elif "pattern" not in rule and str(rule["literal"]).lower() in written:
             # medspaCy keeps one of two cues on the same words, and which one is not up to the rules file
             problems.append(f"{path}: context rule '{rule['literal']}' is written twice: make it one rule")
@@ -270,6 +272,7 @@ def context_rules(defaults_path: str | Path, rules_path: Path = RULES_PATH) -> l
             pattern=rule.get("pattern"),
             direction=rule.get("direction", "BIDIRECTIONAL"),
             max_scope=rule.get("max_scope"),
+            allowed_types=rule.get("allowed_types"),
         )
         for rule in load_rules(rules_path)
     ]
@@ -293,6 +296,10 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
         nlp.remove_pipe("medspacy_target_matcher")  # replaced by one-pass Targets below
         nlp.add_pipe("sentencizer", first=True)
         targets = Targets(nlp, vocab)
+        labels = {label for label, _ in targets.labels.values()}
+        unknown = sorted({t for r in load_rules(rules_path) for t in r.get("allowed_types") or [] if t not in labels})
+        if unknown:
+            raise CorpusError([f"{rules_path}: allowed_types names no concept of the vocabulary: {', '.join(unknown)}"])
         if "hcc_long_sentences" not in Language.factories:
             Language.component("hcc_long_sentences", func=_split_long_sentences)
         nlp.add_pipe("hcc_long_sentences", after="sentencizer")
@@ -379,10 +386,15 @@ WRITER = {"my", "our", "me", "i"}
 OTHERS = {"his", "her", "their", "your", "patient's", "whose"}
 
 
-def _writers_relative(doc: Any, start: int, end: int, names: frozenset[str] = frozenset()) -> bool:
+def _writers_relative(
+    doc: Any, start: int, end: int, names: frozenset[str] = frozenset(), writer_is_patient: bool = False
+) -> bool:
     """A family word owned by the writer ("my dad", "Dad's scan") names the patient, not a relative; so does
     a family word written as a name ("Mum has lupus", the vocabulary's `kin_names`) unless someone else's
-    ("his Mum")."""
+    ("his Mum"). When the writer speaks of their own illness ("my cancer", "I've never had one"), the
+    writer is the patient and "my uncle" is a relative."""
+    if writer_is_patient:
+        return False
     before = doc[start - 1].lower_ if start > 0 else ""
     if before in OTHERS:
         return False  # "his father's tumour": someone else's relative
@@ -413,8 +425,9 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     modifiers = doc._.context_graph.modifiers
     # A relative writing about the patient ("my wife", "Mum has ..."): the writer's own history ("I had a kidney
     # transplant") is then someone else's; otherwise the writer is the patient and SPEAKER cues say nothing.
+    own = vocab.writer_is_patient(text)
     relative_writes = any(
-        m.category == "FAMILY" and _writers_relative(doc, m.modifier_span[0], m.modifier_span[1], vocab.kin_names)
+        m.category == "FAMILY" and _writers_relative(doc, m.modifier_span[0], m.modifier_span[1], vocab.kin_names, own)
         for m in modifiers
     )
     for ent in doc.ents:
@@ -434,7 +447,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 if gap < distance or (gap == distance and role == "STATED"):  # a plain cue beats a dose or date
                     role, distance = modifier.category, gap
-            elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names):
+            elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names, own):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
             elif modifier.category == "SPEAKER":
                 if relative_writes:
@@ -458,7 +471,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
         category = "FAMILY" if modifier.category == "SPEAKER" and relative_writes else modifier.category
         if category in ("HYPOTHETICAL", "POPULATION", "FAMILY") and modifier.direction != "TERMINATE":
             m_start, m_end = modifier.modifier_span
-            if modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names):
+            if modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names, own):
                 continue  # "my husband's AFP": the patient's
             start, end = modifier.scope_span
             own = sentences[sentence_of[modifier.modifier_span[0]]]

@@ -197,6 +197,7 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         for n in (*a.names, *a.names_with_letter_only)
         if n.isalpha()
     )
+    alone = frozenset(n for a in vocab.analytes.values() if a.kind == "child_pugh" for n in a.glued_alone)
     return {
         "names": by_first,
         "units": units,
@@ -205,6 +206,7 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         "rules": grouped,
         "renewing": renewing,
         "glued_class_names": glued,
+        "glued_alone_names": alone,
         "unit_words": {w for unit in units for w in re.findall(r"[^\W\d_]+", unit)},
     }
 
@@ -363,20 +365,18 @@ def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[An
     return None
 
 
-def _split_glued_class(tokens: list[Token], names: frozenset[str]) -> list[Token]:
+def _split_glued_class(tokens: list[Token], names: frozenset[str], alone: frozenset[str] = frozenset()) -> list[Token]:
     """ "CPA6", "CTPB7", "ChildB8": a one-word Child-Pugh name (of `names`) glued to the class letter and
-    score is read as the name, the letter and the score."""
+    score is read as the name, the letter and the score; "CPA" (a name of `alone`) as the name and the letter."""
     out: list[Token] = []
     for n, t in enumerate(tokens):
         low = t.text.lower()
         nxt = tokens[n + 1] if n + 1 < len(tokens) else None
+        scored = nxt is not None and nxt.kind == "num" and nxt.start == t.end
         if (
             t.kind == "word"
             and low[-1:] in LETTERS
-            and low[:-1] in names
-            and nxt is not None
-            and nxt.kind == "num"
-            and nxt.start == t.end
+            and ((low[:-1] in names and scored) or (low[:-1] in alone and not scored))
         ):
             cut = t.end - 1
             out += [Token("word", t.text[:-1], t.start, cut), Token("word", t.text[-1], cut, t.end)]
@@ -416,7 +416,7 @@ def read_values(
     where `someone_else(char)` holds ("REACH-2 only took patients with AFP of 400 ng/mL or more", "his
     brother's AFP") is not the patient's: it is neither read nor weighed against the patient's values."""
     tables = _tables(vocab)
-    tokens = _split_glued_class(tokenize(norm.text), tables["glued_class_names"])
+    tokens = _split_glued_class(tokenize(norm.text), tables["glued_class_names"], tables["glued_alone_names"])
     out = ValueReading()
     scan = Scan(norm, tokens, vocab, tables, out, elsewhere=someone_else or _nobody)
     found = scan.found

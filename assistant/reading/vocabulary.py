@@ -50,6 +50,7 @@ class Analyte:
     threshold: float | None = None
     names_with_letter_only: tuple[str, ...] = ()  # names that count only with a class letter after them
     bare_class: bool = False  # a class letter glued to a matching score ("B7") is this analyte
+    glued_alone: tuple[str, ...] = ()  # names read with a class letter glued on and no score ("CPA")
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Vocabulary:
     general_question_openers: frozenset[str] = frozenset()
     general_request_openers: frozenset[str] = frozenset()
     question_starts: tuple[tuple[str, ...], ...] = ()  # words that open a question with or without "?"
+    writer_illness: tuple[str, ...] = ()  # words by which the writer speaks of their own illness
     patient_words: tuple[str, ...] = ()
     kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
@@ -96,6 +98,11 @@ class Vocabulary:
     # check-box marks of pasted forms: (checked, unchecked)
     form_marks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     digest: str = ""
+
+    def writer_is_patient(self, text: str) -> bool:
+        """Whether the writer speaks of their own illness (`writer_illness`: "my cancer", "apply to me")."""
+        low = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
+        return any(f" {phrase} " in low for phrase in self.writer_illness)
 
     def asks(self, text: str) -> bool:
         """Whether `text` asks something: a question mark, or a sentence opening with a question's words."""
@@ -167,6 +174,7 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
         threshold=raw.get("threshold"),
         names_with_letter_only=tuple(str(n) for n in raw.get("names_with_letter_only") or ()),
         bare_class=bool(raw.get("bare_class", False)),
+        glued_alone=tuple(str(n).lower() for n in raw.get("glued_alone") or ()),
     )
 
 
@@ -254,6 +262,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         general_question_openers=frozenset(str(w) for w in raw.get("general_question_openers") or []),
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
         question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("question_starts") or []),
+        writer_illness=tuple(str(w).lower() for w in raw.get("writer_illness") or []),
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
         number_words=dict(raw.get("number_words") or {}),
