@@ -128,6 +128,10 @@ ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sou
         ("She has neither ascites nor encephalopathy.", "ascites", "none"),
         # A class letter glued to the name with no score; "patent" speaks of vessels, not of the liver's share.
         ("CPA, PS0, AFP 12", "child_pugh_class", "A"),
+        # How well a condition is controlled, said after it (ConText CONTROLLED / UNCONTROLLED, concept values).
+        ("Problem list: 5. Hypertension - controlled on ramipril", "uncontrolled_hypertension", False),
+        ("His blood pressure is still sky high even on three different tablets.", "uncontrolled_hypertension", True),
+        ("B8 now with new ascites, controlled on spironolactone.", "ascites", "mild"),
         ("HCC replacing two-thirds of the liver, portal vein patent, no EHS.", "liver_involvement_50", True),
     ],
 )
@@ -175,6 +179,7 @@ def test_findings_now_read(text: str, field: str, value: object) -> None:
         ("My uncle had a liver transplant years ago. Can I have immunotherapy for my liver cancer?", "solid_organ_transplant"),
         ("People who have had a transplant can't have immunotherapy, I read.", "solid_organ_transplant"),
         ("CTPA negative for PE last week.", "child_pugh_class"),
+        ("History of hypertension.", "uncontrolled_hypertension"),
     ],
 )
 def test_not_read_as_a_fact(text: str, field: str) -> None:

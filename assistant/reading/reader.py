@@ -221,6 +221,10 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             if concept.negated == "ignore":
                 continue
             value = concept.negated
+        elif "UNCONTROLLED" in cats and concept.uncontrolled != "ignore":
+            value = concept.uncontrolled  # "blood pressure still sky high on three agents"
+        elif "CONTROLLED" in cats and concept.controlled != "ignore":
+            value = concept.controlled  # "Hypertension - controlled on ramipril"
         else:
             value = concept.value
         scenario = "HYPOTHETICAL" in cats

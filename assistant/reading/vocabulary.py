@@ -67,6 +67,9 @@ class Concept:
     unstated: str | None = None  # said when a mention sets no value ("PVTT": "the level is not stated")
     # further facts an affirmed mention states ("new lung nodules": progression, and disease outside the liver)
     also: tuple[tuple[str, Any], ...] = ()
+    # value when a cue says how well it is controlled (ConText CONTROLLED / UNCONTROLLED; "ignore": says nothing)
+    controlled: Any = "ignore"
+    uncontrolled: Any = "ignore"
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one loaded vocabulary, cached readers
@@ -243,6 +246,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             wins_over=tuple(spec.get("wins_over") or ()),
             unstated=spec.get("unstated"),
             also=tuple((str(k), v) for k, v in (spec.get("also") or {}).items()),
+            controlled=spec.get("controlled", "ignore"),
+            uncontrolled=spec.get("uncontrolled", "ignore"),
         )
     if problems:
         raise CorpusError(problems)
