@@ -86,6 +86,8 @@ eval-language: index
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-d.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: development, set E (fifth author, evals/dev/reading-dev-e.yaml)"; \
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-e.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: development, set F (sixth author, evals/dev/reading-dev-f.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-f.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out (evals/heldout/reading.yaml, written before the code)"; \
 	  $(BIN)/hcc-assistant eval evals/heldout/reading.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out, set B (evals/heldout/reading-b.yaml, written before the changes of 2026-12-04)"; \
@@ -94,6 +96,8 @@ eval-language: index
 	  $(BIN)/hcc-assistant eval evals/heldout/reading-c.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out, set D (evals/heldout/reading-d.yaml, written before the set-D and set-E changes)"; \
 	  $(BIN)/hcc-assistant eval evals/heldout/reading-d.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: held-out, set E (evals/heldout/reading-e.yaml, written before the fifth session's changes)"; \
+	  $(BIN)/hcc-assistant eval evals/heldout/reading-e.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: extraction cases (tests/data/extraction_cases.yaml, development)"; \
 	  $(BIN)/pytest -q -p no:cacheprovider tests/test_extraction.py 2>/dev/null | tail -1; echo; \
 	  echo "## Intents (question frame)"; echo '```'; \
@@ -111,7 +115,11 @@ eval-language: index
 	  echo "## Drug information, set C: development (fourth author, evals/dev/druginfo-dev-c.yaml)"; \
 	  $(BIN)/hcc-assistant eval evals/dev/druginfo-dev-c.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Drug information, set C: held-out (evals/heldout/druginfo-c.yaml, written after the set-B changes)"; \
-	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-c.yaml 2>/dev/null | head -1; } > $(LANG_REPORT); \
+	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-c.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Drug information, set D: development (evals/dev/druginfo-dev-d.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/druginfo-dev-d.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Drug information, set D: held-out (evals/heldout/druginfo-d.yaml, written before the fifth session's changes)"; \
+	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-d.yaml 2>/dev/null | head -1; } > $(LANG_REPORT); \
 	  cat $(LANG_REPORT)
 
 bench: index
