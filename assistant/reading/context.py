@@ -190,8 +190,9 @@ def as_phrases(rules: list[Any], make_doc: Any) -> list[Any]:
     # Where a pattern and a phrase rule matched the same words, medspaCy kept the pattern's match (matches
     # of the Matcher come first, and the first of two equally long overlapping matches is kept): so a
     # phrase a pattern also covers keeps the pattern's rule ("brother" is in medspaCy's "family" list).
-    words_of = {id(r): " ".join(t.lower_ for t in make_doc(r.literal.lower())) for r in kept if r.pattern is None}
-    return phrased + [r for r in kept if r.pattern is not None or words_of[id(r)] not in seen]
+    return phrased + [
+        r for r in kept if r.pattern is not None or " ".join(t.lower_ for t in make_doc(r.literal.lower())) not in seen
+    ]
 
 
 def _first_choices(rule: Any) -> list[Any]:
@@ -296,10 +297,6 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
         nlp.remove_pipe("medspacy_target_matcher")  # replaced by one-pass Targets below
         nlp.add_pipe("sentencizer", first=True)
         targets = Targets(nlp, vocab)
-        labels = {label for label, _ in targets.labels.values()}
-        unknown = sorted({t for r in load_rules(rules_path) for t in r.get("allowed_types") or [] if t not in labels})
-        if unknown:
-            raise CorpusError([f"{rules_path}: allowed_types names no concept of the vocabulary: {', '.join(unknown)}"])
         if "hcc_long_sentences" not in Language.factories:
             Language.component("hcc_long_sentences", func=_split_long_sentences)
         nlp.add_pipe("hcc_long_sentences", after="sentencizer")
@@ -324,8 +321,13 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
             },
         )
         # medspaCy makes each phrase rule's words with the whole pipeline; the tokenizer is all they need
+        rules = context_rules(context.DEFAULT_RULES_FILEPATH, rules_path)
+        labels = {label for label, _ in targets.labels.values()}
+        unknown = sorted({t for r in rules for t in r.allowed_types or () if t not in labels})
+        if unknown:
+            raise CorpusError([f"{rules_path}: allowed_types names no concept of the vocabulary: {', '.join(unknown)}"])
         with nlp.select_pipes(enable=[]):
-            context.add(as_phrases(context_rules(context.DEFAULT_RULES_FILEPATH, rules_path), nlp.make_doc))
+            context.add(as_phrases(rules, nlp.make_doc))
         from ..memory import settle
 
         settle()

@@ -14,17 +14,12 @@ from bisect import bisect_left, bisect_right
 from typing import Any
 
 from medspacy.context import ConText, ConTextGraph, ConTextModifier
+from medspacy.util import tuple_overlaps
 from spacy.language import Language
 
 
-def _near(starts: list[int], order: list[int], longest: int, lo: int, hi: int) -> list[int]:
-    """Indices (in `order`, sorted by start) of spans that can meet the closed range [lo, hi]: a span
-    starting in [lo - longest, hi]."""
-    return [order[k] for k in range(bisect_left(starts, lo - longest), bisect_right(starts, hi))]
-
-
 class _Spans:
-    """Spans sorted by start, for finding those near a range."""
+    """Spans sorted by start, for finding those that can meet a range."""
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
         self.order = sorted(range(len(spans)), key=lambda k: spans[k][0])
@@ -32,7 +27,10 @@ class _Spans:
         self.longest = max((max(0, e - s) for s, e in spans), default=0)
 
     def near(self, lo: int, hi: int) -> list[int]:
-        return sorted(_near(self.starts, self.order, self.longest, lo, hi))
+        """Indices, ascending, of the spans that can meet the closed range [lo, hi]: those starting in
+        [lo - longest, hi]."""
+        found = range(bisect_left(self.starts, lo - self.longest), bisect_right(self.starts, hi))
+        return sorted(self.order[k] for k in found)
 
 
 class LocalGraph(ConTextGraph):
@@ -58,7 +56,8 @@ class LocalGraph(ConTextGraph):
                 m
                 for m in cues
                 if not any(
-                    _overlaps((targets[k].start, targets[k].end), m.modifier_span) for k in found.near(*m.modifier_span)
+                    tuple_overlaps((targets[k].start, targets[k].end), m.modifier_span)
+                    for k in found.near(*m.modifier_span)
                 )
             ]
             self.modifiers = kept
@@ -73,12 +72,6 @@ class LocalGraph(ConTextGraph):
             modifier.reduce_targets()
             edges += [(target, modifier) for target in modifier._targets]
         self.edges = edges
-
-
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    from medspacy.util import tuple_overlaps
-
-    return bool(tuple_overlaps(a, b))
 
 
 @Language.factory("hcc_context")
