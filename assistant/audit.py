@@ -25,6 +25,9 @@ class AuditLog:
         self.max_bytes = max_bytes
         self.backups = backups
         self._lock = threading.Lock()
+        # A worker process answers first and writes afterwards: `defer` holds the lines until `flush()`.
+        self.defer = False
+        self._held: list[str] = []
 
     def _rotate(self) -> None:
         if not self.path.exists() or self.path.stat().st_size < self.max_bytes:
@@ -48,13 +51,24 @@ class AuditLog:
             "offered": [o["regimen"] for o in answer.get("options", []) if o["status"] in ("preferred", "alternative")],
             "feedback": feedback,
         }
+        line = json.dumps(entry) + "\n"
         with self._lock:
+            self._held.append(line)
+        if not self.defer:
+            self.flush()
+
+    def flush(self) -> None:
+        """Append the lines held so far (one locked append for all of them)."""
+        with self._lock:
+            if not self._held:
+                return
+            lines, self._held = "".join(self._held), []
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.with_name(self.path.name + ".lock").open("a") as guard:
                 fcntl.flock(guard, fcntl.LOCK_EX)
                 try:
                     self._rotate()
                     with self.path.open("a", encoding="utf-8") as handle:
-                        handle.write(json.dumps(entry) + "\n")
+                        handle.write(lines)
                 finally:
                     fcntl.flock(guard, fcntl.LOCK_UN)

@@ -140,7 +140,9 @@ def _in_process(settings: Settings, sessions: int, turns: int) -> dict[str, floa
     from .api import Assistant
 
     bot = Assistant(settings)
-    bot.session().ask(WEB_TURNS[0].format(afp=100, ecog=0))
+    warm = bot.session()
+    for message in conversation_script(0, len(WEB_TURNS))[2]:  # every kind of turn once, out of the figures
+        warm.ask(message)
     latencies: list[float] = []
     start, cpu = time.perf_counter(), time.process_time()
     for n in range(sessions):
@@ -235,69 +237,110 @@ class _LeanClient:
             self._streams = None
 
 
-def client_main(url: str, sessions: int, turns: int, sequential: int, phase: str = "rest") -> dict[str, object]:
-    """The load client (run in its own process): REST sequentially then concurrently, or Gradio concurrently."""
+def client_main(url: str, sessions: int, turns: int, phase: str = "rest") -> dict[str, object]:
+    """The load client (run in its own process): REST or Gradio, the conversations at once."""
     if phase == "gradio":
         return {"gradio": _gradio_load(url, sessions, turns)}
     import asyncio
 
-    return asyncio.run(_rest_load(url, sessions, turns, sequential))
+    return asyncio.run(_rest_load(url, sessions, turns))
 
 
-async def _rest_load(url: str, sessions: int, turns: int, sequential: int) -> dict[str, object]:
+async def _rest_conversation(
+    n: int, turns: int, http: _LeanClient, overheads: list[float] | None = None
+) -> tuple[list[float], int, int, int]:
+    """Conversation `n` over REST: its latencies, errors, cross-session leaks and lost conversations (0/1).
+    `overheads` collects, per answer, the client's latency less the turn's time inside the worker."""
+    afp, ecog, messages = conversation_script(n, turns)
+    sid, latencies, errors, leaks = None, [], 0, 0
+    for message in messages:
+        t = time.perf_counter()
+        try:
+            status, answer = await http.request("POST", "/api/v1/ask", {"message": message, "session_id": sid})
+        except ConnectionError:
+            errors += 1
+            continue
+        if status != 200 or answer is None:
+            errors += 1
+            continue
+        latencies.append(time.perf_counter() - t)
+        if overheads is not None:
+            overheads.append(latencies[-1] - float(answer.get("latency_ms") or 0) / 1000)
+        sid = answer["session_id"]
+        leaks += _leaked(answer, afp, ecog)
+    try:
+        status, kept = await http.request("GET", f"/api/v1/sessions/{sid}") if sid else (0, None)
+    except ConnectionError:
+        status, kept = 0, None
+    return latencies, errors, leaks, _lost(status, kept, afp, turns)
+
+
+async def _rest_load(url: str, sessions: int, turns: int) -> dict[str, object]:
+    """The conversations at once, as tasks of this one process (50 client threads would take CPU the server
+    needs), each over a connection of its own."""
     import asyncio
 
-    overheads: list[float] = []  # per answer: the client's latency less the turn's time inside the worker
-
-    async def conversation(n: int, http: _LeanClient) -> tuple[list[float], int, int, int]:
-        afp, ecog, messages = conversation_script(n, turns)
-        sid, latencies, errors, leaks = None, [], 0, 0
-        for message in messages:
-            t = time.perf_counter()
-            try:
-                status, answer = await http.request("POST", "/api/v1/ask", {"message": message, "session_id": sid})
-            except ConnectionError:
-                errors += 1
-                continue
-            if status != 200 or answer is None:
-                errors += 1
-                continue
-            latencies.append(time.perf_counter() - t)
-            overheads.append(latencies[-1] - float(answer.get("latency_ms") or 0) / 1000)
-            sid = answer["session_id"]
-            leaks += _leaked(answer, afp, ecog)
-        try:
-            status, kept = await http.request("GET", f"/api/v1/sessions/{sid}") if sid else (0, None)
-        except ConnectionError:
-            status, kept = 0, None
-        return latencies, errors, leaks, _lost(status, kept, afp, turns)
-
-    out: dict[str, object] = {}
-    http = _LeanClient(url)
+    warm = _LeanClient(url)
     try:
-        await conversation(0, http)  # connection and first-request costs out of the figures
-        seq: list[float] = []
-        overheads.clear()
-        for n in range(sequential):
-            seq += (await conversation(n, http))[0]
+        await _rest_conversation(0, turns, warm)  # connection and first-request costs out of the figures
     finally:
-        http.close()
-    out["sequential_p50_ms"] = _median_ms(seq)
-    out["overhead_p50_ms"] = _median_ms(overheads)
+        warm.close()
 
-    # The conversations at once, as tasks of this one process (50 client threads would take CPU the server
-    # needs), each over a connection of its own.
     async def one(n: int) -> tuple[list[float], int, int, int]:
         client = _LeanClient(url)
         try:
-            return await conversation(n, client)
+            return await _rest_conversation(n, turns, client)
         finally:
             client.close()
 
     start = time.perf_counter()
     results = await asyncio.gather(*(one(n) for n in range(sessions)))
-    out["rest"] = _summary(list(results), time.perf_counter() - start)
-    return out
+    return {"rest": _summary(list(results), time.perf_counter() - start)}
+
+
+def _sequential_pairs(settings: Settings, url: str, conversations: int, turns: int) -> dict[str, float]:
+    """The same conversations in-process and over REST (one keep-alive client in this process, outside the
+    server), interleaved conversation by conversation in alternating order, so that the machine's slower and
+    faster moments fall on both sides alike."""
+    import asyncio
+
+    from .api import Assistant
+
+    bot = Assistant(settings)
+
+    def local(n: int) -> list[float]:
+        chat, latencies = bot.session(), []
+        for message in conversation_script(n, turns)[2]:
+            t = time.perf_counter()
+            chat.ask(message)
+            latencies.append(time.perf_counter() - t)
+        return latencies
+
+    async def run() -> dict[str, float]:
+        http = _LeanClient(url)
+        inproc: list[float] = []
+        rest: list[float] = []
+        overheads: list[float] = []
+        try:
+            local(0)
+            await _rest_conversation(0, turns, http)  # first-request costs out of the figures
+            for n in range(conversations):
+                if n % 2:
+                    rest += (await _rest_conversation(n, turns, http, overheads))[0]
+                    inproc += local(n)
+                else:
+                    inproc += local(n)
+                    rest += (await _rest_conversation(n, turns, http, overheads))[0]
+        finally:
+            http.close()
+        return {
+            "in_process_p50_ms": _median_ms(inproc),
+            "rest_p50_ms": _median_ms(rest),
+            "overhead_p50_ms": _median_ms(overheads),
+            "answers": float(len(rest) + turns),  # with the warm-up conversation
+        }
+
+    return asyncio.run(run())
 
 
 def _summary(results: list[tuple[list[float], int, int, int]], elapsed: float) -> dict[str, float]:
@@ -355,7 +398,6 @@ def _serve_load(settings: Settings, sessions: int, turns: int, workers: int) -> 
 
     workers = workers or worker_count(settings)
     sequential = 20
-    base = _in_process(settings, sequential, turns)
     full = _in_process(settings, sessions, turns)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -388,12 +430,14 @@ def _serve_load(settings: Settings, sessions: int, turns: int, workers: int) -> 
                 raise RuntimeError("the benchmark server did not start")
             time.sleep(0.2)
         ready = time.perf_counter() - start
+        before = _cpu_seconds(server.pid)
+        pairs = _sequential_pairs(settings, url, sequential, turns)
+        cpu: dict[str, float] = {"sequential": _cpu_seconds(server.pid) - before}
         result: dict[str, Any] = {}
-        cpu: dict[str, float] = {}
         for phase in ("rest", "gradio"):
             code = (
                 "import json, sys; from assistant.bench import client_main; "
-                f"print(json.dumps(client_main({url!r}, {sessions}, {turns}, {sequential}, {phase!r})))"
+                f"print(json.dumps(client_main({url!r}, {sessions}, {turns}, {phase!r})))"
             )
             before = _cpu_seconds(server.pid)
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
@@ -405,16 +449,17 @@ def _serve_load(settings: Settings, sessions: int, turns: int, workers: int) -> 
         server.terminate()
         server.wait(60)
     rest, gradio = result["rest"], result["gradio"]
-    # The REST client's answers (a warm-up conversation, the sequential, the concurrent) over the server's CPU.
-    answered = turns + sequential * turns + rest["answers"]
+    # The REST answers (warm-up conversations, the sequential, the concurrent) over the server's CPU.
+    answered = pairs["answers"] + turns + rest["answers"]
     rest_rate, gradio_rate = rest["answers"] / rest["elapsed"], gradio["answers"] / gradio["elapsed"]
-    seq_p50 = result["sequential_p50_ms"]
+    seq_p50, base_p50 = pairs["rest_p50_ms"], pairs["in_process_p50_ms"]
     return [
         f"serve with {workers} workers: ready {ready:.1f} s after start (model and index warmed in each worker)",
-        f"REST, one client (lean asyncio HTTP/1.1, keep-alive), sequential ({sequential} conversations x "
-        f"{turns} turns): p50 {seq_p50:.2f} ms vs in-process p50 {base['p50_ms']:.2f} ms on the same messages "
-        f"({seq_p50 - base['p50_ms']:+.2f} ms); per answer, the client's time less the turn's own time in the "
-        f"worker (HTTP, JSON, IPC, store and lock): p50 {result['overhead_p50_ms']:.2f} ms",
+        f"REST, one client (lean asyncio HTTP/1.1, keep-alive) outside the server, sequential ({sequential} "
+        f"conversations x {turns} turns, interleaved conversation by conversation with the same conversations "
+        f"in-process): p50 {seq_p50:.2f} ms vs in-process p50 {base_p50:.2f} ms ({seq_p50 - base_p50:+.2f} ms); "
+        f"per answer, the client's time less the turn's own time in the worker (HTTP, JSON, IPC, store and "
+        f"lock): p50 {pairs['overhead_p50_ms']:.2f} ms",
         f"REST, {sessions} concurrent conversations x {turns} turns from a separate client process (one asyncio "
         f"client, a task and a connection per conversation): "
         f"{rest['answers']} answers in {rest['elapsed']:.1f} s = {rest_rate:.0f}/s, "
@@ -422,8 +467,8 @@ def _serve_load(settings: Settings, sessions: int, turns: int, workers: int) -> 
         f"{rest['p50_ms']:.0f} ms, p95 {rest['p95_ms']:.0f} ms; errors {rest['errors']}, cross-session leaks "
         f"{rest['leaks']}, conversations with lost facts or turns {rest['lost']}",
         f"CPU per answer, whatever else runs on the machine: REST server (front and workers) "
-        f"{cpu['rest'] * 1000 / answered:.1f} ms, Gradio server {cpu['gradio'] * 1000 / max(1, gradio['answers']):.1f}"
-        f" ms, in-process {full['cpu_ms']:.1f} ms",
+        f"{(cpu['rest'] + cpu['sequential']) * 1000 / answered:.1f} ms, Gradio server "
+        f"{cpu['gradio'] * 1000 / max(1, gradio['answers']):.1f} ms, in-process {full['cpu_ms']:.1f} ms",
         f"Gradio /ask (gradio_client), the same load: {gradio['answers']} answers in {gradio['elapsed']:.1f} s = "
         f"{gradio_rate:.0f}/s ({gradio_rate / full['per_s']:.2f}x); p50 {gradio['p50_ms']:.0f} ms, p95 "
         f"{gradio['p95_ms']:.0f} ms; errors {gradio['errors']}, cross-session leaks {gradio['leaks']}",

@@ -155,6 +155,21 @@ def test_audit_log_rotates_and_holds_no_patient_text(tmp_path: Path) -> None:
     assert entry["rule_ids"] == ["ramucirumab-afp-400"] and entry["chunk_ids"] == ["reach-2#x-0"]
 
 
+def test_a_deferred_audit_log_holds_its_lines_until_flushed(tmp_path: Path) -> None:
+    """A worker sends its answer first and writes the audit line afterwards; nothing is lost or split."""
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.defer = True
+    answer = {"kind": "information", "citations": [{"chunk_id": "reach-2#x-0"}], "options": []}
+    log.write("session-a", "abc", answer)
+    log.write("session-b", "abc", answer)
+    assert not (tmp_path / "audit.jsonl").exists()
+    log.flush()
+    lines = (tmp_path / "audit.jsonl").read_text().splitlines()
+    assert [json.loads(line)["session"] for line in lines] == ["session-a", "session-b"]
+    log.flush()  # nothing held: nothing written twice
+    assert len((tmp_path / "audit.jsonl").read_text().splitlines()) == 2
+
+
 def test_cli_turns_errors_into_one_sentence(tmp_path: Path) -> None:
     broken = tmp_path / "corpus"
     broken.mkdir()

@@ -187,6 +187,9 @@ def worker_main(sock: socket.socket, settings: Settings, workers: int, build: bo
         assistant = Assistant(settings, build=build)
         sock.sendall(_frame(("indexed", None)))  # the index is current: the other workers may start opening it
         conversations = assistant.conversations()
+        audit = conversations.audit
+        if audit is not None:
+            audit.defer = True  # each answer's audit line is written after the answer is sent
         warm(assistant)
         settle()  # everything loaded and warmed lives as long as the worker
         info = describe(assistant, conversations, workers)
@@ -223,6 +226,9 @@ def worker_main(sock: socket.socket, settings: Settings, workers: int, build: bo
             sock.sendall(reply)
         except OSError:
             return
+        finally:
+            if audit is not None:
+                audit.flush()
 
 
 # What a caller waits on: an asyncio future when it runs on the pool's loop, else a thread-safe one.
