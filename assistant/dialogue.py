@@ -540,7 +540,9 @@ class Session:
             "recent_arterial_thromboembolism",
             "recent_major_surgery",
         ):
-            if name in facts:
+            if name == "sorafenib_tolerated" and name in facts:  # its label is a question ("whether ...")
+                parts.append("sorafenib tolerated" if facts[name] else "sorafenib not tolerated")
+            elif name in facts:
                 parts.append(("" if facts[name] else "no ") + FIELD_LABEL.get(name, name.replace("_", " ")).lower())
         if verdict and verdict.line:
             parts.append(f"line: {verdict.line}")

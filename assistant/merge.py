@@ -98,6 +98,14 @@ def merge_facts(
             changes.append(f"{verb}: {label} from {before} to {_fmt(name, value)} (read from '{fact.text}')")
         candidate[name] = value
         provenance[name] = {"turn": turn, "text": fact.text, "how": how}
+    prior = candidate.get("prior_therapies") or []
+    tolerance = reading.facts.get("intolerance")
+    if tolerance is not None and not reading.received and prior and prior[-1] == "sorafenib":
+        # "intolerance" is of the current or last therapy: said in a later turn with no drug named ("Tolerance:
+        # he managed 400 mg bd throughout"), it is the tolerance of the sorafenib already recorded.
+        if "sorafenib_tolerated" not in reading.facts:
+            candidate["sorafenib_tolerated"] = not tolerance.value
+            provenance["sorafenib_tolerated"] = {"turn": turn, "text": tolerance.text, "how": "the last therapy"}
     changes += _replace_drugs(reading, candidate, provenance, turn)
     changes += _correct_units(reading, candidate, provenance, turn)
     if "child_pugh_class" in reading.facts and "child_pugh_score" not in reading.facts:

@@ -176,7 +176,10 @@ def test_findings_now_read(text: str, field: str, value: object) -> None:
         ),
         # The patient writing about a relative ("my uncle" is not the patient when the writer has the cancer);
         # a statement about people in general; a CT pulmonary angiogram is not a Child-Pugh class.
-        ("My uncle had a liver transplant years ago. Can I have immunotherapy for my liver cancer?", "solid_organ_transplant"),
+        (
+            "My uncle had a liver transplant years ago. Can I have immunotherapy for my liver cancer?",
+            "solid_organ_transplant",
+        ),
         ("People who have had a transplant can't have immunotherapy, I read.", "solid_organ_transplant"),
         ("CTPA negative for PE last week.", "child_pugh_class"),
         ("History of hypertension.", "uncontrolled_hypertension"),
@@ -488,3 +491,39 @@ def test_words_that_stay_words(text: str) -> None:
 )
 def test_a_question_is_known_with_or_without_its_mark(text: str, asks: bool) -> None:
     assert read(text).asks is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a line planned in a case is the patient's line; in a question about a drug it is the drug's use
+        ("Child-Pugh A, ECOG 1. Planning first-line systemic therapy, which regimens?", "line_of_therapy", "first"),
+        ("nivo + ipi 1L HCC dosing pls - doses, interval, how many combo cycles", "line_of_therapy", None),
+        # a clinician's own illness ("myself") is not the patient's; a clinician's "I have a 60M with" is
+        (
+            "I'm a GI fellow with ulcerative colitis on vedolizumab myself. My patient: 71M, Child-Pugh A6, ECOG 0.",
+            "autoimmune_disease",
+            None,
+        ),
+        ("I have a 60M with ulcerative colitis on vedolizumab, my patient is Child-Pugh A", "autoimmune_disease", True),
+        # a reference range in brackets is the laboratory's, not a second reading
+        ("AFP              1840 ug/L   [<10]     H", "afp_ng_ml", 1840),
+        ("Bilirubin 42 umol/L [3-21] H", "bilirubin_mg_dl", 2.4562),
+        # a short word typed onto the next one
+        ("ECOG2, noPVT, noEHS", "main_portal_vein_invasion", False),
+        ("ECOG2, noPVT, noEHS", "extrahepatic_spread", False),
+        # a dated series with the year only at its ends: the latest is current, either way round
+        ("AFP series (ng/mL): Jan 2026 4,120; Apr 1,980; Jul 760; 28 Nov 2026 350.", "afp_ng_ml", 350),
+        ("AFP: 28 Nov 2026 350; Jul 760; Apr 1,980; Jan 2026 4,120.", "afp_ng_ml", 350),
+    ],
+)
+def test_planned_lines_writers_brackets_glued_words_and_series(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
+
+
+def test_tolerance_said_in_a_later_turn_is_of_the_sorafenib_recorded(assistant) -> None:
+    chat = assistant.session()
+    chat.ask("ECOG 1, Child-Pugh A6, AFP 150 IU/mL, radiological progression on sorafenib.")
+    answer = chat.ask("Tolerance: he managed 400 mg bd throughout without a dose reduction.").to_dict()
+    assert answer["profile"]["sorafenib_tolerated"] is True
+    assert "sorafenib tolerated" in answer["text"]

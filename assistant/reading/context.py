@@ -28,11 +28,12 @@ TERMINATED = ROLES + (
     "POPULATION",
     "FUTURE",
     "SPEAKER",
+    "SELF",
 )
 # A clause of cause ("because of", "due to": category CAUSE) ends the reach of a cue on the patient's
 # findings ("no ascites due to diuretics"), not of one that says whose or which world the words are in:
 # "a lady said she couldn't have immunotherapy because of her kidney transplant" is still the lady's.
-NOT_ENDED_BY_CAUSE = ("HYPOTHETICAL", "FAMILY", "POPULATION", "SPEAKER")
+NOT_ENDED_BY_CAUSE = ("HYPOTHETICAL", "FAMILY", "POPULATION", "SPEAKER", "SELF")
 CHILD_PUGH = re.compile(r"\bchild(?=(?:'?s)?[\s-]*(?:pugh|turcotte|[abc]\d?\b))", re.I)
 DRUG = "DRUG"
 _LOCK = threading.Lock()
@@ -432,6 +433,11 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
         m.category == "FAMILY" and _writers_relative(doc, m.modifier_span[0], m.modifier_span[1], vocab.kin_names, own)
         for m in modifiers
     )
+    # SELF cues ("myself", "my own") name the writer alone: someone else's when a relative or a clinician
+    # writes ("a GI fellow with ulcerative colitis myself"); a clinician's "I have a 60M with ..." is the patient's.
+    others = {"SPEAKER"} if relative_writes else set()
+    if relative_writes or vocab.writer_is_clinician(text):
+        others.add("SELF")
     for ent in doc.ents:
         categories: set[str] = set()
         role, distance = None, 10**6
@@ -451,8 +457,8 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                     role, distance = modifier.category, gap
             elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names, own):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
-            elif modifier.category == "SPEAKER":
-                if relative_writes:
+            elif modifier.category in ("SPEAKER", "SELF"):
+                if modifier.category in others:
                     categories.add("FAMILY")
             elif not inside:  # "not" inside "did not tolerate" negates nothing around it
                 categories.add(modifier.category)
@@ -470,7 +476,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
             )
         )
     for modifier in modifiers:
-        category = "FAMILY" if modifier.category == "SPEAKER" and relative_writes else modifier.category
+        category = "FAMILY" if modifier.category in others else modifier.category
         if category in ("HYPOTHETICAL", "POPULATION", "FAMILY") and modifier.direction != "TERMINATE":
             m_start, m_end = modifier.modifier_span
             if modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names, own):

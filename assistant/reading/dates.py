@@ -7,6 +7,7 @@ next to it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -63,9 +64,26 @@ def date_near(tokens: list[Any], i: int, end: int) -> tuple[int, int, int] | Non
 def latest(dated: list[Any]) -> Any | None:
     """Of readings that each carry a distinct date, the latest, when their dates can be ordered (all in one
     year, or every year written); else None."""
-    stamps = [v.when for v in dated]
+    stamps = _years_between([v.when for v in dated])
     if None in stamps or len(set(stamps)) < len(stamps):
         return None
     if len({s[0] for s in stamps}) > 1 and not all(s[0] for s in stamps):
         return None
-    return max(dated, key=lambda v: v.when)
+    return dated[max(range(len(dated)), key=lambda k: stamps[k])]
+
+
+def _years_between(stamps: list[Any]) -> list[Any]:
+    """A series written with the year only at its ends ("Jan 2026 4,120; Apr 1,980; Jul 760; 28 Nov 2026 350"):
+    the dates between two dates of one year take that year when the whole series then runs one way (oldest or
+    newest first). A date before the first year or after the last is left without one (a year may turn there)."""
+    if None in stamps:
+        return stamps
+    years = [k for k, s in enumerate(stamps) if s[0]]
+    filled = list(stamps)
+    for a, b in itertools.pairwise(years):
+        if stamps[a][0] == stamps[b][0]:
+            for k in range(a + 1, b):
+                filled[k] = (stamps[a][0], *stamps[k][1:])
+    if filled != stamps and not (filled == sorted(filled) or filled == sorted(filled, reverse=True)):
+        return stamps
+    return filled

@@ -21,6 +21,7 @@ SAFER: dict[str, list[Any]] = {
 }
 OUTCOME_CONCEPTS = {"PROGRESSION", "STABLE", "INTOLERANCE", "TOLERATED"}
 WORD = re.compile(r"[A-Za-z][A-Za-z-]{5,}")
+GLUED = re.compile(r"\b[A-Za-z]{4,}\b")
 
 
 @dataclass
@@ -97,6 +98,17 @@ def _spelling(text: str, vocab: Vocabulary) -> dict[str, str]:
         close = _closest(low, vocab)
         if close:
             fixes[word] = close
+    # A short word typed onto the next ("noPVT", "noascites"; `glued_words`): split when the rest is known.
+    for match in GLUED.finditer(text):
+        word = match.group(0)
+        low = word.lower()
+        if low in known or word in fixes or _english()[low] >= ENGLISH_WORD_MIN_FREQUENCY:
+            continue
+        for glue in vocab.glued_words:
+            rest = low[len(glue) :]
+            if low.startswith(glue) and len(rest) > 1 and (rest in known or rest in vocab.shorthand):
+                fixes[word] = f"{word[: len(glue)]} {word[len(glue) :]}"
+                break
     return fixes
 
 
@@ -203,13 +215,19 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
         if "NEGATED_EXISTENCE" not in m.categories
     }
     possible: dict[str, list[tuple[Any, Mention]]] = {}
+    # "planning first-line therapy" states the line in a case ("CP-A, ECOG 1; planning first-line ..."), not in
+    # a question about a drug ("nivo + ipi 1L dosing"): read only beside other facts of the patient.
+    planned: list[tuple[str, Any, Mention]] = []
     for m in found:
         concept = vocab.concepts[m.label]
         cats = m.categories
         if not concept.field or cats & {"FAMILY", "POPULATION", "FUTURE"} or analysis.sentences[m.sentence].general:
             continue
-        if (m.sentence, m.label) in overridden or m.role == "PROPOSED":
+        if (m.sentence, m.label) in overridden or (m.role == "PROPOSED" and concept.proposed == "ignore"):
             continue  # "listed for re-transplant", "referral for transplant evaluation": not had
+        if m.role == "PROPOSED":
+            planned.append((concept.field, concept.value, m))
+            continue
         if "POSSIBLE_EXISTENCE" in cats:
             out.unread.append(f"'{norm.span(m.start, m.end)}' is described as possible, not confirmed: not used")
             if concept.value is not None and "HYPOTHETICAL" not in cats:
@@ -232,6 +250,9 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
         if "NEGATED_EXISTENCE" not in cats:
             for field, implied in concept.also:
                 by_field.setdefault(field, []).append((implied, m, scenario))
+    if out.facts or by_field:
+        for field, value, m in planned:
+            by_field.setdefault(field, []).append((value, m, "HYPOTHETICAL" in m.categories))
     for name, entries in by_field.items():
         for scenario in (False, True):
             group = [(v, m) for v, m, s in entries if s is scenario]

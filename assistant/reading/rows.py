@@ -88,15 +88,20 @@ def just_read(scan: Scan, i: int) -> bool:
     return j >= scan.lo and any(v.end in ends for vs in scan.found.values() for v in vs)
 
 
+BRACKETS = {"(": ")", "[": "]"}  # a reference range written in either
+
+
 def reference_range(scan: Scan, i: int) -> int:
-    """After a value just read, a parenthesis of numbers and reference words ("(0 - 21)", "(ref < 10)") is the
-    laboratory's reference range, not another reading: returns the index after it, else 0."""
+    """After a value just read, a parenthesis or bracket of numbers and reference words ("(0 - 21)",
+    "(ref < 10)", "[3-21]") is the laboratory's reference range, not another reading: returns the index after
+    it, else 0."""
     tokens = scan.tokens
-    if not just_read(scan, i):
+    closer = BRACKETS.get(tokens[i].text)
+    if closer is None or not just_read(scan, i):
         return 0
     j = i + 1
     numbers = 0
-    while j < len(tokens) and tokens[j].text != ")":
+    while j < len(tokens) and tokens[j].text != closer:
         tok = tokens[j]
         if tok.text in SENTENCE_END and tok.text != ".":
             return 0

@@ -436,7 +436,7 @@ def read_values(
             scan.sentence += 1
             i += 1
             continue
-        if tok.text == "(" and reference_range(scan, i):
+        if reference_range(scan, i):
             i = reference_range(scan, i)  # "Bilirubin 24 umol/L (0 - 21) H", "AFP: 88 ng/mL (ref < 10)"
             continue
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None

@@ -53,6 +53,12 @@ class Analyte:
     glued_alone: tuple[str, ...] = ()  # names read with a class letter glued on and no score ("CPA")
 
 
+def _says(text: str, phrases: tuple[str, ...]) -> bool:
+    """Whether `text` holds one of `phrases` as whole words (lower case, punctuation ignored)."""
+    low = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
+    return any(f" {phrase} " in low for phrase in phrases)
+
+
 @dataclass(frozen=True)
 class Concept:
     """A finding read by medspaCy and the profile field it sets."""
@@ -70,6 +76,9 @@ class Concept:
     # value when a cue says how well it is controlled (ConText CONTROLLED / UNCONTROLLED; "ignore": says nothing)
     controlled: Any = "ignore"
     uncontrolled: Any = "ignore"
+    # "ignore": a mention planned or asked about states nothing ("listed for re-transplant"); "read": it states
+    # the field as well ("planning first-line therapy": the patient is at the first line)
+    proposed: str = "ignore"
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one loaded vocabulary, cached readers
@@ -92,6 +101,8 @@ class Vocabulary:
     general_request_openers: frozenset[str] = frozenset()
     question_starts: tuple[tuple[str, ...], ...] = ()  # words that open a question with or without "?"
     writer_illness: tuple[str, ...] = ()  # words by which the writer speaks of their own illness
+    glued_words: tuple[str, ...] = ()  # short words often typed onto the next one ("noPVT")
+    writer_clinician: tuple[str, ...] = ()  # words by which the writer speaks of a patient in their care
     patient_words: tuple[str, ...] = ()
     kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
@@ -104,8 +115,11 @@ class Vocabulary:
 
     def writer_is_patient(self, text: str) -> bool:
         """Whether the writer speaks of their own illness (`writer_illness`: "my cancer", "apply to me")."""
-        low = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
-        return any(f" {phrase} " in low for phrase in self.writer_illness)
+        return _says(text, self.writer_illness)
+
+    def writer_is_clinician(self, text: str) -> bool:
+        """Whether the writer speaks of a patient in their care (`writer_clinician`: "my patient", "our pt")."""
+        return _says(text, self.writer_clinician)
 
     def asks(self, text: str) -> bool:
         """Whether `text` asks something: a question mark, or a sentence opening with a question's words."""
@@ -236,6 +250,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         if not isinstance(spec, dict) or "field" not in spec or "phrases" not in spec:
             problems.append(f"{path}: concept '{label}' needs a field and phrases")
             continue
+        if spec.get("proposed", "ignore") not in ("ignore", "read"):
+            problems.append(f"{path}: concept '{label}': proposed must be 'ignore' or 'read'")
         concepts[label] = Concept(
             label=label,
             field=spec["field"],
@@ -248,6 +264,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             also=tuple((str(k), v) for k, v in (spec.get("also") or {}).items()),
             controlled=spec.get("controlled", "ignore"),
             uncontrolled=spec.get("uncontrolled", "ignore"),
+            proposed=spec.get("proposed", "ignore"),
         )
     if problems:
         raise CorpusError(problems)
@@ -268,6 +285,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
         question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("question_starts") or []),
         writer_illness=tuple(str(w).lower() for w in raw.get("writer_illness") or []),
+        glued_words=tuple(str(w).lower() for w in raw.get("glued_words") or []),
+        writer_clinician=tuple(str(w).lower() for w in raw.get("writer_clinician") or []),
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
         number_words=dict(raw.get("number_words") or {}),
