@@ -515,6 +515,25 @@ def test_a_question_is_known_with_or_without_its_mark(text: str, asks: bool) -> 
         # a dated series with the year only at its ends: the latest is current, either way round
         ("AFP series (ng/mL): Jan 2026 4,120; Apr 1,980; Jul 760; 28 Nov 2026 350.", "afp_ng_ml", 350),
         ("AFP: 28 Nov 2026 350; Jul 760; Apr 1,980; Jan 2026 4,120.", "afp_ng_ml", 350),
+        # a noun in the other number than the vocabulary's phrase (noun_numbers)
+        ("The only extrahepatic site is a 2 cm peritoneal deposit, biopsy-proven.", "extrahepatic_spread", True),
+        # a response not yet judged is not stable disease
+        ("2 cycles of atezo-bev so far, too early to say whether it's working.", "progressed", None),
+        # a bleed described in lay words outweighs the banding that followed it (the safer reading)
+        ("I did have a bleed from the veins in my gullet 2 months ago, they banded them.", "high_risk_varices", True),
+        # regimens in the order written; the intolerance of the last one is not sorafenib's
+        (
+            "Sorafenib 2019-2021 (PD, tolerated full dose throughout), regorafenib 2021-2022 (PD), then "
+            "nivolumab/ipilimumab 2022-2023 stopped after grade 3 immune colitis.",
+            "prior_therapies",
+            ["sorafenib", "regorafenib", "nivolumab+ipilimumab"],
+        ),
+        (
+            "Sorafenib 2019-2021 (PD), regorafenib 2021-2022 (PD), then nivolumab/ipilimumab stopped after "
+            "grade 3 immune colitis.",
+            "sorafenib_tolerated",
+            None,
+        ),
     ],
 )
 def test_planned_lines_writers_brackets_glued_words_and_series(text: str, field: str, value: object) -> None:

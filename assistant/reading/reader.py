@@ -312,6 +312,14 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     by_sentence: dict[int, list[Mention]] = {}
     for mention in found:
         by_sentence.setdefault(mention.sentence, []).append(mention)
+    owners: dict[str, str] = {}  # the words of a tolerance -> the drug they are about
+    for mention in found:
+        if mention.label in ("INTOLERANCE", "TOLERATED"):
+            # in a sentence with no drug ("...; full dose until PD"), the drug last written before it
+            earlier = [d for d in found if d.label == DRUG and d.end <= mention.start]
+            owner = _owner(mention, by_sentence) or max(earlier, key=lambda d: d.end, default=None)
+            if owner is not None:
+                owners[norm.span(mention.start, mention.end)] = owner.key
     unknown: list[str] = []
     meant = _replacements(found, norm, vocab, out)
     for m in found:
@@ -352,7 +360,12 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         parts = {a for r in named for a in vocab.regimens.get(r, {}).get("agents", [])}
         agents = [k for k in keys if k in vocab.agents and k not in parts]
         regimens = named + vocab.regimen_of_agents(agents)
-        for regimen in regimens:
+
+        def written_at(regimen: str, keys: list[str] = keys) -> int:
+            ids = [regimen, *vocab.regimens.get(regimen, {}).get("agents", [])]
+            return min((keys.index(k) for k in ids if k in keys), default=len(keys))
+
+        for regimen in sorted(regimens, key=written_at):  # in the order written: the last one is the current one
             if regimen not in out.received:
                 out.received.append(regimen)
     out.asked = [r for r in out.asked if r not in out.received]
@@ -361,9 +374,9 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)
         if out.facts.get("line_of_therapy") and out.facts["line_of_therapy"].value == "first":
             del out.facts["line_of_therapy"]  # "progressed on first-line lenvatinib": the line is the next one
-        _tolerance(out, norm.text, vocab)
+        _tolerance(out, norm.text, vocab, owners)
     elif out.replaced:
-        _tolerance(out, norm.text, vocab)  # "it was sorafenib, not lenvatinib. He tolerated it well."
+        _tolerance(out, norm.text, vocab, owners)  # "it was sorafenib, not lenvatinib. He tolerated it well."
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 
@@ -395,24 +408,28 @@ def _replacements(found: list[Mention], norm: Normalised, vocab: Vocabulary, out
     return meant
 
 
+def _gap(a: Mention, b: Mention) -> int:
+    return max(a.start - b.end, b.start - a.end)
+
+
+def _owner(o: Mention, by_sentence: dict[int, list[Mention]], reach: int = 24) -> Mention | None:
+    """The drug an outcome (progression, tolerance) is about: the nearest drug written before it in its sentence
+    ("sorafenib ... tolerated it"), else the nearest after it ("progressed on sorafenib")."""
+    drugs = [d for d in by_sentence.get(o.sentence, []) if d.label == DRUG]
+    before = [d for d in drugs if d.end <= o.start and _gap(d, o) <= reach]
+    if before:
+        return max(before, key=lambda d: d.end)
+    return min(drugs, key=lambda d: _gap(d, o)) if drugs else None
+
+
 def _next_to_outcome(m: Mention, by_sentence: dict[int, list[Mention]], reach: int = 24) -> bool:
     """An outcome (progression, tolerance) written right before or after a drug is about that drug."""
-    near = by_sentence.get(m.sentence, [])
-    drugs = [d for d in near if d.label == DRUG]
-
-    def gap(a: Mention, b: Mention) -> int:
-        return max(a.start - b.end, b.start - a.end)
-
-    for o in near:
-        if o.label not in OUTCOME_CONCEPTS or gap(m, o) > reach:
+    for o in by_sentence.get(m.sentence, []):
+        if o.label not in OUTCOME_CONCEPTS or _gap(m, o) > reach:
             continue
         if ("HYPOTHETICAL" in o.categories) != ("HYPOTHETICAL" in m.categories):
             continue  # "if she had been on sorafenib and tolerated it, could regorafenib follow?"
-        # The outcome belongs to the nearest drug written before it ("sorafenib ... tolerated it"), else the
-        # nearest after it ("progressed on sorafenib").
-        before = [d for d in drugs if d.end <= o.start and gap(d, o) <= reach]
-        owner = max(before, key=lambda d: d.end) if before else min(drugs, key=lambda d: gap(d, o))
-        if owner is m:
+        if _owner(o, by_sentence, reach) is m:
             return True
     return False
 
@@ -421,12 +438,19 @@ def _regimens(m: Mention, vocab: Vocabulary) -> list[str]:
     return vocab.regimen_of_agents([m.key]) if m.key in vocab.agents else [m.key]
 
 
-def _tolerance(out: Reading, text: str = "", vocab: Vocabulary | None = None) -> None:
+def _tolerance(
+    out: Reading, text: str = "", vocab: Vocabulary | None = None, owners: dict[str, str] | None = None
+) -> None:
     """Sorafenib tolerance follows the tolerance stated with it (RESORCE needs a tolerated sorafenib), unless
     the last daily dose written for it is below the vocabulary's tolerated daily dose ("never managed more than
     200 mg a day"): then it was not tolerated in the trial's sense, whatever else is said."""
     had = set(out.received) | {new for new, _ in out.replaced}
-    if "sorafenib" in had and "intolerance" in out.facts:
+    owners = owners or {}
+    last = (out.received or [new for new, _ in out.replaced] or [""])[-1]
+    # "intolerance" is of the current or last therapy: it is sorafenib's when sorafenib is the last one, or when
+    # the words it was read from are about sorafenib ("sorafenib (tolerated), regorafenib, then nivo-ipi stopped
+    # after colitis": the colitis is not sorafenib's).
+    if "intolerance" in out.facts and (last == "sorafenib" or owners.get(out.facts["intolerance"].text) == "sorafenib"):
         fact = out.facts["intolerance"]
         out.facts["sorafenib_tolerated"] = Fact("sorafenib_tolerated", not fact.value, fact.text)
     if "mg" not in text.lower() or vocab is None or not any(a in had for a, _, _ in vocab.tolerated_daily_doses):

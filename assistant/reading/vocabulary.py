@@ -195,6 +195,22 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
     )
 
 
+def with_numbers(phrases: list[str], numbers: dict[str, str]) -> list[str]:
+    """Each phrase of two words or more, and its form with its last noun in the other number ("peritoneal
+    deposits" also as "peritoneal deposit"); the nouns are data (`noun_numbers` in the vocabulary)."""
+    both = {**numbers, **{plural: singular for singular, plural in numbers.items()}}
+    out = list(dict.fromkeys(phrases))
+    seen = set(out)
+    for phrase in phrases:
+        words = phrase.split()
+        other = both.get(words[-1].lower()) if len(words) > 1 and not phrase.startswith("=") else None
+        variant = " ".join([*words[:-1], other]) if other else None
+        if variant and variant not in seen:
+            seen.add(variant)
+            out.append(variant)
+    return out
+
+
 def with_modifiers(phrases: list[str], modifiers: dict[str, list[str]]) -> list[str]:
     """Each phrase, and its forms with an optional modifier before its head noun ("mild encephalopathy"
     also as "mild hepatic encephalopathy"; "large varices" as "large oesophageal varices"). The head
@@ -245,6 +261,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"{path}: analyte '{key}': {exc}")
     modifiers = {str(k).lower(): [str(m).lower() for m in v] for k, v in (raw.get("optional_modifiers") or {}).items()}
+    numbers = {str(k).lower(): str(v).lower() for k, v in (raw.get("noun_numbers") or {}).items()}
     concepts: dict[str, Concept] = {}
     for label, spec in (raw.get("concepts") or {}).items():
         if not isinstance(spec, dict) or "field" not in spec or "phrases" not in spec:
@@ -256,7 +273,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             label=label,
             field=spec["field"],
             value=spec.get("value"),
-            phrases=with_modifiers([str(p) for p in spec["phrases"]], modifiers),
+            phrases=with_modifiers(with_numbers([str(p) for p in spec["phrases"]], numbers), modifiers),
             negated=spec.get("negated", "ignore"),
             history=spec.get("history", "fact"),
             wins_over=tuple(spec.get("wins_over") or ()),
