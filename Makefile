@@ -98,6 +98,8 @@ eval-language: index
 	  $(BIN)/hcc-assistant eval evals/heldout/reading-d.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out, set E (evals/heldout/reading-e.yaml, written before the fifth session's changes)"; \
 	  $(BIN)/hcc-assistant eval evals/heldout/reading-e.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: held-out, set F (evals/heldout/reading-f.yaml, written at the start of the sixth session)"; \
+	  $(BIN)/hcc-assistant eval evals/heldout/reading-f.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: extraction cases (tests/data/extraction_cases.yaml, development)"; \
 	  $(BIN)/pytest -q -p no:cacheprovider tests/test_extraction.py 2>/dev/null | tail -1; echo; \
 	  echo "## Intents (question frame)"; echo '```'; \
@@ -119,7 +121,12 @@ eval-language: index
 	  echo "## Drug information, set D: development (evals/dev/druginfo-dev-d.yaml)"; \
 	  $(BIN)/hcc-assistant eval evals/dev/druginfo-dev-d.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Drug information, set D: held-out (evals/heldout/druginfo-d.yaml, written before the fifth session's changes)"; \
-	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-d.yaml 2>/dev/null | head -1; } > $(LANG_REPORT); \
+	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-d.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Drug information, set E: development (evals/dev/druginfo-dev-e.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/druginfo-dev-e.yaml 2>/dev/null | head -1; \
+	  if [ -f evals/heldout/druginfo-e.yaml ]; then echo; \
+	    echo "## Drug information, set E: held-out (evals/heldout/druginfo-e.yaml, written at the start of the sixth session)"; \
+	    $(BIN)/hcc-assistant eval evals/heldout/druginfo-e.yaml 2>/dev/null | head -1; fi; } > $(LANG_REPORT); \
 	  cat $(LANG_REPORT)
 
 bench: index
