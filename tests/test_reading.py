@@ -534,6 +534,21 @@ def test_a_question_is_known_with_or_without_its_mark(text: str, asks: bool) -> 
             "sorafenib_tolerated",
             None,
         ),
+        (
+            "Sorafenib 2019-2021 (PD, tolerated full dose throughout), regorafenib 2021-2022 (PD), then "
+            "nivolumab/ipilimumab 2022-2023 stopped after grade 3 immune colitis.",
+            "sorafenib_tolerated",
+            True,
+        ),
+        # the portal veins named patent: the main trunk is free (and "patent" still says nothing of the liver)
+        ("CT: No new lesions. Portal veins patent. IMPRESSION: Stable disease.", "main_portal_vein_invasion", False),
+        # another clinician's patient's drugs are not this patient's
+        (
+            "My colleague's patient progressed on atezo-bev and went on to cabozantinib. Mine has had 4 cycles of "
+            "atezo-bev and the restaging CT shows stable disease.",
+            "prior_therapies",
+            ["atezolizumab+bevacizumab"],
+        ),
     ],
 )
 def test_planned_lines_writers_brackets_glued_words_and_series(text: str, field: str, value: object) -> None:
@@ -546,3 +561,8 @@ def test_tolerance_said_in_a_later_turn_is_of_the_sorafenib_recorded(assistant) 
     answer = chat.ask("Tolerance: he managed 400 mg bd throughout without a dose reduction.").to_dict()
     assert answer["profile"]["sorafenib_tolerated"] is True
     assert "sorafenib tolerated" in answer["text"]
+
+
+def test_a_fact_read_inside_written_out_shorthand_keeps_the_words_it_came_from() -> None:
+    fact = read("prog on sora, CPA, PS0. 2L opts?").facts["progressed"]
+    assert fact.value is True and fact.text == "prog on"

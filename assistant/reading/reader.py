@@ -313,13 +313,22 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     for mention in found:
         by_sentence.setdefault(mention.sentence, []).append(mention)
     owners: dict[str, str] = {}  # the words of a tolerance -> the drug they are about
+    said_of: dict[str, list[tuple[bool, str]]] = {}  # drug -> (intolerant?, words) of each tolerance about it
     for mention in found:
-        if mention.label in ("INTOLERANCE", "TOLERATED"):
+        concept = vocab.concepts.get(mention.label)
+        if concept is not None and concept.field == "intolerance" and mention.label in OUTCOME_CONCEPTS:
             # in a sentence with no drug ("...; full dose until PD"), the drug last written before it
             earlier = [d for d in found if d.label == DRUG and d.end <= mention.start]
-            owner = _owner(mention, by_sentence) or max(earlier, key=lambda d: d.end, default=None)
+            # the nearest drug before it in its sentence however far ("Sorafenib 2019-2021 (PD, tolerated ...)")
+            owner = _owner(mention, by_sentence, reach=len(norm.text)) or max(
+                earlier, key=lambda d: d.end, default=None
+            )
             if owner is not None:
-                owners[norm.span(mention.start, mention.end)] = owner.key
+                words = norm.span(mention.start, mention.end)
+                owners[words] = owner.key
+                value = concept.negated if "NEGATED_EXISTENCE" in mention.categories else concept.value
+                if isinstance(value, bool) and not mention.categories & {"FAMILY", "POPULATION", "HYPOTHETICAL"}:
+                    said_of.setdefault(owner.key, []).append((value, words))
     unknown: list[str] = []
     meant = _replacements(found, norm, vocab, out)
     for m in found:
@@ -374,9 +383,10 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)
         if out.facts.get("line_of_therapy") and out.facts["line_of_therapy"].value == "first":
             del out.facts["line_of_therapy"]  # "progressed on first-line lenvatinib": the line is the next one
-        _tolerance(out, norm.text, vocab, owners)
+        _tolerance(out, norm.text, vocab, owners, said_of.get("sorafenib"))
     elif out.replaced:
-        _tolerance(out, norm.text, vocab, owners)  # "it was sorafenib, not lenvatinib. He tolerated it well."
+        # "it was sorafenib, not lenvatinib. He tolerated it well."
+        _tolerance(out, norm.text, vocab, owners, said_of.get("sorafenib"))
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 
@@ -439,7 +449,11 @@ def _regimens(m: Mention, vocab: Vocabulary) -> list[str]:
 
 
 def _tolerance(
-    out: Reading, text: str = "", vocab: Vocabulary | None = None, owners: dict[str, str] | None = None
+    out: Reading,
+    text: str = "",
+    vocab: Vocabulary | None = None,
+    owners: dict[str, str] | None = None,
+    of_sorafenib: list[tuple[bool, str]] | None = None,
 ) -> None:
     """Sorafenib tolerance follows the tolerance stated with it (RESORCE needs a tolerated sorafenib), unless
     the last daily dose written for it is below the vocabulary's tolerated daily dose ("never managed more than
@@ -450,7 +464,13 @@ def _tolerance(
     # "intolerance" is of the current or last therapy: it is sorafenib's when sorafenib is the last one, or when
     # the words it was read from are about sorafenib ("sorafenib (tolerated), regorafenib, then nivo-ipi stopped
     # after colitis": the colitis is not sorafenib's).
-    if "intolerance" in out.facts and (last == "sorafenib" or owners.get(out.facts["intolerance"].text) == "sorafenib"):
+    if "sorafenib" in had and of_sorafenib:
+        # what was said of sorafenib itself; of two sayings, the intolerance (the safer reading)
+        intolerant, words = max(of_sorafenib, key=lambda said: said[0])
+        out.facts["sorafenib_tolerated"] = Fact("sorafenib_tolerated", not intolerant, words)
+    elif "intolerance" in out.facts and (
+        last == "sorafenib" or owners.get(out.facts["intolerance"].text) == "sorafenib"
+    ):
         fact = out.facts["intolerance"]
         out.facts["sorafenib_tolerated"] = Fact("sorafenib_tolerated", not fact.value, fact.text)
     if "mg" not in text.lower() or vocab is None or not any(a in had for a, _, _ in vocab.tolerated_daily_doses):

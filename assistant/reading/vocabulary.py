@@ -337,6 +337,12 @@ class Normalised:
         """The original words behind [start, end) of the normalised text."""
         a = self.origin[max(0, min(start, len(self.origin) - 1))]
         b = self.origin[max(0, min(end, len(self.origin) - 1))]
+        if b <= a < len(self.original) and end > start:
+            # words inside one written-out shorthand ("progressed" of "prog on"): the whole shorthand
+            k = end
+            while k < len(self.origin) - 1 and self.origin[k] <= a:
+                k += 1
+            b = self.origin[k] + 1
         return self.original[a:b].strip()
 
 
