@@ -135,22 +135,26 @@ def conversation_script(n: int, turns: int) -> tuple[int, int, list[str]]:
     return afp, ecog, [WEB_TURNS[i % len(WEB_TURNS)].format(afp=afp, ecog=ecog) for i in range(turns)]
 
 
+def _local_conversation(bot: Any, n: int, turns: int) -> list[float]:
+    """Conversation `n` through the Python API in this process: the latency of each turn."""
+    chat, latencies = bot.session(), []
+    for message in conversation_script(n, turns)[2]:
+        t = time.perf_counter()
+        chat.ask(message)
+        latencies.append(time.perf_counter() - t)
+    return latencies
+
+
 def _in_process(settings: Settings, sessions: int, turns: int) -> dict[str, float]:
     """The same conversations through the Python API, one after another in this process."""
     from .api import Assistant
 
     bot = Assistant(settings)
-    warm = bot.session()
-    for message in conversation_script(0, len(WEB_TURNS))[2]:  # every kind of turn once, out of the figures
-        warm.ask(message)
+    _local_conversation(bot, 0, len(WEB_TURNS))  # every kind of turn once, out of the figures
     latencies: list[float] = []
     start, cpu = time.perf_counter(), time.process_time()
     for n in range(sessions):
-        chat = bot.session()
-        for message in conversation_script(n, turns)[2]:
-            t = time.perf_counter()
-            chat.ask(message)
-            latencies.append(time.perf_counter() - t)
+        latencies += _local_conversation(bot, n, turns)
     elapsed = time.perf_counter() - start
     return {
         "p50_ms": _median_ms(latencies),
@@ -308,28 +312,20 @@ def _sequential_pairs(settings: Settings, url: str, conversations: int, turns: i
 
     bot = Assistant(settings)
 
-    def local(n: int) -> list[float]:
-        chat, latencies = bot.session(), []
-        for message in conversation_script(n, turns)[2]:
-            t = time.perf_counter()
-            chat.ask(message)
-            latencies.append(time.perf_counter() - t)
-        return latencies
-
     async def run() -> dict[str, float]:
         http = _LeanClient(url)
         inproc: list[float] = []
         rest: list[float] = []
         overheads: list[float] = []
         try:
-            local(0)
+            _local_conversation(bot, 0, turns)
             await _rest_conversation(0, turns, http)  # first-request costs out of the figures
             for n in range(conversations):
                 if n % 2:
                     rest += (await _rest_conversation(n, turns, http, overheads))[0]
-                    inproc += local(n)
+                    inproc += _local_conversation(bot, n, turns)
                 else:
-                    inproc += local(n)
+                    inproc += _local_conversation(bot, n, turns)
                     rest += (await _rest_conversation(n, turns, http, overheads))[0]
         finally:
             http.close()

@@ -102,11 +102,12 @@ def _spelling(text: str, vocab: Vocabulary) -> dict[str, str]:
     for match in GLUED.finditer(text):
         word = match.group(0)
         low = word.lower()
-        if low in known or word in fixes or _english()[low] >= ENGLISH_WORD_MIN_FREQUENCY:
+        glues = [g for g in vocab.glued_words if low.startswith(g)]
+        if not glues or low in known or word in fixes or _english()[low] >= ENGLISH_WORD_MIN_FREQUENCY:
             continue
-        for glue in vocab.glued_words:
+        for glue in glues:
             rest = low[len(glue) :]
-            if low.startswith(glue) and len(rest) > 1 and (rest in known or rest in vocab.shorthand):
+            if len(rest) > 1 and (rest in known or rest in vocab.shorthand):
                 fixes[word] = f"{word[: len(glue)]} {word[len(glue) :]}"
                 break
     return fixes
@@ -312,23 +313,21 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     by_sentence: dict[int, list[Mention]] = {}
     for mention in found:
         by_sentence.setdefault(mention.sentence, []).append(mention)
-    owners: dict[str, str] = {}  # the words of a tolerance -> the drug they are about
     said_of: dict[str, list[tuple[bool, str]]] = {}  # drug -> (intolerant?, words) of each tolerance about it
     for mention in found:
         concept = vocab.concepts.get(mention.label)
-        if concept is not None and concept.field == "intolerance" and mention.label in OUTCOME_CONCEPTS:
-            # in a sentence with no drug ("...; full dose until PD"), the drug last written before it
-            earlier = [d for d in found if d.label == DRUG and d.end <= mention.start]
-            # the nearest drug before it in its sentence however far ("Sorafenib 2019-2021 (PD, tolerated ...)")
-            owner = _owner(mention, by_sentence, reach=len(norm.text)) or max(
-                earlier, key=lambda d: d.end, default=None
-            )
-            if owner is not None:
-                words = norm.span(mention.start, mention.end)
-                owners[words] = owner.key
-                value = concept.negated if "NEGATED_EXISTENCE" in mention.categories else concept.value
-                if isinstance(value, bool) and not mention.categories & {"FAMILY", "POPULATION", "HYPOTHETICAL"}:
-                    said_of.setdefault(owner.key, []).append((value, words))
+        if concept is None or concept.field != "intolerance" or mention.label not in OUTCOME_CONCEPTS:
+            continue
+        value = concept.negated if "NEGATED_EXISTENCE" in mention.categories else concept.value
+        if not isinstance(value, bool) or mention.categories & {"FAMILY", "POPULATION", "HYPOTHETICAL"}:
+            continue
+        # the nearest drug before it in its sentence however far ("Sorafenib 2019-2021 (PD, tolerated ...)"); in a
+        # sentence with no drug ("...; full dose until PD"), the drug last written before it
+        owner = _owner(mention, by_sentence, reach=len(norm.text)) or max(
+            (d for d in found if d.label == DRUG and d.end <= mention.start), key=lambda d: d.end, default=None
+        )
+        if owner is not None:
+            said_of.setdefault(owner.key, []).append((value, norm.span(mention.start, mention.end)))
     unknown: list[str] = []
     meant = _replacements(found, norm, vocab, out)
     for m in found:
@@ -383,10 +382,9 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)
         if out.facts.get("line_of_therapy") and out.facts["line_of_therapy"].value == "first":
             del out.facts["line_of_therapy"]  # "progressed on first-line lenvatinib": the line is the next one
-        _tolerance(out, norm.text, vocab, owners, said_of.get("sorafenib"))
+        _tolerance(out, norm.text, vocab, said_of.get("sorafenib"))
     elif out.replaced:
-        # "it was sorafenib, not lenvatinib. He tolerated it well."
-        _tolerance(out, norm.text, vocab, owners, said_of.get("sorafenib"))
+        _tolerance(out, norm.text, vocab, said_of.get("sorafenib"))  # "it was sorafenib, not lenvatinib. ..."
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 
@@ -452,25 +450,20 @@ def _tolerance(
     out: Reading,
     text: str = "",
     vocab: Vocabulary | None = None,
-    owners: dict[str, str] | None = None,
     of_sorafenib: list[tuple[bool, str]] | None = None,
 ) -> None:
     """Sorafenib tolerance follows the tolerance stated with it (RESORCE needs a tolerated sorafenib), unless
     the last daily dose written for it is below the vocabulary's tolerated daily dose ("never managed more than
     200 mg a day"): then it was not tolerated in the trial's sense, whatever else is said."""
     had = set(out.received) | {new for new, _ in out.replaced}
-    owners = owners or {}
     last = (out.received or [new for new, _ in out.replaced] or [""])[-1]
-    # "intolerance" is of the current or last therapy: it is sorafenib's when sorafenib is the last one, or when
-    # the words it was read from are about sorafenib ("sorafenib (tolerated), regorafenib, then nivo-ipi stopped
-    # after colitis": the colitis is not sorafenib's).
+    # What was said of sorafenib itself ("sorafenib (tolerated), regorafenib, then nivo-ipi stopped after colitis":
+    # the colitis is not sorafenib's); of two sayings, the intolerance (the safer reading). Else "intolerance", which
+    # is of the current or last therapy, is sorafenib's when sorafenib is the last one.
     if "sorafenib" in had and of_sorafenib:
-        # what was said of sorafenib itself; of two sayings, the intolerance (the safer reading)
         intolerant, words = max(of_sorafenib, key=lambda said: said[0])
         out.facts["sorafenib_tolerated"] = Fact("sorafenib_tolerated", not intolerant, words)
-    elif "intolerance" in out.facts and (
-        last == "sorafenib" or owners.get(out.facts["intolerance"].text) == "sorafenib"
-    ):
+    elif "intolerance" in out.facts and last == "sorafenib":
         fact = out.facts["intolerance"]
         out.facts["sorafenib_tolerated"] = Fact("sorafenib_tolerated", not fact.value, fact.text)
     if "mg" not in text.lower() or vocab is None or not any(a in had for a, _, _ in vocab.tolerated_daily_doses):

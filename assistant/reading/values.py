@@ -436,8 +436,9 @@ def read_values(
             scan.sentence += 1
             i += 1
             continue
-        if reference_range(scan, i):
-            i = reference_range(scan, i)  # "Bilirubin 24 umol/L (0 - 21) H", "AFP: 88 ng/mL (ref < 10)"
+        after = reference_range(scan, i)
+        if after:
+            i = after  # "Bilirubin 24 umol/L (0 - 21) H", "AFP: 88 ng/mL (ref < 10)", "1840 ug/L [<10]"
             continue
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
         if hit is None and tok.kind == "word":
