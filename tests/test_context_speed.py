@@ -79,10 +79,12 @@ def test_local_graph_has_medspacys_scopes_and_edges(setup: tuple[object, list[ob
     for doc in docs:
         ours, theirs = _graph(LocalGraph, doc, context), _graph(ConTextGraph, doc, context)
         assert [(m.modifier_span, m.scope_span) for m in ours.modifiers] == [  # type: ignore[attr-defined]
-            (m.modifier_span, m.scope_span) for m in theirs.modifiers  # type: ignore[attr-defined]
+            (m.modifier_span, m.scope_span)
+            for m in theirs.modifiers  # type: ignore[attr-defined]
         ]
         assert [(t.start, t.end, m.modifier_span) for t, m in ours.edges] == [  # type: ignore[attr-defined]
-            (t.start, t.end, m.modifier_span) for t, m in theirs.edges  # type: ignore[attr-defined]
+            (t.start, t.end, m.modifier_span)
+            for t, m in theirs.edges  # type: ignore[attr-defined]
         ]
         compared += len(theirs.edges)  # type: ignore[attr-defined]
     assert compared > 500

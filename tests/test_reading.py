@@ -566,3 +566,77 @@ def test_tolerance_said_in_a_later_turn_is_of_the_sorafenib_recorded(assistant) 
 def test_a_fact_read_inside_written_out_shorthand_keeps_the_words_it_came_from() -> None:
     fact = read("prog on sora, CPA, PS0. 2L opts?").facts["progressed"]
     assert fact.value is True and fact.text == "prog on"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a finding that states its own value is its own item of a list: a negation before the comma is not its
+        ("Not anticoagulated, BP well controlled, no proteinuria.", "uncontrolled_hypertension", False),
+        # a query mark typed onto the word after it leaves that word open, not a question's end
+        ("CT chest: ?lung mets vs granulomas. Liver: multifocal HCC.", "extrahepatic_spread", None),
+        # a checklist row with an empty box: all of it is absent, asides in brackets and shares of the liver too
+        ("[ ] Main portal vein tumour thrombus (Vp4)\n[x] Lung metastases", "main_portal_vein_invasion", False),
+        ("[ ] Tumour >= 50% of liver\n[x] Lung metastases", "liver_involvement_50", False),
+        # "PV" is the portal vein
+        ("Tumour ~30% of liver, no PV invasion.", "main_portal_vein_invasion", False),
+        # a dictated grade and score
+        ("Child Pugh B seven, ECOG one.", "child_pugh_score", 7),
+        # an adverse reaction in a sentence saying the drug was stopped, and nothing of progression
+        (
+            "Sorafenib from May; painful blisters on both feet, so it was discontinued after a month.",
+            "sorafenib_tolerated",
+            False,
+        ),
+        ("Lenvatinib 2024, stopped when CT showed progression; grade 2 fatigue throughout.", "intolerance", None),
+        # an adverse reaction that has resolved still stopped the drug
+        ("Atezo-bev from March, stopped in June for grade 3 colitis, now resolved.", "intolerance", True),
+        # the intolerance of an earlier drug is not the last drug's
+        (
+            "Sorafenib stopped after 2 weeks for a grade 3 rash. Then lenvatinib until progression in May.",
+            "intolerance",
+            None,
+        ),
+        # drugs joined by "+" share a role; a line written on a drug in a statement says it was given
+        (
+            "First line nivolumab + ipilimumab (4 doses, then nivolumab alone) from Jan 2025.",
+            "prior_therapies",
+            ["nivolumab+ipilimumab"],
+        ),
+        # a series by month, no year: the latest month
+        ("AFP: Mar 2400, Jun 1100, Sep 640 ng/mL.", "afp_ng_ml", 640),
+        # an aside does not change what the sentence is about
+        ("AFP on treatment (tolerating full dose): Feb 900 -> May 450 ng/mL.", "afp_ng_ml", 450),
+        # a unit written after the name is the unit of the numbers after it
+        ("AFP (IU/mL): 120 in July, 300 in October.", "afp_ng_ml", 363),
+        # a dated row of a series after a sentence that named the scale
+        ("ECOG in March: 0. August: 1. Now, November: 2.", "ecog", 2),
+        # the same class said with and without its score is not a conflict
+        ("Child-Pugh A on referral. Today Child-Pugh A6, ECOG 0.", "child_pugh_score", 6),
+        # another clinician's earlier patient, a trial's exclusions, a patient set aside
+        (
+            "His last patient on atezo-bev had a variceal bleed. Ours: no varices on OGD, CP A5.",
+            "high_risk_varices",
+            False,
+        ),
+        (
+            "IMbrave150 excluded anyone with a variceal bleed in the prior 6 months. Mine: no varices on OGD.",
+            "high_risk_varices",
+            False,
+        ),
+        ("Bed 3 is the ECOG 3 lady, ignore her. Bed 5: CP A5, ECOG 1, PD on lenvatinib.", "ecog", 1),
+        # a vessel said to be free after its name
+        (
+            "Addendum: the thrombus is confined to a right branch; the main portal vein is not involved.",
+            "main_portal_vein_invasion",
+            False,
+        ),
+    ],
+)
+def test_lists_checklists_stops_series_and_other_patients(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
+
+
+def test_a_drug_a_message_is_about_is_asked_not_received() -> None:
+    reading = read("Query re cabozantinib. Progressed on sorafenib, AFP 80 ng/mL.")
+    assert reading.asked == ["cabozantinib"] and reading.received == ["sorafenib"]

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import CorpusError
+from .forms import unchecked_rows
 from .rows import runs_on
 from .vocabulary import Vocabulary, exact_case
 
@@ -67,8 +68,10 @@ def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
             problems.append(f"{path}: context rule {n + 1} needs a literal and a category")
         elif rule.get("direction", "BIDIRECTIONAL") not in DIRECTIONS:
             problems.append(f"{path}: context rule '{rule['literal']}' has an unknown direction")
-        elif not isinstance(rule.get("allowed_types", []), list):
-            problems.append(f"{path}: context rule '{rule['literal']}': allowed_types is a list of concept labels")
+        elif not all(isinstance(rule.get(key, []), list) for key in ("allowed_types", "excluded_types")):
+            problems.append(
+                f"{path}: context rule '{rule['literal']}': allowed_types and excluded_types list concept labels"
+            )
         elif "pattern" not in rule and str(rule["literal"]).lower() in written:
             # medspaCy keeps one of two cues on the same words, and which one is not up to the rules file
             problems.append(f"{path}: context rule '{rule['literal']}' is written twice: make it one rule")
@@ -253,6 +256,10 @@ def _split_long_sentences(doc: Any) -> Any:
             or (prev.text[-1] in ".?!" and len(prev) > 1 and prev.lower_ not in ABBREVIATIONS)
         ):
             token.is_sent_start = True  # "lupus." is one token to medspaCy's tokenizer; a line break ends a sentence
+        elif prev is not None and prev.text == "?" and not prev.whitespace_ and token.is_alpha:
+            token.is_sent_start = (
+                False  # "?mets vs granulomata": a query mark on the word after it, not a question's end
+            )
         if token.is_sent_start:
             length = 0
         length += 1
@@ -275,6 +282,7 @@ def context_rules(defaults_path: str | Path, rules_path: Path = RULES_PATH) -> l
             direction=rule.get("direction", "BIDIRECTIONAL"),
             max_scope=rule.get("max_scope"),
             allowed_types=rule.get("allowed_types"),
+            excluded_types=rule.get("excluded_types"),
         )
         for rule in load_rules(rules_path)
     ]
@@ -324,9 +332,15 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
         # medspaCy makes each phrase rule's words with the whole pipeline; the tokenizer is all they need
         rules = context_rules(context.DEFAULT_RULES_FILEPATH, rules_path)
         labels = {label for label, _ in targets.labels.values()}
-        unknown = sorted({t for r in rules for t in r.allowed_types or () if t not in labels})
+        named = {t for r in rules for t in [*(r.allowed_types or ()), *(r.excluded_types or ())]}
+        unknown = sorted(t for t in named if t not in labels)
         if unknown:
-            raise CorpusError([f"{rules_path}: allowed_types names no concept of the vocabulary: {', '.join(unknown)}"])
+            raise CorpusError(
+                [
+                    f"{rules_path}: allowed_types or excluded_types name no concept of the vocabulary: "
+                    + ", ".join(unknown)
+                ]
+            )
         with nlp.select_pipes(enable=[]):
             context.add(as_phrases(rules, nlp.make_doc))
         from ..memory import settle
@@ -406,6 +420,10 @@ def _writers_relative(
     return doc[start].text in names and before not in OTHERS
 
 
+def _comma_between(doc: Any, lo: int, hi: int) -> bool:
+    return any(doc[t].text == "," for t in range(lo, hi))
+
+
 def analyse(text: str, vocab: Vocabulary) -> Analysis:
     """Findings and drugs in `text`, each with the ConText categories that modify it."""
     # Same length, so offsets still match: ';' ends a sentence (as a carriage return); ':' is a comma (medspaCy's
@@ -438,6 +456,12 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     others = {"SPEAKER"} if relative_writes else set()
     if relative_writes or vocab.writer_is_clinician(text):
         others.add("SELF")
+    # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
+    # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
+    empty_rows = unchecked_rows(text, vocab.form_marks)
+    self_stated = {
+        label for label, c in vocab.concepts.items() if c.negated == "ignore" and c.value is not None and c.field
+    }
     for ent in doc.ents:
         categories: set[str] = set()
         role, distance = None, 10**6
@@ -451,6 +475,13 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
             if modifier.category not in NOT_ENDED_BY_CAUSE and any(lo <= t < hi for t in causes):
                 continue
             inside = m_start in in_target and (m_end - 1) in in_target
+            if (
+                modifier.category == "NEGATED_EXISTENCE"
+                and m_end <= ent.start
+                and ent.label_ in self_stated
+                and _comma_between(doc, lo, hi)
+            ):
+                continue  # "not anticoagulated, BP well controlled": a finding stating its own value is its own item
             if modifier.category in ROLES:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 if gap < distance or (gap == distance and role == "STATED"):  # a plain cue beats a dose or date
@@ -462,6 +493,8 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                     categories.add("FAMILY")
             elif not inside:  # "not" inside "did not tolerate" negates nothing around it
                 categories.add(modifier.category)
+        if any(a <= ent.start_char < b for a, b in empty_rows):
+            categories.add("NEGATED_EXISTENCE")  # "[ ] Main portal vein invasion (Vp4)": the whole row is absent
         index = sentence_of[ent.start]
         found.append(
             Mention(

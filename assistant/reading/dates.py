@@ -23,6 +23,9 @@ DATE = (
     r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?\s+(?P<dm>" + _MONTH + r")(?:\s+(?P<dy>\d{4}))?(?![a-z])"
     r"|(?P<ym>" + _MONTH + r"),?\s+(?P<yy>(?:19|20)\d{2})(?![\d:a-z])"
     r"|(?P<mm>" + _MONTH + r")\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?(?![\d:a-z])"
+    # a month alone, with a value after it ("Aug 600, Oct 410") or after "in"/"on" ("210 in June")
+    r"|(?P<bm>" + _MONTH + r")(?=\s*[:=-]?\s*\d)"
+    r"|(?:(?<=\bin )|(?<=\bon ))(?P<am>" + _MONTH + r")"
     r")"
 )
 
@@ -42,6 +45,8 @@ def when(match: re.Match[str]) -> tuple[int, int, int] | None:
         return int(match.group("yy")), _month(match.group("ym")), 0
     if match.group("mm"):
         return 0, _month(match.group("mm")), int(match.group("md"))
+    if match.group("bm") or match.group("am"):
+        return 0, _month(match.group("bm") or match.group("am")), 0
     return None  # 03/10/2026: day or month first is not written
 
 
@@ -56,7 +61,7 @@ def date_near(tokens: list[Any], i: int, end: int) -> tuple[int, int, int] | Non
     for j in (end + 1, end + 2):
         if j < len(tokens) and tokens[j].kind == "date":
             return tokens[j].when
-        if j < len(tokens) and tokens[j].text not in ("(", ",", "on", "-"):
+        if j < len(tokens) and tokens[j].text not in ("(", ",", "on", "in", "-"):
             break
     return None
 

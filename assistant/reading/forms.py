@@ -44,3 +44,19 @@ def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> st
             picked.append(option.strip(" ,;"))
         rest += after
     return " ".join([head.rstrip(), ", ".join(picked), *(["  " + "  ".join(rest)] if rest else [])])
+
+
+def unchecked_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) -> list[tuple[int, int]]:
+    """(start, end) of each checklist row that opens with an empty box ("[ ] Main portal vein invasion (Vp4)"):
+    everything in the row is absent, asides in brackets included."""
+    pattern = _marks(*marks)
+    if pattern is None:
+        return []
+    unchecked = frozenset(marks[1])
+    rows, at = [], 0
+    for row in text.split("\n"):
+        box = pattern.match(row.lstrip(" \t-*•|"))
+        if box and box.group(0) in unchecked:
+            rows.append((at, at + len(row)))
+        at += len(row) + 1
+    return rows

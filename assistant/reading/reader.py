@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from .context import DRUG, Analysis, Mention, analyse
-from .forms import answered_rows
+from .forms import answered_rows, unchecked_rows
 from .spoken import spoken_numbers
 from .values import MAX_TOKEN, read_values, unit_for_pending, value_rules
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
@@ -164,7 +164,13 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
     out.problems += numbers.problems
     out.corrected |= numbers.corrected
     out.pending = numbers.pending
+    empty = unchecked_rows(norm.text, vocab.form_marks)
     for value in numbers.values:
+        if any(a <= value.start < b for a, b in empty):
+            if not isinstance(value.value, bool):
+                out.unread.append(f"'{value.text}' is in a row whose box is not ticked: not used")
+                continue
+            value = replace(value, value=not value.value)  # "[ ] Tumour >= 50% of liver": under half
         scenario = analysis.in_scope("HYPOTHETICAL", value.start)
         _values_to_facts(value, out.scenario if scenario else out.facts)
     out.units_corrected = numbers.units_corrected
@@ -244,6 +250,8 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             value = concept.uncontrolled  # "blood pressure still sky high on three agents"
         elif "CONTROLLED" in cats and concept.controlled != "ignore":
             value = concept.controlled  # "Hypertension - controlled on ramipril"
+        elif (when_stopped := _when_stopped(m, analysis, norm, vocab)) != "ignore":
+            value = when_stopped  # "blistering on both soles ... stopped altogether"
         else:
             value = concept.value
         scenario = "HYPOTHETICAL" in cats
@@ -277,6 +285,23 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             del out.facts[name]
             shown = ", ".join(f"'{norm.span(m.start, m.end)}'" for _, m in maybe)
             out.unread.append(f"{name.replace('_', ' ')}: '{fact.text}' is stated, but {shown} is still open: not used")
+
+
+def _when_stopped(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> Any:
+    """A finding's value when its sentence says a drug was stopped and says nothing of progression (the
+    concept's `stopped`: an adverse reaction then made the drug stop); "ignore" otherwise."""
+    concept = vocab.concepts[m.label]
+    if concept.stopped == "ignore" or m.categories & {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL"}:
+        return "ignore"
+    sentence = analysis.sentences[m.sentence]
+    if not vocab.says_stopped(norm.text[sentence.start : sentence.end]):
+        return "ignore"
+    if any(
+        o.sentence == m.sentence and o.label == "PROGRESSION" and "NEGATED_EXISTENCE" not in o.categories
+        for o in analysis.mentions
+    ):
+        return "ignore"  # "stopped at progression; grade 2 fatigue throughout"
+    return concept.stopped
 
 
 def _safer(name: str, a: Any, b: Any) -> bool:
@@ -316,9 +341,12 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     said_of: dict[str, list[tuple[bool, str]]] = {}  # drug -> (intolerant?, words) of each tolerance about it
     for mention in found:
         concept = vocab.concepts.get(mention.label)
-        if concept is None or concept.field != "intolerance" or mention.label not in OUTCOME_CONCEPTS:
+        if concept is None or concept.field != "intolerance":
             continue
-        value = concept.negated if "NEGATED_EXISTENCE" in mention.categories else concept.value
+        if mention.label in OUTCOME_CONCEPTS:
+            value = concept.negated if "NEGATED_EXISTENCE" in mention.categories else concept.value
+        else:
+            value = _when_stopped(mention, analysis, norm, vocab)
         if not isinstance(value, bool) or mention.categories & {"FAMILY", "POPULATION", "HYPOTHETICAL"}:
             continue
         # the nearest drug before it in its sentence however far ("Sorafenib 2019-2021 (PD, tolerated ...)"); in a
@@ -326,10 +354,10 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         owner = _owner(mention, by_sentence, reach=len(norm.text)) or max(
             (d for d in found if d.label == DRUG and d.end <= mention.start), key=lambda d: d.end, default=None
         )
-        if owner is not None:
-            said_of.setdefault(owner.key, []).append((value, norm.span(mention.start, mention.end)))
+        said_of.setdefault(owner.key if owner else "", []).append((value, norm.span(mention.start, mention.end)))
     unknown: list[str] = []
     meant = _replacements(found, norm, vocab, out)
+    shared = _shared_roles(found, norm, vocab)
     for m in found:
         if m.label != DRUG or "FAMILY" in m.categories or "POPULATION" in m.categories:
             continue
@@ -338,7 +366,7 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         if analysis.sentences[m.sentence].general:
             out.asked += [r for r in _regimens(m, vocab) if r not in out.asked]
             continue
-        role = m.role
+        role = m.role or shared.get(m)
         if role == "STATED":
             # "cabozantinib 60 mg from 12/2024": received when stated; in a question a dose or date is not enough
             role = None if m.question else "RECEIVED"
@@ -382,11 +410,62 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)
         if out.facts.get("line_of_therapy") and out.facts["line_of_therapy"].value == "first":
             del out.facts["line_of_therapy"]  # "progressed on first-line lenvatinib": the line is the next one
+        _of_last(out, vocab, said_of)
         _tolerance(out, norm.text, vocab, said_of.get("sorafenib"))
     elif out.replaced:
         _tolerance(out, norm.text, vocab, said_of.get("sorafenib"))  # "it was sorafenib, not lenvatinib. ..."
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
+
+
+JOINED = re.compile(r"^\s*(?:\+|&|/|-|plus|and|with)\s*$", re.I)
+
+
+def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[Mention, str]:
+    """Roles for drugs written with none: a drug joined to another ("nivolumab + ipilimumab", "atezo and bev")
+    shares its role; a line written on a drug ("first line nivolumab + ipilimumab from Jan 2025") says it was
+    given when stated (a line concept's `drug_role`)."""
+    drugs = [m for m in found if m.label == DRUG]
+    groups: list[list[Mention]] = []
+    for m in drugs:
+        last = groups[-1][-1] if groups else None
+        if last is not None and last.sentence == m.sentence and JOINED.match(norm.text[last.end : m.start]):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    roles: dict[Mention, str] = {}
+    for group in groups:
+        first = group[0]
+        line = next(
+            (
+                o
+                for o in found
+                if o.sentence == first.sentence
+                and vocab.concepts.get(o.label) is not None
+                and vocab.concepts[o.label].drug_role
+                and 0 <= first.start - o.end <= 2
+            ),
+            None,
+        )
+        role = next((m.role for m in group if m.role), vocab.concepts[line.label].drug_role if line else None)
+        if role:
+            roles.update({m: role for m in group if m.role is None})
+    return roles
+
+
+def _of_last(out: Reading, vocab: Vocabulary, said_of: dict[str, list[tuple[bool, str]]]) -> None:
+    """`intolerance` is of the current or last therapy: what was said of it ("stopped sorafenib for rash, then
+    lenvatinib until PD": lenvatinib's intolerance is not stated); the intolerance of two sayings."""
+    if "intolerance" not in out.facts or "" in said_of or not said_of:
+        return  # a tolerance said of no drug: of the last one
+    last = out.received[-1]
+    ids = {last, *vocab.regimens.get(last, {}).get("agents", [])}
+    about_last = [said for key, sayings in said_of.items() if key in ids for said in sayings]
+    if about_last:
+        intolerant, words = max(about_last, key=lambda said: said[0])
+        out.facts["intolerance"] = Fact("intolerance", intolerant, words)
+    else:
+        del out.facts["intolerance"]
 
 
 @lru_cache(maxsize=2)

@@ -18,7 +18,7 @@ from .vocabulary import Vocabulary
 @lru_cache(maxsize=4)
 def _tables(
     vocab: Vocabulary,
-) -> tuple[re.Pattern[str] | None, dict[str, int], dict[str, int], set[str], set[str], set[str]]:
+) -> tuple[re.Pattern[str] | None, dict[str, int], dict[str, int], set[str], set[str], re.Pattern[str] | None]:
     words: dict[str, Any] = vocab.number_words
     small = {str(k).lower(): int(v) for k, v in (words.get("units") or {}).items()}
     tens = {str(k).lower(): int(v) for k, v in (words.get("tens") or {}).items()}
@@ -26,13 +26,15 @@ def _tables(
     points = {str(w).lower() for w in words.get("point") or []}
     joiners = {str(w).lower() for w in words.get("joiner") or []}
     if not small:
-        return None, {}, {}, set(), set(), set()
+        return None, {}, {}, set(), set(), None
     number = "|".join(sorted((re.escape(w) for w in {*small, *tens, *scales}), key=len, reverse=True))
     glue = "|".join(re.escape(w) for w in {*points, *joiners}) or "(?!)"
     # A run: number words joined by spaces or hyphens, with "and" or "point" between them.
     run = re.compile(rf"\b(?:{number})(?:(?:[\s-]+(?:{glue}))?[\s-]+(?:{number}))*\b", re.I)
-    names = {n.lower() for a in vocab.analytes.values() for n in a.names}
-    return run, {**small, **tens}, scales, points, joiners, names
+    names = sorted({n.lower() for a in vocab.analytes.values() for n in a.names}, key=len, reverse=True)
+    # the name of a value or scale right before the number, with a grade letter between ("Child Pugh A five")
+    named = re.compile(rf"(?:^|[^\w])(?:{'|'.join(re.escape(n) for n in names)})[:,]?(?:\s+[a-d])?\s*$", re.I)
+    return run, {**small, **tens}, scales, points, joiners, named
 
 
 def _value(words: list[str], plain: dict[str, int], scales: dict[str, int], points: set[str]) -> str | None:
@@ -69,15 +71,14 @@ def _value(words: list[str], plain: dict[str, int], scales: dict[str, int], poin
 def spoken_numbers(text: str, vocab: Vocabulary) -> str:
     """`text` with written-out numbers that must be numbers written as digits."""
     run, plain, scales, points, joiners, names = _tables(vocab)
-    if run is None or not run.search(text):
+    if run is None or names is None or not run.search(text):
         return text
 
     def digits(match: re.Match[str]) -> str:
         words = [w.lower() for w in re.split(r"[\s-]+", match.group(0)) if w]
         words = [w for w in words if w not in joiners]
         compound = len([w for w in words if w in plain or w in scales]) > 1
-        before = text[max(0, match.start() - 40) : match.start()].rstrip().rsplit(None, 1)  # the word before
-        named = bool(before) and before[-1].lower().strip(":,") in names
+        named = bool(names.search(text[max(0, match.start() - 40) : match.start()]))
         if not (compound or named or any(w in points for w in words)):
             return match.group(0)
         value = _value(words, plain, scales, points)

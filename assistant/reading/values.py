@@ -404,6 +404,7 @@ class Scan:
     elsewhere: Callable[[int], bool] = _nobody  # whether the text at a character is about someone else
     sentence: int = 0  # sentences ended so far
     named: dict[str, int] = default(default_factory=dict)  # analyte -> the sentence it was last named in
+    heading: dict[str, str] = default(default_factory=dict)  # analyte -> unit written after its name ("AFP (IU/mL):")
 
 
 def read_values(
@@ -423,6 +424,7 @@ def read_values(
     owner: str | None = None  # analyte key ("" for one that is not a patient fact)
     owner_at = -1
     words_since = 0
+    aside: list[tuple[str | None, int, int]] = []  # (owner, owner_at, words_since) where each open "(" was written
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -431,7 +433,7 @@ def read_values(
         ):
             # After ";" the analyte may still be spoken of, but only as another reading of it
             # ("bilirubin was 2.8 before the stent; the repeat today is 1.4").
-            carried = owner if tok.text == ";" and owner else None
+            carried = owner if owner and (tok.text == ";" or _dated_row(tokens, i + 1)) else None
             owner, scan.lo, scan.carried, words_since = carried, i + 1, carried is not None, 0
             scan.sentence += 1
             i += 1
@@ -440,6 +442,11 @@ def read_values(
         if after:
             i = after  # "Bilirubin 24 umol/L (0 - 21) H", "AFP: 88 ng/mL (ref < 10)", "1840 ug/L [<10]"
             continue
+        if tok.text == "(":
+            aside.append((owner, owner_at, words_since))
+        elif tok.text == ")" and aside:
+            # an aside does not change what the sentence is about: "AFP trend (tolerated, full dose): Jan 1850 -> ..."
+            owner, owner_at, words_since = aside.pop()
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
         if hit is None and tok.kind == "word":
             hit = _bare_class(tokens, i, vocab)
@@ -449,6 +456,7 @@ def read_values(
             key = key.removeprefix(LETTER_ONLY)
             owner, owner_at, words_since, scan.carried = key, i, 0, False
             scan.named[key] = scan.sentence
+            _heading_unit(scan, key, i + max(length, 1))
             analyte = vocab.analytes.get(key)
             if analyte and analyte.kind in ("scale", "child_pugh", "stage"):
                 got = _scale(tokens, i + length, len(tokens), analyte)
@@ -502,7 +510,9 @@ def read_values(
     return out
 
 
-def _scale_value(scan: Scan, i: int, end: int, analyte: Analyte, value: Any) -> None:
+def _scale_value(
+    scan: Scan, i: int, end: int, analyte: Analyte, value: Any, when: tuple[int, int, int] | None = None
+) -> None:
     """Record an ECOG, Child-Pugh or BCLC value (ranges such as "ECOG 0-1" are asked about)."""
     norm, tokens, tables, lo, found, out = scan.norm, scan.tokens, scan.tables, scan.lo, scan.found, scan.out
     if scan.elsewhere(tokens[i].start):
@@ -545,7 +555,7 @@ def _scale_value(scan: Scan, i: int, end: int, analyte: Analyte, value: Any) -> 
             return
         value = int(value)
     found.setdefault(analyte.key, []).append(
-        Value(analyte.key, analyte.field, value, text, tokens[i].start, tokens[end].end, cues)
+        Value(analyte.key, analyte.field, value, text, tokens[i].start, tokens[end].end, cues, when=when)
     )
 
 
@@ -566,6 +576,8 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
         length, unit = _unit_after(tokens, second, tables)
     if unit == "%":
         return _percent(scan, i, end=i + length)
+    if not unit and owner and owner in scan.heading:
+        unit = scan.heading[owner]  # "AFP (IU/mL): 210 in June, 290 in Sept": the unit of the heading
     unit_owner, factor = tables["units"].get(unit, ("", 1.0)) if unit else (None, 1.0)
     key = owner
     owner_units = vocab.analytes[owner].units if owner else {}
@@ -580,9 +592,20 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
     end = (second if second is not None else i) + length
     analyte = vocab.analytes.get(key or "")
     later_reading = bool(_cues(tokens, i, tables["rules"], lo) & {"CURRENT", "PAST", "REJECTED"})
-    if analyte is not None and analyte.kind == "scale" and not unit and owner_at >= 0 and later_reading:
-        # "ECOG was 1, now 2": a later number in the same reach is another reading of the scale.
-        _scale_value(scan, owner_at, i, analyte, tok.value)
+    dated_reading = scan.carried and date_near(tokens, i, i) is not None
+    if (
+        analyte is not None
+        and analyte.kind == "scale"
+        and not unit
+        and owner_at >= 0
+        and (later_reading or dated_reading)
+    ):
+        # "ECOG was 1, now 2"; "ECOG in January: 0. June: 1": a later number in the same reach, or in a dated row of
+        # the series, is another reading of the scale.
+        first = owner_at if later_reading and not scan.carried else i
+        if first == i and i >= 2 and tokens[i - 1].text == ":" and tokens[i - 2].kind == "date":
+            first = i - 2  # "December: 2"
+        _scale_value(scan, first, i, analyte, tok.value, date_near(tokens, i, i))
         return i + 1
     if analyte is None or analyte.kind not in ("number", "percent"):
         if key is None and unit and unit_owner and unit_owner != "":
@@ -635,6 +658,39 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
         )
     )
     return end + 1
+
+
+ROW_TIME_WORDS = {"now", "today", "currently", "current", "latest", "most", "recent", "recently", "this", "week", ","}
+
+
+def _dated_row(tokens: list[Token], j: int) -> bool:
+    """Whether the sentence at tokens[j] opens as a dated row of a series: a date or time ("June", "Now, December")
+    then ":" and a number ("ECOG in January: 0. June: 1. Now, December: 2")."""
+    dated = False
+    for k in range(j, min(j + 5, len(tokens) - 1)):
+        if tokens[k].text == ":":
+            return dated and tokens[k + 1].kind == "num"
+        if tokens[k].kind == "date" or tokens[k].text.lower() in {"now", "today", "currently"}:
+            dated = True
+        elif tokens[k].text.lower() not in ROW_TIME_WORDS:
+            return False
+    return False
+
+
+def _heading_unit(scan: Scan, key: str, at: int) -> None:
+    """A unit of the analyte written after its name, before any number, in the same sentence ("AFP (IU/mL): 210",
+    "AFP, our lab reports IU/mL: May 180, Aug 290"): the unit of the numbers that follow without one."""
+    tokens, analyte = scan.tokens, scan.vocab.analytes.get(key)
+    scan.heading.pop(key, None)
+    if analyte is None or analyte.kind != "number":
+        return
+    for j in range(at, min(at + 8, len(tokens))):
+        if tokens[j].kind == "num" or tokens[j].text in SENTENCE_END:
+            return
+        _, unit = _unit_after(tokens, j - 1, scan.tables)
+        if unit and unit in analyte.units:
+            scan.heading[key] = unit
+            return
 
 
 _NONE = Analyte(key="", field="", label="", names=[])
@@ -709,6 +765,18 @@ def _unit_corrections(text: str, tokens: list[Token], tables: dict[str, Any]) ->
     return [(a, b) for a in meant for b in rejected if a != b]
 
 
+def _fuller(values: list[Value]) -> list[Value]:
+    """Readings of Child-Pugh that say the same with more or less ("Child-Pugh A" and "Child-Pugh A5"): the
+    fullest one; readings that differ are left to be chosen between."""
+    if len(values) < 2 or not all(isinstance(v.value, tuple) for v in values):
+        return values
+    letters = {v.value[0] for v in values if v.value[0]}
+    scores = {v.value[1] for v in values if v.value[1] is not None}
+    if len(letters) > 1 or len(scores) > 1:
+        return values
+    return [max(values, key=lambda v: (v.value[1] is not None, v.value[0] is not None))]
+
+
 def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading, order: str | None = None) -> None:
     """One value per analyte: rejected values dropped, the current one kept, conflicts asked about. Undated
     readings listed in an order the message states ("newest first") give the newest."""
@@ -724,6 +792,7 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading,
             chosen = current[-1]
         else:
             present = [v for v in kept if "PAST" not in v.cues] or kept[-1:]
+            present = _fuller(present)
             distinct = {str(v.value) for v in present}
             newest = latest(present) if len(distinct) > 1 else None
             if newest is None and len(distinct) > 1 and order and all(v.when is None for v in present):

@@ -79,6 +79,12 @@ class Concept:
     # "ignore": a mention planned or asked about states nothing ("listed for re-transplant"); "read": it states
     # the field as well ("planning first-line therapy": the patient is at the first line)
     proposed: str = "ignore"
+    # value when its sentence says a drug was stopped (`stop_words`) and says nothing of progression ("blistering
+    # on both soles ... stopped altogether": not tolerated); "ignore": the stop says nothing of it
+    stopped: Any = "ignore"
+    # the role of a drug written right after it with no cue of its own ("first line nivolumab ... from Jan 2025":
+    # STATED, given when said in a statement); None: says nothing of the drug
+    drug_role: str | None = None
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one loaded vocabulary, cached readers
@@ -103,6 +109,7 @@ class Vocabulary:
     writer_illness: tuple[str, ...] = ()  # words by which the writer speaks of their own illness
     glued_words: tuple[str, ...] = ()  # short words often typed onto the next one ("noPVT")
     writer_clinician: tuple[str, ...] = ()  # words by which the writer speaks of a patient in their care
+    stop_words: tuple[str, ...] = ()  # words saying a drug was stopped for good ("discontinued", "came off")
     patient_words: tuple[str, ...] = ()
     kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
@@ -116,6 +123,10 @@ class Vocabulary:
     def writer_is_patient(self, text: str) -> bool:
         """Whether the writer speaks of their own illness (`writer_illness`: "my cancer", "apply to me")."""
         return _says(text, self.writer_illness)
+
+    def says_stopped(self, text: str) -> bool:
+        """Whether `text` says a drug was stopped (`stop_words`: "discontinued", "came off", "stopped for good")."""
+        return _says(text, self.stop_words)
 
     def writer_is_clinician(self, text: str) -> bool:
         """Whether the writer speaks of a patient in their care (`writer_clinician`: "my patient", "our pt")."""
@@ -267,6 +278,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         if not isinstance(spec, dict) or "field" not in spec or "phrases" not in spec:
             problems.append(f"{path}: concept '{label}' needs a field and phrases")
             continue
+        if spec.get("drug_role") not in (None, "STATED", "RECEIVED", "PROPOSED"):
+            problems.append(f"{path}: concept '{label}': drug_role must be STATED, RECEIVED or PROPOSED")
         if spec.get("proposed", "ignore") not in ("ignore", "read"):
             problems.append(f"{path}: concept '{label}': proposed must be 'ignore' or 'read'")
         concepts[label] = Concept(
@@ -282,6 +295,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             controlled=spec.get("controlled", "ignore"),
             uncontrolled=spec.get("uncontrolled", "ignore"),
             proposed=spec.get("proposed", "ignore"),
+            stopped=spec.get("stopped", "ignore"),
+            drug_role=spec.get("drug_role"),
         )
     if problems:
         raise CorpusError(problems)
@@ -304,6 +319,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         writer_illness=tuple(str(w).lower() for w in raw.get("writer_illness") or []),
         glued_words=tuple(str(w).lower() for w in raw.get("glued_words") or []),
         writer_clinician=tuple(str(w).lower() for w in raw.get("writer_clinician") or []),
+        stop_words=tuple(str(w).lower() for w in raw.get("stop_words") or []),
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
         number_words=dict(raw.get("number_words") or {}),
