@@ -88,6 +88,10 @@ eval-language: index
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-e.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: development, set F (sixth author, evals/dev/reading-dev-f.yaml)"; \
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-f.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: development, set G (eighth author, evals/dev/reading-dev-g.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-g.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: development, set H (ninth author, evals/dev/reading-dev-h.yaml)"; \
+	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-h.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out (evals/heldout/reading.yaml, written before the code)"; \
 	  $(BIN)/hcc-assistant eval evals/heldout/reading.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out, set B (evals/heldout/reading-b.yaml, written before the changes of 2026-12-04)"; \
@@ -100,6 +104,8 @@ eval-language: index
 	  $(BIN)/hcc-assistant eval evals/heldout/reading-e.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: held-out, set F (evals/heldout/reading-f.yaml, written at the start of the sixth session)"; \
 	  $(BIN)/hcc-assistant eval evals/heldout/reading-f.yaml 2>/dev/null | head -1; echo; \
+	  echo "## Fact reading: held-out, set G (evals/heldout/reading-g.yaml, written at the start of the seventh session)"; \
+	  $(BIN)/hcc-assistant eval evals/heldout/reading-g.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: extraction cases (tests/data/extraction_cases.yaml, development)"; \
 	  $(BIN)/pytest -q -p no:cacheprovider tests/test_extraction.py 2>/dev/null | tail -1; echo; \
 	  echo "## Intents (question frame)"; echo '```'; \
@@ -126,7 +132,9 @@ eval-language: index
 	  $(BIN)/hcc-assistant eval evals/dev/druginfo-dev-e.yaml 2>/dev/null | head -1; \
 	  if [ -f evals/heldout/druginfo-e.yaml ]; then echo; \
 	    echo "## Drug information, set E: held-out (evals/heldout/druginfo-e.yaml, written at the start of the sixth session)"; \
-	    $(BIN)/hcc-assistant eval evals/heldout/druginfo-e.yaml 2>/dev/null | head -1; fi; } > $(LANG_REPORT); \
+	    $(BIN)/hcc-assistant eval evals/heldout/druginfo-e.yaml 2>/dev/null | head -1; fi; echo; \
+	  echo "## Drug information, set F: held-out (evals/heldout/druginfo-f.yaml, written at the start of the seventh session)"; \
+	  $(BIN)/hcc-assistant eval evals/heldout/druginfo-f.yaml 2>/dev/null | head -1; } > $(LANG_REPORT); \
 	  cat $(LANG_REPORT)
 
 bench: index

@@ -640,3 +640,42 @@ def test_lists_checklists_stops_series_and_other_patients(text: str, field: str,
 def test_a_drug_a_message_is_about_is_asked_not_received() -> None:
     reading = read("Query re cabozantinib. Progressed on sorafenib, AFP 80 ng/mL.")
     assert reading.asked == ["cabozantinib"] and reading.received == ["sorafenib"]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # drugs in brackets restating the one before them share its role
+        (
+            "2023 - camrelizumab + apatinib (rivoceranib), progression on CT in 2024.",
+            "prior_therapies",
+            ["camrelizumab+rivoceranib"],
+        ),
+        # a trial the patient was in: its arm is the patient's treatment
+        (
+            "Enrolled in HIMALAYA, randomised to the STRIDE arm; PD 2021.",
+            "prior_therapies",
+            ["durvalumab+tremelimumab"],
+        ),
+        # treatment given outside a trial is not "off" the drug
+        ("Off trial: regorafenib 160 mg from Aug 2019, stopped at PD.", "prior_therapies", ["regorafenib"]),
+        # a regimen written with the months it was given
+        (
+            "1. Atezolizumab + bevacizumab, March 2023 - January 2024; stopped for progression.",
+            "prior_therapies",
+            ["atezolizumab+bevacizumab"],
+        ),
+        # "one" after "the AFP" is a pronoun; an aside naming the analyte says what the value is
+        ("Her cancer blood test (the AFP one) came back at 540 ng/mL.", "afp_ng_ml", 540),
+        # the trunk of the portal vein and its confluence are the main portal vein
+        (
+            "Enhancing thrombus expanding the portal vein trunk towards the splenic confluence.",
+            "main_portal_vein_invasion",
+            True,
+        ),
+        # the whole right hemiliver and segment 4 are more than half of the liver
+        ("Tumour occupies the entire right hemiliver plus segment 4.", "liver_involvement_50", True),
+    ],
+)
+def test_brackets_trials_dated_rows_pronouns_and_anatomy(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

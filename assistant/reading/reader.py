@@ -418,7 +418,9 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 
 
-JOINED = re.compile(r"^\s*(?:\+|&|/|-|plus|and|with)\s*$", re.I)
+# between two drugs of one regimen ("nivolumab + ipilimumab"), or before a drug in brackets restating the one
+# before it ("camrelizumab + apatinib (rivoceranib)", "the STRIDE arm (tremelimumab + durvalumab)")
+JOINED = re.compile(r"^\s*(?:\+|&|/|-|plus|and|with|(?:[a-z]+\s+)?\()\s*$", re.I)
 
 
 def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[Mention, str]:

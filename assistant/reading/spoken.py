@@ -78,7 +78,10 @@ def spoken_numbers(text: str, vocab: Vocabulary) -> str:
         words = [w.lower() for w in re.split(r"[\s-]+", match.group(0)) if w]
         words = [w for w in words if w not in joiners]
         compound = len([w for w in words if w in plain or w in scales]) > 1
-        named = bool(names.search(text[max(0, match.start() - 40) : match.start()]))
+        before = text[max(0, match.start() - 40) : match.start()]
+        named = bool(names.search(before))
+        if words == ["one"] and re.search(r"\b(?:the|that|this|which)\s+[\w-]+\s*$", before, re.I):
+            named = False  # "the AFP one": a pronoun, not a number
         if not (compound or named or any(w in points for w in words)):
             return match.group(0)
         value = _value(words, plain, scales, points)

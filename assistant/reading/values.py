@@ -445,8 +445,11 @@ def read_values(
         if tok.text == "(":
             aside.append((owner, owner_at, words_since))
         elif tok.text == ")" and aside:
-            # an aside does not change what the sentence is about: "AFP trend (tolerated, full dose): Jan 1850 -> ..."
-            owner, owner_at, words_since = aside.pop()
+            # an aside does not change what the sentence is about: "AFP trend (tolerated, full dose): Jan 1850 -> ...";
+            # one that names it says what it is about ("his cancer blood test (the AFP one) came back at 540")
+            before = aside.pop()
+            if before[0] is not None:
+                owner, owner_at, words_since = before
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
         if hit is None and tok.kind == "word":
             hit = _bare_class(tokens, i, vocab)
