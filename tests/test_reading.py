@@ -679,3 +679,62 @@ def test_a_drug_a_message_is_about_is_asked_not_received() -> None:
 )
 def test_brackets_trials_dated_rows_pronouns_and_anatomy(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a year after a scale's name labels the value after it: never a score of 2024
+        ("Child-Pugh 2025: A5. Latest, 1 Dec 2026: B7. ECOG 1.", "child_pugh_score", 7),
+        # a normal endoscopy or staging scan says the finding it looks for is absent; no endoscopy yet says nothing
+        ("Work-up: OGD unremarkable. Bone scan normal.", "high_risk_varices", False),
+        ("Work-up: OGD unremarkable. Bone scan normal.", "extrahepatic_spread", False),
+        ("No OGD yet; CP A5, ECOG 0.", "high_risk_varices", None),
+        # lay words for the main portal vein and a branch of it
+        ("The scan says it has gone into her portal vein, the main one.", "main_portal_vein_invasion", True),
+        ("It's only in a small branch and the main vein itself is clear.", "main_portal_vein_invasion", False),
+        # a list typed without spaces after its commas, and clinic shorthand
+        ("CPB8,ECOG2,mild asc on spiro,noHE.", "ascites", "mild"),
+        ("Progressed on lenvatinib, new lung nods on CT.", "extrahepatic_spread", True),
+    ],
+)
+def test_year_labels_normal_investigations_lay_veins_and_typed_lists(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a cue of a drug's role before a comma is an earlier item's ("not suitable for TACE, treatment naive")
+        ("Bilobar HCC not suitable for TACE, treatment naive. CP A5.", "prior_therapies", []),
+        # a negative urine test for protein; shorthand for anticoagulation
+        ("Urine dip: protein negative. Anticoag: nil.", "significant_proteinuria", False),
+        ("Urine dip: protein negative. Anticoag: nil.", "therapeutic_anticoagulation", False),
+        # a finding said after it to be a relative's is theirs
+        (
+            "The TIA in my note was his brother's; he has never had a stroke or TIA.",
+            "recent_arterial_thromboembolism",
+            False,
+        ),
+        # another clinician's patient told as their story
+        (
+            "My colleague had a transplant patient who did well on lenvatinib. Mine: never transplanted, CP A5.",
+            "prior_therapies",
+            None,
+        ),
+        # a negated share of the liver
+        ("Imaging: neither main portal vein invasion nor >=50% liver involvement.", "liver_involvement_50", False),
+        ("No ascites, tumour ~60% of the liver.", "liver_involvement_50", True),
+        # an operation named in a sentence saying it was recent; an old one says nothing
+        ("Laparoscopic right hemicolectomy 10 days ago for an adenoma. CP A5.", "recent_major_surgery", True),
+        ("Cholecystectomy 2010. CP A5.", "recent_major_surgery", None),
+        # autoimmune thyroid disease on replacement only
+        (
+            "Graves' disease treated with radioiodine; on levothyroxine only, never on immunosuppression.",
+            "autoimmune_disease",
+            False,
+        ),
+    ],
+)
+def test_clauses_relatives_colleagues_and_negated_shares(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

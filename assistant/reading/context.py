@@ -413,8 +413,8 @@ def _writers_relative(
     if writer_is_patient:
         return False
     before = doc[start - 1].lower_ if start > 0 else ""
-    if before in OTHERS:
-        return False  # "his father's tumour": someone else's relative
+    if before in OTHERS or any(t.lower_ in OTHERS for t in doc[start:end]):
+        return False  # "his father's tumour", "the TIA was his brother's": someone else's relative
     if before in WRITER or any(t.lower_.endswith("'s") or t.lower_ == "'s" for t in doc[start : end + 1]):
         return True
     return doc[start].text in names and before not in OTHERS
@@ -476,12 +476,12 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                 continue
             inside = m_start in in_target and (m_end - 1) in in_target
             if (
-                modifier.category == "NEGATED_EXISTENCE"
+                (modifier.category == "NEGATED_EXISTENCE" or modifier.category in ROLES)
                 and m_end <= ent.start
                 and ent.label_ in self_stated
                 and _comma_between(doc, lo, hi)
             ):
-                continue  # "not anticoagulated, BP well controlled": a finding stating its own value is its own item
+                continue  # "not anticoagulated, BP well controlled", "not suitable for TACE, treatment naive": own item
             if modifier.category in ROLES:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 if gap < distance or (gap == distance and role == "STATED"):  # a plain cue beats a dose or date

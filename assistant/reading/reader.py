@@ -22,6 +22,7 @@ SAFER: dict[str, list[Any]] = {
 OUTCOME_CONCEPTS = {"PROGRESSION", "STABLE", "INTOLERANCE", "TOLERATED"}
 WORD = re.compile(r"[A-Za-z][A-Za-z-]{5,}")
 GLUED = re.compile(r"\b[A-Za-z]{4,}\b")
+LIST_COMMA = re.compile(r"(?<=[\w)%]),(?=[A-Za-z])")
 
 
 @dataclass
@@ -146,6 +147,7 @@ def _slips(a: str, b: str, limit: int) -> int:
 
 def _normalised(text: str, vocab: Vocabulary) -> Normalised:
     text = spoken_numbers(answered_rows(text, vocab.form_marks), vocab)
+    text = LIST_COMMA.sub(", ", text)  # "alb2.9,mild asc on spiro,noHE": a list typed without spaces
     fixes = _spelling(text, vocab)
     if fixes:
         pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(fixes, key=len, reverse=True)) + r")\b")
@@ -250,8 +252,8 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             value = concept.uncontrolled  # "blood pressure still sky high on three agents"
         elif "CONTROLLED" in cats and concept.controlled != "ignore":
             value = concept.controlled  # "Hypertension - controlled on ramipril"
-        elif (when_stopped := _when_stopped(m, analysis, norm, vocab)) != "ignore":
-            value = when_stopped  # "blistering on both soles ... stopped altogether"
+        elif (said := _when_said(m, analysis, norm, vocab)) != "ignore":
+            value = said  # "blistering on both soles ... stopped altogether", "hemicolectomy 10 days ago"
         else:
             value = concept.value
         scenario = "HYPOTHETICAL" in cats
@@ -287,21 +289,20 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             out.unread.append(f"{name.replace('_', ' ')}: '{fact.text}' is stated, but {shown} is still open: not used")
 
 
-def _when_stopped(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> Any:
-    """A finding's value when its sentence says a drug was stopped and says nothing of progression (the
-    concept's `stopped`: an adverse reaction then made the drug stop); "ignore" otherwise."""
+def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> Any:
+    """A finding's value from the words of its sentence (the concept's `when_said`: an adverse reaction in a sentence
+    saying the drug was stopped, and nothing of progression, made it stop); "ignore" when they say nothing."""
     concept = vocab.concepts[m.label]
-    if concept.stopped == "ignore" or m.categories & {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL"}:
+    if not concept.when_said or m.categories & {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL"}:
         return "ignore"
     sentence = analysis.sentences[m.sentence]
-    if not vocab.says_stopped(norm.text[sentence.start : sentence.end]):
-        return "ignore"
+    words = norm.text[sentence.start : sentence.end]
     if any(
-        o.sentence == m.sentence and o.label == "PROGRESSION" and "NEGATED_EXISTENCE" not in o.categories
+        o.sentence == m.sentence and o.label in concept.unless and "NEGATED_EXISTENCE" not in o.categories
         for o in analysis.mentions
     ):
         return "ignore"  # "stopped at progression; grade 2 fatigue throughout"
-    return concept.stopped
+    return next((value for name, value in concept.when_said if vocab.says(words, name)), "ignore")
 
 
 def _safer(name: str, a: Any, b: Any) -> bool:
@@ -346,7 +347,7 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         if mention.label in OUTCOME_CONCEPTS:
             value = concept.negated if "NEGATED_EXISTENCE" in mention.categories else concept.value
         else:
-            value = _when_stopped(mention, analysis, norm, vocab)
+            value = _when_said(mention, analysis, norm, vocab)
         if not isinstance(value, bool) or mention.categories & {"FAMILY", "POPULATION", "HYPOTHETICAL"}:
             continue
         # the nearest drug before it in its sentence however far ("Sorafenib 2019-2021 (PD, tolerated ...)"); in a

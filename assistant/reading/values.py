@@ -331,6 +331,9 @@ def _unitless(analyte: Analyte, number: float) -> tuple[str, float] | None:
     return None
 
 
+YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[Any, int] | None:
     """The value after an ECOG / Child-Pugh / BCLC name at token i, and the token it ends on."""
     j, skipped = i, 0
@@ -356,6 +359,9 @@ def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[An
             return (low.upper(), score), j + (1 if tokens[j + 1].kind == "num" else 2)
         if analyte.kind == "stage" and low in STAGES and (t.kind == "word" or t.value == 0):
             return low.upper() if t.kind == "word" else "0", j
+        if t.kind == "num" and YEAR.fullmatch(t.text) and j + 1 < stop and tokens[j + 1].text in ":,-":
+            j += 2  # "Child-Pugh 2024: A5": a year labels the value after it; no score is in the thousands
+            continue
         if t.kind == "num" and analyte.kind in ("scale", "child_pugh"):
             return (-(t.value or 0) if _negative(tokens, j) else t.value), j
         if low in FILLER or t.text in ",(":
@@ -698,6 +704,7 @@ def _heading_unit(scan: Scan, key: str, at: int) -> None:
 
 _NONE = Analyte(key="", field="", label="", names=[])
 BELOW = {"<", "≤", "under", "below", "less", "lower"}
+NEGATING = {"no", "not", "nor", "neither", "without", "never"}
 ABOVE = {">", "≥", "over", "above", "more", "greater", "exceeding"}
 
 
@@ -719,6 +726,11 @@ def _percent(scan: Scan, i: int, end: int) -> int:
         value = True if number >= analyte.threshold else None
     else:
         value = number >= analyte.threshold
+    clause = [t.text.lower() for t in tokens[max(lo, i - 4) : i]]
+    if "," in clause:
+        clause = clause[len(clause) - clause[::-1].index(",") :]
+    if value is not None and NEGATING & set(clause):
+        value = not value  # "neither main portal vein invasion nor >=50% liver involvement"
     if value is not None:
         text = norm.span(tokens[max(lo, i - 2)].start, tokens[min(len(tokens) - 1, end + 3)].end)
         found.setdefault(analyte.key, []).append(

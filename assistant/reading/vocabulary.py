@@ -79,9 +79,11 @@ class Concept:
     # "ignore": a mention planned or asked about states nothing ("listed for re-transplant"); "read": it states
     # the field as well ("planning first-line therapy": the patient is at the first line)
     proposed: str = "ignore"
-    # value when its sentence says a drug was stopped (`stop_words`) and says nothing of progression ("blistering
-    # on both soles ... stopped altogether": not tolerated); "ignore": the stop says nothing of it
-    stopped: Any = "ignore"
+    # values when its sentence holds words of a `sentence_words` list ("blistering on both soles ... stopped
+    # altogether": {stopped: true}, not tolerated; "right hemicolectomy 10 days ago": {recent: true}) and no
+    # mention of a concept in `unless` ("stopped at progression"); a mention with none of them states nothing
+    when_said: tuple[tuple[str, Any], ...] = ()
+    unless: tuple[str, ...] = ()
     # the role of a drug written right after it with no cue of its own ("first line nivolumab ... from Jan 2025":
     # STATED, given when said in a statement); None: says nothing of the drug
     drug_role: str | None = None
@@ -109,7 +111,8 @@ class Vocabulary:
     writer_illness: tuple[str, ...] = ()  # words by which the writer speaks of their own illness
     glued_words: tuple[str, ...] = ()  # short words often typed onto the next one ("noPVT")
     writer_clinician: tuple[str, ...] = ()  # words by which the writer speaks of a patient in their care
-    stop_words: tuple[str, ...] = ()  # words saying a drug was stopped for good ("discontinued", "came off")
+    # named lists of words a sentence may hold (`when_said`): "stopped" ("discontinued", "came off"), "recent"
+    sentence_words: dict[str, tuple[str, ...]] = default(default_factory=dict)
     patient_words: tuple[str, ...] = ()
     kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
@@ -124,9 +127,9 @@ class Vocabulary:
         """Whether the writer speaks of their own illness (`writer_illness`: "my cancer", "apply to me")."""
         return _says(text, self.writer_illness)
 
-    def says_stopped(self, text: str) -> bool:
-        """Whether `text` says a drug was stopped (`stop_words`: "discontinued", "came off", "stopped for good")."""
-        return _says(text, self.stop_words)
+    def says(self, text: str, words: str) -> bool:
+        """Whether `text` holds a word of the `sentence_words` list `words` ("stopped": "discontinued", "came off")."""
+        return _says(text, self.sentence_words.get(words, ()))
 
     def writer_is_clinician(self, text: str) -> bool:
         """Whether the writer speaks of a patient in their care (`writer_clinician`: "my patient", "our pt")."""
@@ -278,6 +281,9 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         if not isinstance(spec, dict) or "field" not in spec or "phrases" not in spec:
             problems.append(f"{path}: concept '{label}' needs a field and phrases")
             continue
+        unknown_lists = [k for k in spec.get("when_said") or {} if k not in (raw.get("sentence_words") or {})]
+        if unknown_lists:
+            problems.append(f"{path}: concept '{label}': when_said names no sentence_words list: {unknown_lists}")
         if spec.get("drug_role") not in (None, "STATED", "RECEIVED", "PROPOSED"):
             problems.append(f"{path}: concept '{label}': drug_role must be STATED, RECEIVED or PROPOSED")
         if spec.get("proposed", "ignore") not in ("ignore", "read"):
@@ -295,7 +301,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             controlled=spec.get("controlled", "ignore"),
             uncontrolled=spec.get("uncontrolled", "ignore"),
             proposed=spec.get("proposed", "ignore"),
-            stopped=spec.get("stopped", "ignore"),
+            when_said=tuple((str(k), v) for k, v in (spec.get("when_said") or {}).items()),
+            unless=tuple(str(u) for u in spec.get("unless") or ()),
             drug_role=spec.get("drug_role"),
         )
     if problems:
@@ -319,7 +326,9 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         writer_illness=tuple(str(w).lower() for w in raw.get("writer_illness") or []),
         glued_words=tuple(str(w).lower() for w in raw.get("glued_words") or []),
         writer_clinician=tuple(str(w).lower() for w in raw.get("writer_clinician") or []),
-        stop_words=tuple(str(w).lower() for w in raw.get("stop_words") or []),
+        sentence_words={
+            str(k): tuple(str(w).lower() for w in v or []) for k, v in (raw.get("sentence_words") or {}).items()
+        },
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
         number_words=dict(raw.get("number_words") or {}),
