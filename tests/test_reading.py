@@ -725,6 +725,21 @@ def test_year_labels_normal_investigations_lay_veins_and_typed_lists(text: str, 
         # a negated share of the liver
         ("Imaging: neither main portal vein invasion nor >=50% liver involvement.", "liver_involvement_50", False),
         ("No ascites, tumour ~60% of the liver.", "liver_involvement_50", True),
+        # an aside in brackets about another case is still that case's
+        (
+            "Chair compared with last week's case (post-liver-transplant man with lupus, given lenvatinib) - not "
+            "applicable here. Ours: CP A5, ECOG 0.",
+            "solid_organ_transplant",
+            None,
+        ),
+        # an adverse reaction and a stop say nothing of intolerance when no drug of the pathway is named
+        ("She stopped her diuretics because of cramps and fatigue.", "intolerance", None),
+        # a treatment named, then its drugs in brackets
+        (
+            "When he started his cancer treatment (atezolizumab and bevacizumab drips) he was Child-Pugh A.",
+            "prior_therapies",
+            ["atezolizumab+bevacizumab"],
+        ),
         # an operation named in a sentence saying it was recent; an old one says nothing
         ("Laparoscopic right hemicolectomy 10 days ago for an adenoma. CP A5.", "recent_major_surgery", True),
         ("Cholecystectomy 2010. CP A5.", "recent_major_surgery", None),

@@ -35,6 +35,9 @@ TERMINATED = ROLES + (
 # findings ("no ascites due to diuretics"), not of one that says whose or which world the words are in:
 # "a lady said she couldn't have immunotherapy because of her kidney transplant" is still the lady's.
 NOT_ENDED_BY_CAUSE = ("HYPOTHETICAL", "FAMILY", "POPULATION", "SPEAKER", "SELF")
+# An aside in brackets (category ASIDE) ends the reach of every cue but one that says whose story it is: "last
+# week's case (post-transplant gentleman with rheumatoid arthritis)" is still that case.
+NOT_ENDED_BY_ASIDE = ("FAMILY", "POPULATION")
 CHILD_PUGH = re.compile(r"\bchild(?=(?:'?s)?[\s-]*(?:pugh|turcotte|[abc]\d?\b))", re.I)
 DRUG = "DRUG"
 _LOCK = threading.Lock()
@@ -325,7 +328,10 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
                 "max_scope": 8,
                 # A TERMINATE cue ("(", "however") ends the reach of every kind of cue; CAUSE, of some.
                 "terminating_types": {
-                    c: ["TERMINATE"] if c in NOT_ENDED_BY_CAUSE else ["TERMINATE", "CAUSE"] for c in TERMINATED
+                    c: ["TERMINATE"]
+                    + ([] if c in NOT_ENDED_BY_CAUSE else ["CAUSE"])
+                    + ([] if c in NOT_ENDED_BY_ASIDE else ["ASIDE"])
+                    for c in TERMINATED
                 },
             },
         )
@@ -441,6 +447,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     # medspaCy's windowed scopes (max_scope) are not cut by them.
     stops = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.direction == "TERMINATE")
     causes = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.category == "CAUSE")
+    asides = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.category == "ASIDE")
     scopes: list[tuple[str, int, int]] = []
     found: list[Mention] = []
     modifiers = doc._.context_graph.modifiers
@@ -473,6 +480,8 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
             if modifier.direction != "TERMINATE" and any(lo <= t < hi for t in stops):
                 continue
             if modifier.category not in NOT_ENDED_BY_CAUSE and any(lo <= t < hi for t in causes):
+                continue
+            if modifier.category not in NOT_ENDED_BY_ASIDE and any(lo <= t < hi for t in asides):
                 continue
             inside = m_start in in_target and (m_end - 1) in in_target
             if (

@@ -295,6 +295,8 @@ def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
     concept = vocab.concepts[m.label]
     if not concept.when_said or m.categories & {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL"}:
         return "ignore"
+    if concept.needs and not any(o.label in concept.needs for o in analysis.mentions):
+        return "ignore"  # "she stopped her diuretics for cramps": no drug of the pathway named
     sentence = analysis.sentences[m.sentence]
     words = norm.text[sentence.start : sentence.end]
     if any(
@@ -424,6 +426,9 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
 JOINED = re.compile(r"^\s*(?:\+|&|/|-|plus|and|with|(?:[a-z]+\s+)?\()\s*$", re.I)
 
 
+BRACKET_AFTER = re.compile(r"^\s*\(\s*$")
+
+
 def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[Mention, str]:
     """Roles for drugs written with none: a drug joined to another ("nivolumab + ipilimumab", "atezo and bev")
     shares its role; a line written on a drug ("first line nivolumab + ipilimumab from Jan 2025") says it was
@@ -450,7 +455,23 @@ def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> 
             ),
             None,
         )
-        role = next((m.role for m in group if m.role), vocab.concepts[line.label].drug_role if line else None)
+        # a treatment named, then its drugs in brackets: "started his liver cancer treatment (atezolizumab and bev)"
+        named = next(
+            (
+                o
+                for o in found
+                if o.sentence == first.sentence
+                and o.role
+                and vocab.concepts.get(o.label) is not None
+                and vocab.concepts[o.label].field == "prior_therapies"
+                and BRACKET_AFTER.match(norm.text[o.end : first.start])
+            ),
+            None,
+        )
+        role = next(
+            (m.role for m in group if m.role),
+            vocab.concepts[line.label].drug_role if line else (named.role if named else None),
+        )
         if role:
             roles.update({m: role for m in group if m.role is None})
     return roles

@@ -84,6 +84,7 @@ class Concept:
     # mention of a concept in `unless` ("stopped at progression"); a mention with none of them states nothing
     when_said: tuple[tuple[str, Any], ...] = ()
     unless: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # labels one of which the message must name for `when_said` ("DRUG": a drug named)
     # the role of a drug written right after it with no cue of its own ("first line nivolumab ... from Jan 2025":
     # STATED, given when said in a statement); None: says nothing of the drug
     drug_role: str | None = None
@@ -303,6 +304,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             proposed=spec.get("proposed", "ignore"),
             when_said=tuple((str(k), v) for k, v in (spec.get("when_said") or {}).items()),
             unless=tuple(str(u) for u in spec.get("unless") or ()),
+            needs=tuple(str(u) for u in spec.get("needs") or ()),
             drug_role=spec.get("drug_role"),
         )
     if problems:
