@@ -732,6 +732,15 @@ def test_year_labels_normal_investigations_lay_veins_and_typed_lists(text: str, 
             "solid_organ_transplant",
             None,
         ),
+        # the relative "of" someone is a caller: the someone is the patient
+        ("Call from the wife of Mr P (HCC with L2 bone metastasis, CP A6).", "extrahepatic_spread", True),
+        # a pressure the GP has not been able to bring down
+        (
+            "Only his blood pressure, which his GP hasn't been able to get down even on three tablets.",
+            "uncontrolled_hypertension",
+            True,
+        ),
+        ("BP was high but the GP has been able to get it down to 130/80.", "uncontrolled_hypertension", None),
         # an adverse reaction and a stop say nothing of intolerance when no drug of the pathway is named
         ("She stopped her diuretics because of cramps and fatigue.", "intolerance", None),
         # a treatment named, then its drugs in brackets
