@@ -88,7 +88,7 @@ eval-language: index
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-e.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: development, set F (sixth author, evals/dev/reading-dev-f.yaml)"; \
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-f.yaml 2>/dev/null | head -1; echo; \
-	  echo "## Fact reading: development, set G (eighth author, evals/dev/reading-dev-g.yaml)"; \
+	  echo "## Fact reading: development, set G (evals/dev/reading-dev-g.yaml, delivered after the sixth session's changes)"; \
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-g.yaml 2>/dev/null | head -1; echo; \
 	  echo "## Fact reading: development, set H (ninth author, evals/dev/reading-dev-h.yaml)"; \
 	  $(BIN)/hcc-assistant eval evals/dev/reading-dev-h.yaml 2>/dev/null | head -1; echo; \
