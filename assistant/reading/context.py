@@ -35,9 +35,6 @@ TERMINATED = ROLES + (
 # findings ("no ascites due to diuretics"), not of one that says whose or which world the words are in:
 # "a lady said she couldn't have immunotherapy because of her kidney transplant" is still the lady's.
 NOT_ENDED_BY_CAUSE = ("HYPOTHETICAL", "FAMILY", "POPULATION", "SPEAKER", "SELF")
-# An aside in brackets (category ASIDE) ends the reach of every cue but one that says whose story it is: "last
-# week's case (post-transplant gentleman with rheumatoid arthritis)" is still that case.
-NOT_ENDED_BY_ASIDE = ("FAMILY", "POPULATION")
 CHILD_PUGH = re.compile(r"\bchild(?=(?:'?s)?[\s-]*(?:pugh|turcotte|[abc]\d?\b))", re.I)
 DRUG = "DRUG"
 _LOCK = threading.Lock()
@@ -328,10 +325,7 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
                 "max_scope": 8,
                 # A TERMINATE cue ("(", "however") ends the reach of every kind of cue; CAUSE, of some.
                 "terminating_types": {
-                    c: ["TERMINATE"]
-                    + ([] if c in NOT_ENDED_BY_CAUSE else ["CAUSE"])
-                    + ([] if c in NOT_ENDED_BY_ASIDE else ["ASIDE"])
-                    for c in TERMINATED
+                    c: ["TERMINATE"] if c in NOT_ENDED_BY_CAUSE else ["TERMINATE", "CAUSE"] for c in TERMINATED
                 },
             },
         )
@@ -426,8 +420,12 @@ def _writers_relative(
     return doc[start].text in names and before not in OTHERS
 
 
-def _comma_between(doc: Any, lo: int, hi: int) -> bool:
-    return any(doc[t].text == "," for t in range(lo, hi))
+def _earlier_item_between(doc: Any, lo: int, hi: int, in_target: set[int] | None) -> bool:
+    """Whether a comma, and before it another finding (when `in_target` is given), lie between a cue and a finding
+    ("not anticoagulated, BP well controlled"; "not suitable for TACE, treatment naive"): the cue is that earlier
+    item's. A negation and a comma alone ("he is not, unfortunately, tolerating it") stay the finding's."""
+    commas = [t for t in range(lo, hi) if doc[t].text == ","]
+    return bool(commas) and (in_target is None or any(t in in_target for t in range(lo, commas[-1])))
 
 
 def analyse(text: str, vocab: Vocabulary) -> Analysis:
@@ -447,7 +445,6 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     # medspaCy's windowed scopes (max_scope) are not cut by them.
     stops = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.direction == "TERMINATE")
     causes = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.category == "CAUSE")
-    asides = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.category == "ASIDE")
     scopes: list[tuple[str, int, int]] = []
     found: list[Mention] = []
     modifiers = doc._.context_graph.modifiers
@@ -481,14 +478,12 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                 continue
             if modifier.category not in NOT_ENDED_BY_CAUSE and any(lo <= t < hi for t in causes):
                 continue
-            if modifier.category not in NOT_ENDED_BY_ASIDE and any(lo <= t < hi for t in asides):
-                continue
             inside = m_start in in_target and (m_end - 1) in in_target
             if (
                 (modifier.category == "NEGATED_EXISTENCE" or modifier.category in ROLES)
                 and m_end <= ent.start
                 and ent.label_ in self_stated
-                and _comma_between(doc, lo, hi)
+                and _earlier_item_between(doc, lo, hi, in_target if modifier.category == "NEGATED_EXISTENCE" else None)
             ):
                 continue  # "not anticoagulated, BP well controlled", "not suitable for TACE, treatment naive": own item
             if modifier.category in ROLES:

@@ -47,16 +47,18 @@ def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> st
 
 
 def unchecked_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) -> list[tuple[int, int]]:
-    """(start, end) of each checklist row that opens with an empty box ("[ ] Main portal vein invasion (Vp4)"):
-    everything in the row is absent, asides in brackets included."""
+    """(start, end) of each empty box's own item, from the box to the next box or the end of its row ("[ ] Main
+    portal vein invasion (Vp4)  [x] Lung metastases": only the first item is absent, asides in brackets included)."""
     pattern = _marks(*marks)
     if pattern is None:
         return []
     unchecked = frozenset(marks[1])
-    rows, at = [], 0
+    items, at = [], 0
     for row in text.split("\n"):
-        box = pattern.match(row.lstrip(" \t-*•|"))
-        if box and box.group(0) in unchecked:
-            rows.append((at, at + len(row)))
+        boxes = list(pattern.finditer(row))
+        for n, box in enumerate(boxes):
+            if box.group(0) in unchecked:
+                end = boxes[n + 1].start() if n + 1 < len(boxes) else len(row)
+                items.append((at + box.start(), at + end))
         at += len(row) + 1
-    return rows
+    return items

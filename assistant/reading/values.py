@@ -726,10 +726,10 @@ def _percent(scan: Scan, i: int, end: int) -> int:
         value = True if number >= analyte.threshold else None
     else:
         value = number >= analyte.threshold
-    clause = [t.text.lower() for t in tokens[max(lo, i - 4) : i]]
-    if "," in clause:
-        clause = clause[len(clause) - clause[::-1].index(",") :]
-    if value is not None and NEGATING & set(clause):
+    j = i - 1
+    while j >= lo and tokens[j].kind != "word" and tokens[j].text in (">", "<", "=", "≥", "≤", "~"):
+        j -= 1  # "nor >=50%": only signs between the negation and the number
+    if value is not None and j >= lo and tokens[j].text.lower() in NEGATING:
         value = not value  # "neither main portal vein invasion nor >=50% liver involvement"
     if value is not None:
         text = norm.span(tokens[max(lo, i - 2)].start, tokens[min(len(tokens) - 1, end + 3)].end)
