@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -366,6 +366,7 @@ class Analysis:
     mentions: list[Mention]
     scopes: list[tuple[str, int, int]]  # (HYPOTHETICAL | POPULATION | FAMILY, start char, end char)
     sentences: list[Sentence]
+    unchecked: list[tuple[int, int]] = field(default_factory=list)  # items of empty check boxes (start, end char)
 
     def sentence_of(self, char: int) -> int:
         """Index of the sentence holding character `char`."""
@@ -524,4 +525,4 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
             if start < end:
                 scopes.append((category, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))
     sents = [Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), _general(s, vocab)) for s in sentences]
-    return Analysis(found, scopes, sents)
+    return Analysis(found, scopes, sents, empty_rows)

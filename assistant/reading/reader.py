@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from .context import DRUG, Analysis, Mention, analyse
-from .forms import answered_rows, unchecked_rows
+from .forms import answered_rows
 from .spoken import spoken_numbers
 from .values import MAX_TOKEN, read_values, unit_for_pending, value_rules
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
@@ -166,9 +166,8 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
     out.problems += numbers.problems
     out.corrected |= numbers.corrected
     out.pending = numbers.pending
-    empty = unchecked_rows(norm.text, vocab.form_marks)
     for value in numbers.values:
-        if any(a <= value.start < b for a, b in empty):
+        if any(a <= value.start < b for a, b in analysis.unchecked):
             if not isinstance(value.value, bool):
                 out.unread.append(f"'{value.text}' is in a row whose box is not ticked: not used")
                 continue
@@ -426,9 +425,6 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
 JOINED = re.compile(r"^\s*(?:\+|&|/|-|plus|and|with|(?:[a-z]+\s+)?\()\s*$", re.I)
 
 
-BRACKET_AFTER = re.compile(r"^\s*\(\s*$")
-
-
 def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[Mention, str]:
     """Roles for drugs written with none: a drug joined to another ("nivolumab + ipilimumab", "atezo and bev")
     shares its role; a line written on a drug ("first line nivolumab + ipilimumab from Jan 2025") says it was
@@ -464,7 +460,7 @@ def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> 
                 and o.role
                 and vocab.concepts.get(o.label) is not None
                 and vocab.concepts[o.label].field == "prior_therapies"
-                and BRACKET_AFTER.match(norm.text[o.end : first.start])
+                and norm.text[o.end : first.start].strip() == "("
             ),
             None,
         )
