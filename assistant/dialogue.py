@@ -38,6 +38,7 @@ from .models import Answer
 from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
 from .reading import Reading, read
+from .reading.described import DescriptionReader
 from .reading.reader import complete_pending
 
 MAX_CHARS = 4000
@@ -77,6 +78,7 @@ TEMPLATE = re.compile(r"\{\{.*?\}\}|\$\{.*?\}|\{%.*?%\}|<%.*?%>", re.S)
 
 
 _READERS: dict[Path, QuestionReader | None] = {}
+_DESCRIPTIONS: dict[Path, DescriptionReader | None] = {}
 _READERS_LOCK = threading.Lock()
 
 
@@ -93,6 +95,17 @@ def question_reader(kb: Any) -> QuestionReader | None:
                     corpus, kb.embedder, model=kb.settings.embedding_model, cache_dir=Path(kb.settings.index_dir)
                 )
         return _READERS[corpus]
+
+
+def description_reader(kb: Any) -> DescriptionReader | None:
+    """One reader of described facts per corpus and process; None for a corpus without descriptions.yaml."""
+    corpus = Path(kb.settings.corpus_dir)
+    with _READERS_LOCK:
+        if corpus not in _DESCRIPTIONS:
+            _DESCRIPTIONS[corpus] = DescriptionReader.from_corpus(
+                corpus, kb.embedder, model=kb.settings.embedding_model, cache_dir=Path(kb.settings.index_dir)
+            )
+        return _DESCRIPTIONS[corpus]
 
 
 class Session:
@@ -253,6 +266,7 @@ class Session:
                 + ". Nothing was changed in the patient's facts; please check the values.",
                 notices,
             )
+        self._describe(reading, text)
         frame = self._frame(text)
         if frame is not None and frame.scope is None:
             if self.last_question and question_reader(self.kb).elliptical(text):  # type: ignore[union-attr]
@@ -346,6 +360,7 @@ class Session:
             f"I could not read: {item.rstrip('.')}" + ("" if item.endswith("?") else ".") for item in reading.unread
         ]
         notices += [f"Conflicting statements, the safer reading is used: {item}." for item in reading.conflicts]
+        notices += [f"Read from a description, not a stated value: {item}." for item in reading.inferred]
         if (
             intent.kind == "recommendation"
             and not reading.asks
@@ -664,6 +679,20 @@ class Session:
             b.add()
         self._verdict_body(b, verdict)
         return self._finish(b, "recommendation", notices, verdict=verdict)
+
+    def _describe(self, reading: Reading, text: str) -> None:
+        """Facts the message describes in words ("sits in her recliner most of the day": ECOG 3), embedded in one
+        batch with the text the intent classifier reads next."""
+        describer = description_reader(self.kb)
+        if describer is None:
+            return
+        if reading.described:
+            batch = list(describer.texts(reading).values())
+            questions = question_reader(self.kb)
+            if questions is not None:
+                batch.insert(0, questions.classifier.prepare(text))
+            self.kb.embedder.embed_queries(batch)
+        describer.read(reading, self.facts)
 
     def _frame(self, text: str) -> QuestionFrame | None:
         """The question frame (scope decisions and the intent classifier), when the corpus has its data."""

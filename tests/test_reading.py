@@ -763,3 +763,52 @@ def test_year_labels_normal_investigations_lay_veins_and_typed_lists(text: str, 
 )
 def test_clauses_relatives_colleagues_and_negated_shares(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a relative writes about two people: the one asked for is the patient, the other's sentences are theirs
+        (
+            "My husband had sorafenib for his liver cancer and it wrecked his feet, he had to stop it. "
+            "I'm asking for my mum though. She is 74, just diagnosed, no treatment yet.",
+            "prior_therapies",
+            [],
+        ),
+        (
+            "My brother was on lenvatinib for two years and it stopped working. I am writing about my sister: "
+            "she has had no treatment. Her AFP is 12.",
+            "afp_ng_ml",
+            12.0,
+        ),
+        (
+            "My brother was on lenvatinib for two years and it stopped working. I am writing about my sister: "
+            "she has had no treatment. Her AFP is 12.",
+            "progressed",
+            None,
+        ),
+        # the writer is the patient: a relative's sentence, and the pronoun sentences after it, are the relative's
+        (
+            "My father died of liver cancer. He was on sorafenib and his AFP was 9000. "
+            "Now I have liver cancer too and my AFP is 40.",
+            "afp_ng_ml",
+            40.0,
+        ),
+        (
+            "My father died of liver cancer. He was on sorafenib and the cancer grew. I have liver cancer too.",
+            "prior_therapies",
+            None,
+        ),
+        # a pronoun after a carer reports on the patient: "she said" is the oncologist's word on the writer
+        (
+            "My mum had breast cancer years ago. I have liver cancer; my oncologist saw me today. "
+            "She said the liver is Child-Pugh A.",
+            "child_pugh_class",
+            "A",
+        ),
+        # one relative named: the relative is the patient, as before
+        ("My husband was on sorafenib and it stopped working. He is ECOG 1.", "prior_therapies", ["sorafenib"]),
+    ],
+)
+def test_whose_story_each_sentence_tells(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

@@ -421,6 +421,93 @@ def _writers_relative(
     return doc[start].text in names and before not in OTHERS
 
 
+WRITER_WORDS = {"i", "me", "my", "we", "our", "myself", "i'm", "i've"}
+
+
+def _others_sentences(doc: Any, sentences: list[Any], vocab: Vocabulary, writer_is_patient: bool) -> set[int]:
+    """Sentences telling another person's story when a patient or a relative writes about several people.
+
+    The patient is the writer (who speaks of their own illness) or the relative named after a `patient_named_by`
+    cue ("I'm asking now for my MUM"). A sentence whose first person is another relative ("My husband was on
+    sorafenib ...") or a pronoun whose last referent is one ("He stopped it after a month"), and which does not
+    also speak of the patient, is that relative's story. A pronoun after a carer ("my oncologist ... she said")
+    reports on the patient. Words in the vocabulary's `story`."""
+    kin = {w: g for g, words in vocab.kin.items() for w in words}
+    pronoun = {w: g for g, words in vocab.pronouns.items() for w in words}
+    if not kin:
+        return set()
+
+    def relative(i: int) -> str | None:
+        """The family word at token i when it names a relative ("my husband", "Mum")."""
+        word = doc[i].lower_
+        if word not in kin:
+            return None
+        before = doc[i - 1].lower_ if i > 0 else ""
+        return word if before in ("my", "our") or doc[i].text in vocab.kin_names else None
+
+    named = [(t.i, w) for t in doc if (w := relative(t.i))]
+    if not named:
+        return set()
+    patient: str | None = None  # None: the writer
+    if not writer_is_patient:
+        cued = [w for i, w in named if _cued(doc, i, vocab.patient_named_by)]
+        if not cued or all(w == cued[0] for _, w in named):
+            return set()  # the relative named is the patient (the usual reading)
+        patient = cued[0]
+    others_genders = {kin[w] for _, w in named if w != patient}
+    patient_pronouns = (
+        set(vocab.pronouns.get(kin[patient], ())) if patient and kin[patient] not in others_genders else set()
+    )
+
+    def speaks_of_patient(sentence: Any) -> bool:
+        for t in sentence:
+            word = t.lower_
+            if patient is None and word in WRITER_WORDS and not (t.i + 1 < len(doc) and relative(t.i + 1)):
+                return True
+            if patient is not None and (relative(t.i) == patient or word in patient_pronouns):
+                return True
+        return False
+
+    result: set[int] = set()
+    last: dict[str, str] = {}  # pronoun gender -> the person last named with it ("carer" for a carer)
+    for n, sentence in enumerate(sentences):
+        first: tuple[str, str] | None = None
+        for t in sentence:
+            word = t.lower_
+            if (who := relative(t.i)) is not None:
+                first = ("kin", who)
+                break
+            if word in WRITER_WORDS and not (t.i + 1 < len(doc) and relative(t.i + 1)):
+                first = ("writer", "")
+                break
+            if word in vocab.carers:
+                first = ("carer", "")
+                break
+            if word in pronoun:
+                first = ("pronoun", pronoun[word])
+                break
+        whose = None
+        if first is not None and first[0] == "kin":
+            whose = first[1]
+        elif first is not None and first[0] == "pronoun":
+            whose = last.get(first[1])
+        if whose is not None and whose != "carer" and whose != patient and not speaks_of_patient(sentence):
+            result.add(n)
+        for t in sentence:  # the people named here are the referents of later pronouns
+            if (who := relative(t.i)) is not None:
+                last[kin[who]] = who
+            elif t.lower_ in vocab.carers:
+                last.update({gender: "carer" for gender in vocab.pronouns})
+    return result
+
+
+def _cued(doc: Any, i: int, cues: tuple[str, ...]) -> bool:
+    """Whether the words before the "my" of the family word at token i end with one of `cues`."""
+    start = i - 1 if i > 0 and doc[i - 1].lower_ in ("my", "our") else i
+    before = " " + " ".join(t.lower_ for t in doc[max(0, start - 6) : start]) + " "
+    return any(before.endswith(f" {cue} ") for cue in cues)
+
+
 def _earlier_item_between(doc: Any, lo: int, hi: int, in_target: set[int] | None) -> bool:
     """Whether a comma, and before it another finding (when `in_target` is given), lie between a cue and a finding
     ("not anticoagulated, BP well controlled"; "not suitable for TACE, treatment naive"): the cue is that earlier
@@ -459,8 +546,11 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     # SELF cues ("myself", "my own") name the writer alone: someone else's when a relative or a clinician
     # writes ("a GI fellow with ulcerative colitis myself"); a clinician's "I have a 60M with ..." is the patient's.
     others = {"SPEAKER"} if relative_writes else set()
-    if relative_writes or vocab.writer_is_clinician(text):
+    clinician = vocab.writer_is_clinician(text)
+    if relative_writes or clinician:
         others.add("SELF")
+    # "My husband was on sorafenib ... I'm asking now for my MUM": the husband's sentences are his story
+    stories = set() if clinician else _others_sentences(doc, sentences, vocab, own)
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
     empty_rows = unchecked_rows(text, vocab.form_marks)
@@ -501,6 +591,8 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
         if any(a <= ent.start_char < b for a, b in empty_rows):
             categories.add("NEGATED_EXISTENCE")  # "[ ] Main portal vein invasion (Vp4)": the whole row is absent
         index = sentence_of[ent.start]
+        if index in stories:
+            categories.add("FAMILY")
         found.append(
             Mention(
                 label=ent.label_,
@@ -520,9 +612,10 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
             if modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names, own):
                 continue  # "my husband's AFP": the patient's
             start, end = modifier.scope_span
-            own = sentences[sentence_of[modifier.modifier_span[0]]]
-            start, end = max(start, own.start), min(end, own.end)
+            cue_sentence = sentences[sentence_of[modifier.modifier_span[0]]]
+            start, end = max(start, cue_sentence.start), min(end, cue_sentence.end)
             if start < end:
                 scopes.append((category, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))
+    scopes += [("FAMILY", sentences[n].start_char, sentences[n].end_char) for n in sorted(stories)]
     sents = [Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), _general(s, vocab)) for s in sentences]
     return Analysis(found, scopes, sents, empty_rows)

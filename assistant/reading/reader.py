@@ -18,6 +18,7 @@ from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
 SAFER: dict[str, list[Any]] = {
     "ascites": ["moderate_severe", "mild", "none"],
     "encephalopathy": ["grade_3_4", "grade_1_2", "none"],
+    "ecog": [4, 3, 2, 1, 0],
 }
 OUTCOME_CONCEPTS = {"PROGRESSION", "STABLE", "INTOLERANCE", "TOLERATED"}
 WORD = re.compile(r"[A-Za-z][A-Za-z-]{5,}")
@@ -52,6 +53,10 @@ class Reading:
     units_corrected: list[tuple[str, str]] = field(default_factory=list)  # ("IU/mL", "ng/mL"): meant, rejected
     replaced: list[tuple[str, str]] = field(default_factory=list)  # ("lenvatinib", "sorafenib"): meant, rejected
     asks: bool = False  # the message asks something (a "?", or a sentence opening as a question)
+    # sentences that describe a field in words ({"ecog": ["walks the dog but no heavy jobs"]}), read by `described`
+    described: dict[str, list[str]] = field(default_factory=dict)
+    inferred: list[str] = field(default_factory=list)  # values read from a description, to be confirmed
+    undescribed: set[str] = field(default_factory=set)  # fields the writer names without a value: not inferred
 
     @property
     def values(self) -> dict[str, Any]:
@@ -231,6 +236,27 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
         cats = m.categories
         if not concept.field or cats & {"FAMILY", "POPULATION", "FUTURE"} or analysis.sentences[m.sentence].general:
             continue
+        if concept.described:
+            # What the patient can do, in words: the whole sentence is the description (its own negations
+            # included: "can't manage the heavy jobs"); one about the past or a hypothesis describes nothing now.
+            if not cats & {"HYPOTHETICAL", "HISTORICAL"}:
+                sentence = analysis.sentences[m.sentence]
+                said = " ".join(norm.text[sentence.start : sentence.end].split())
+                if concept.described in out.facts:
+                    pass  # the grade is written in the message: the words only describe it
+                elif concept.described in out.undescribed:
+                    pass
+                elif vocab.names_field(said, concept.described):
+                    # "PS: honestly torn between 1 and 2, still potters about the garden": the writer names the
+                    # scale and gives no one grade; the words are not graded in the writer's place
+                    out.unread.append(f"'{said}': no single {concept.described.upper()} grade is given")
+                    out.described.pop(concept.described, None)
+                    out.undescribed.add(concept.described)
+                else:
+                    seen = out.described.setdefault(concept.described, [])
+                    if said not in seen:
+                        seen.append(said)
+            continue
         if (m.sentence, m.label) in overridden or (m.role == "PROPOSED" and concept.proposed == "ignore"):
             continue  # "listed for re-transplant", "referral for transplant evaluation": not had
         if m.role == "PROPOSED":
@@ -277,7 +303,22 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
                     out.unread.append(f"'{norm.span(first.start, first.end)}': {said or 'not enough to set a fact'}")
                 continue
             value, mention = _resolve(name, known, norm, out)
-            target[name] = Fact(name, value, norm.span(mention.start, mention.end))
+            how = vocab.concepts[mention.label].how
+            stated = target.get(name)
+            if how == "described" and stated is not None and stated.how == "stated" and stated.value != value:
+                # "ECOG 1 ... no longer able to work", "ECOG 2 ... still plays golf": the graver grade, announced
+                words = norm.span(mention.start, mention.end)
+                graver = value if _safer(name, value, stated.value) else stated.value
+                out.conflicts.append(
+                    f"'{stated.text}' and '{words}' give {name.replace('_', ' ')} {stated.value} and {value}; "
+                    f"{graver} is used"
+                )
+                if graver == stated.value:
+                    continue
+            target[name] = Fact(name, value, norm.span(mention.start, mention.end), how)
+            if how == "described" and not scenario:
+                label = "ECOG" if name == "ecog" else name.replace("_", " ")
+                out.inferred.append(f"{label} {value} from the words '{target[name].text}'; please confirm it")
     for name, maybe in possible.items():
         fact = out.facts.get(name)
         if fact is not None and any(_safer(name, v, fact.value) for v, _ in maybe):

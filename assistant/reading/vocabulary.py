@@ -88,6 +88,10 @@ class Concept:
     # the role of a drug written right after it with no cue of its own ("first line nivolumab ... from Jan 2025":
     # STATED, given when said in a statement); None: says nothing of the drug
     drug_role: str | None = None
+    # "ecog": the sentence describes this field in words (what the patient can do); its value comes from the
+    # labelled descriptions of corpus/descriptions.yaml, not from the mention
+    described: str | None = None
+    how: str = "stated"  # "described": a value read from words describing it (ECOG_1 "light housework"), announced
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one loaded vocabulary, cached readers
@@ -116,6 +120,13 @@ class Vocabulary:
     sentence_words: dict[str, tuple[str, ...]] = default(default_factory=dict)
     patient_words: tuple[str, ...] = ()
     kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
+    # whose story a sentence tells when a lay writer names several people (see context.`_others_sentences`):
+    # family words and pronouns by the person they name ({"she": ["mum", ...], "he": [...]}), the words that
+    # name the patient among them ("asking for my mum"), and people whose "she said" reports on the patient
+    kin: dict[str, tuple[str, ...]] = default(default_factory=dict)
+    pronouns: dict[str, tuple[str, ...]] = default(default_factory=dict)
+    patient_named_by: tuple[str, ...] = ()
+    carers: tuple[str, ...] = ()
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
     tolerated_daily_doses: tuple[tuple[str, float, str], ...] = ()
     # written-out numbers: {"units": {...}, "tens": {...}, "scales": {...}, "point": [...], "joiner": [...]}
@@ -127,6 +138,11 @@ class Vocabulary:
     def writer_is_patient(self, text: str) -> bool:
         """Whether the writer speaks of their own illness (`writer_illness`: "my cancer", "apply to me")."""
         return _says(text, self.writer_illness)
+
+    def names_field(self, text: str, field: str) -> bool:
+        """Whether `text` names the analyte or scale that gives `field` ("PS", "performance status" for ecog)."""
+        names = [n for a in self.analytes.values() if a.field == field for n in a.names if not n.startswith("=")]
+        return _says(text, tuple(names))
 
     def says(self, text: str, words: str) -> bool:
         """Whether `text` holds a word of the `sentence_words` list `words` ("stopped": "discontinued", "came off")."""
@@ -306,6 +322,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             unless=tuple(str(u) for u in spec.get("unless") or ()),
             needs=tuple(str(u) for u in spec.get("needs") or ()),
             drug_role=spec.get("drug_role"),
+            described=spec.get("described"),
+            how=spec.get("how", "stated"),
         )
     if problems:
         raise CorpusError(problems)
@@ -333,6 +351,13 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         },
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
+        kin={str(g): tuple(str(w).lower() for w in ws) for g, ws in ((raw.get("story") or {}).get("kin") or {}).items()},
+        pronouns={
+            str(g): tuple(str(w).lower() for w in ws)
+            for g, ws in ((raw.get("story") or {}).get("pronouns") or {}).items()
+        },
+        patient_named_by=tuple(str(w).lower() for w in (raw.get("story") or {}).get("patient_named_by") or []),
+        carers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("carers") or []),
         number_words=dict(raw.get("number_words") or {}),
         form_marks=(
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("checked") or []),
