@@ -812,3 +812,21 @@ def test_clauses_relatives_colleagues_and_negated_shares(text: str, field: str, 
 )
 def test_whose_story_each_sentence_tells(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a table with times over its columns: the column marked current, else the latest dated one
+        ("Serial LFTs\n     Jul    Sep    Nov (today)\nBili umol/L   18   22   29\nAlb g/L   38   35   31", "albumin_g_dl", 3.1),
+        ("Serial LFTs\n     Jul    Sep    Nov (today)\nBili umol   18   22   29", "bilirubin_mg_dl", 1.6959),
+        ("Labs         Aug 2026    Oct 2026\nAFP          300         900\nBilirubin    1.2         1.4", "afp_ng_ml", 900.0),
+        ("Date      today     Oct 2026\nAFP       300       900", "afp_ng_ml", 300.0),
+        # columns that are not times say nothing of which reading is current: asked, not guessed
+        ("Labs      C1     C2     C3\nAFP       30    50    90", "afp_ng_ml", None),
+        # a blank line ends the table
+        ("     Jul    Sep    Nov (today)\n\nAFP 30 50 90", "afp_ng_ml", None),
+    ],
+)
+def test_a_table_with_times_over_its_columns(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

@@ -23,6 +23,7 @@ import yaml
 
 from ..calculators import child_pugh_class
 from .dates import DATE, DATE_SLOT, date_near, latest, when
+from .columns import apply_columns
 from .rows import SENTENCE_END, after_reference_word, just_read, order_said, reference_range, runs_on
 from .vocabulary import Analyte, Normalised, Vocabulary, exact_case
 
@@ -508,6 +509,7 @@ def read_values(
             if 0 < sum(hypothetical(v.start) for v in values) < len(values):
                 supposed[key] = [v for v in values if hypothetical(v.start)]
                 found[key] = [v for v in values if not hypothetical(v.start)]
+    apply_columns(found, norm.text, vocab)  # a pasted table with dates over its columns
     scenario = ValueReading()
     order = order_said(norm.text)
     _choose(supposed, vocab, scenario, order)

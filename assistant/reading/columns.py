@@ -1,0 +1,118 @@
+"""Pasted tables whose columns are dates: a header row of times over rows of one analyte's readings.
+
+    Serial LFTs      Jul     Sep     Nov (today)
+    Bili umol        18      22      29
+    Alb g/L          38      35      31
+
+Each reading takes its column's time: the column marked current ("today", the vocabulary's
+`sentence_words: current`) is the current reading; dated columns order the readings (the latest is current);
+columns that are neither leave the choice to be asked for, as for any undated readings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .dates import _MONTH, DATE, _month, when
+
+if TYPE_CHECKING:
+    from .vocabulary import Vocabulary
+
+_DATE = re.compile(DATE, re.IGNORECASE)
+_MONTH_ALONE = re.compile(rf"(?P<m>{_MONTH})(?:\s+(?P<y>(?:19|20)\d{{2}}))?", re.IGNORECASE)
+NUMBER = re.compile(r"(?<![\w.,/])\d+(?:[.,]\d+)?(?![\w/])")
+FILLER = re.compile(r"[\s|:,;()\[\]-]+")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a header row: when it was, and whether it is the current one."""
+
+    when: tuple[int, int, int] | None
+    current: bool
+
+
+def _label(cell: str, vocab: Vocabulary) -> Column | None:
+    """A header cell as a time: a date, a month (with its year), or a current word; None if it is not one."""
+    text = cell.strip(" ()[]|:")
+    if not text:
+        return None
+    current = vocab.says(text, "current")
+    rest = text
+    for word in vocab.sentence_words.get("current", ()):
+        rest = re.sub(rf"(?i)\b{re.escape(word)}\b", " ", rest)
+    rest = FILLER.sub(" ", rest).strip()
+    if not rest:
+        return Column(None, True) if current else None
+    match = _DATE.fullmatch(rest)
+    if match:
+        return Column(when(match), current)
+    alone = _MONTH_ALONE.fullmatch(rest)
+    if alone:
+        return Column((int(alone.group("y") or 0), _month(alone.group("m")), 0), current)
+    return None
+
+
+def header_rows(text: str, vocab: Vocabulary) -> dict[int, list[Column]]:
+    """Header rows of times, by the character offset where each line starts: a line of two or more times and
+    nothing else (a first cell naming the table, "Serial LFTs" or "Date", is allowed)."""
+    headers: dict[int, list[Column]] = {}
+    start = 0
+    for line in text.split("\n"):
+        cells = [c for c in re.split(r"\s{2,}|\t|\|", line.strip()) if c.strip()]
+        columns = [_label(c, vocab) for c in cells]
+        if len(columns) >= 3 and columns[0] is None:
+            columns = columns[1:]  # the table's name in the first cell
+        if len(columns) >= 2 and all(c is not None for c in columns):
+            headers[start] = [c for c in columns if c is not None]
+        start += len(line) + 1
+    return headers
+
+
+def column_times(text: str, at: int, headers: dict[int, list[Column]]) -> Column | None:
+    """The column of the number ending at or before character `at` on its line: under the nearest header row above it in the same block
+    of lines (no blank line between), counted from the right of its row."""
+    if not headers:
+        return None
+    line_start = text.rfind("\n", 0, max(at - 1, 0)) + 1
+    line_end = text.find("\n", at)
+    line_end = len(text) if line_end < 0 else line_end
+    header = None
+    k = line_start
+    while k > 0:
+        above = text.rfind("\n", 0, k - 1) + 1
+        if not text[above : k - 1].strip():
+            break  # a blank line ends the table
+        if above in headers:
+            header = headers[above]
+            break
+        k = above
+    if header is None:
+        return None
+    numbers = [m.end() for m in NUMBER.finditer(text, line_start, line_end)]
+    before = [n for n in numbers if n <= at]
+    if not before or len(numbers) < 2 or len(numbers) > len(header):
+        return None
+    from_right = len(numbers) - len(before)
+    return header[len(header) - 1 - from_right]
+
+
+def apply_columns(found: dict[str, list[Any]], text: str, vocab: Vocabulary) -> None:
+    """Give each reading in a dated table its column's time: CURRENT for the current column, PAST for the rest
+    of its row; the column's date as the reading's date otherwise."""
+    headers = header_rows(text, vocab)
+    if not headers:
+        return
+    for values in found.values():
+        placed = [(v, column_times(text, v.end, headers)) for v in values]
+        placed = [(v, c) for v, c in placed if c is not None]
+        if len(placed) < 2:
+            continue
+        marked = any(c.current for _, c in placed)
+        for value, column in placed:
+            if marked:
+                value.cues.add("CURRENT" if column.current else "PAST")
+            elif column.when is not None:
+                value.when = column.when
