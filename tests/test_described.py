@@ -79,3 +79,12 @@ def test_a_stated_grade_wins_and_a_description_never_loosens(assistant: Any) -> 
     assert "3 is kept" in answer["text"]
     worse = chat.ask("Now he is in bed most of the day and needs help to wash.").to_dict()
     assert worse["profile"]["ecog"] >= 3
+
+
+def test_description_cues_never_shadow_a_concept_phrase() -> None:
+    """A cue of a described field that is also another concept's phrase would hide that concept's reading (two
+    spans of one length: one is kept), as 'bedbound' once hid ECOG 4."""
+    concepts = yaml.safe_load((CORPUS / "vocabulary.yaml").read_text(encoding="utf-8"))["concepts"]
+    cues = {str(p).lower() for c in concepts.values() if c.get("described") for p in c["phrases"]}
+    others = {str(p).lower() for c in concepts.values() if not c.get("described") for p in c["phrases"]}
+    assert not cues & others, sorted(cues & others)

@@ -830,3 +830,29 @@ def test_whose_story_each_sentence_tells(text: str, field: str, value: object) -
 )
 def test_a_table_with_times_over_its_columns(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a clinician's note: a sentence opened by the patient's relative is the relative's story
+        (
+            "His older brother died of HCC in 2019 after a year on sorafenib, so the family is wary of it. "
+            "He himself is Child-Pugh A6.",
+            "prior_therapies",
+            None,
+        ),
+        ("FHx: father HCC (HBV), s/p OLT 2011; mother RA on MTX. PMHx: HBV cirrhosis. CP-A5.", "solid_organ_transplant", None),
+        ("FHx: father HCC (HBV), s/p OLT 2011; mother RA on MTX. PMHx: HBV cirrhosis. CP-A5.", "autoimmune_disease", None),
+        # ... unless it speaks of the patient again: then the finding is the patient's (the safer reading)
+        ("His wife says he had a liver transplant in 2015.", "solid_organ_transplant", True),
+        ("His wife says his AFP is 500.", "afp_ng_ml", 500.0),
+        ("Per his daughter, he is now bedbound.", "ecog", 4),
+        # the patient described with a family word is the patient
+        ("Father of two, had a liver transplant in 2015. CP A5.", "solid_organ_transplant", True),
+        # a relative's own pronoun keeps the story theirs
+        ("His wife takes her methotrexate for rheumatoid arthritis.", "autoimmune_disease", None),
+    ],
+)
+def test_relatives_in_a_clinicians_note(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

@@ -424,7 +424,9 @@ def _writers_relative(
 WRITER_WORDS = {"i", "me", "my", "we", "our", "myself", "i'm", "i've"}
 
 
-def _others_sentences(doc: Any, sentences: list[Any], vocab: Vocabulary, writer_is_patient: bool) -> set[int]:
+def _others_sentences(
+    doc: Any, sentences: list[Any], vocab: Vocabulary, writer_is_patient: bool, clinician: bool = False
+) -> set[int]:
     """Sentences telling another person's story when a patient or a relative writes about several people.
 
     The patient is the writer (who speaks of their own illness) or the relative named after a `patient_named_by`
@@ -445,6 +447,8 @@ def _others_sentences(doc: Any, sentences: list[Any], vocab: Vocabulary, writer_
         before = doc[i - 1].lower_ if i > 0 else ""
         return word if before in ("my", "our") or doc[i].text in vocab.kin_names else None
 
+    if clinician or (not writer_is_patient and not any(relative(t.i) for t in doc)):
+        return _relatives_sentences(doc, sentences, kin, pronoun)
     named = [(t.i, w) for t in doc if (w := relative(t.i))]
     if not named:
         return set()
@@ -501,6 +505,52 @@ def _others_sentences(doc: Any, sentences: list[Any], vocab: Vocabulary, writer_
     return result
 
 
+def _patient_again(doc: Any, t: int, cue_start: int, cue_end: int, vocab: Vocabulary) -> bool:
+    """Whether token t, after a relative's cue, speaks of the patient again: a subject pronoun ("his wife says he
+    had a transplant"), or a pronoun of the other gender than the relative's ("his wife says his AFP is 500")."""
+    genders = {g for g, words in vocab.kin.items() for k in range(cue_start, cue_end) if doc[k].lower_ in words}
+    if not genders:
+        return False  # "a man said he bled": not a relative of the patient; the story stays the speaker's
+    word = doc[t].lower_
+    return word in vocab.subjects or any(word in words for g, words in vocab.pronouns.items() if g not in genders)
+
+
+THIRD_PERSON_OWNERS = {"his", "her", "their", "patient's", "pt's"}
+
+
+def _relatives_sentences(doc: Any, sentences: list[Any], kin: dict[str, str], pronoun: dict[str, str]) -> set[int]:
+    """In a note about the patient in the third person, a sentence whose first person is the patient's relative
+    ("His older brother died of HCC after a year on sorafenib"; "mother RA on MTX" in a family history) and
+    that says nothing of the patient (no pronoun but the relative's own "his") is the relative's story. Pronoun
+    sentences after it stay the patient's: in a clinician's note "he" is the patient."""
+    result: set[int] = set()
+    for n, sentence in enumerate(sentences):
+        words = [t for t in sentence if not t.is_punct and not t.is_space]
+        first = next((t for t in words if t.lower_ in kin), None)
+        if first is None:
+            continue
+        # the relative's owner: "his" in "His older brother"
+        owner_at = next(
+            (k for k in range(first.i - 1, max(sentence.start, first.i - 3) - 1, -1) if doc[k].lower_ in THIRD_PERSON_OWNERS),
+            first.i - 1,
+        )
+        owner = doc[owner_at].lower_ if owner_at >= 0 else ""
+        if any(t.lower_ in pronoun and t.i < owner_at for t in words):
+            continue  # the patient first: "He says his brother had a transplant" 
+        # a relative opening the sentence or a heading's answer ("Mother: RA on MTX", "FHx: father HCC, OLT 2011";
+        # the analysis reads ":" as ",")
+        place = words.index(first)
+        opens = place == 0 or (place <= 2 and any(t.text in (":", ",") for t in doc[sentence.start : first.i]))
+        if owner not in THIRD_PERSON_OWNERS and not opens:
+            continue
+        if first.i + 1 < len(doc) and doc[first.i + 1].lower_ == "of":
+            continue  # "father of two, had a liver transplant in 2015": the patient described
+        if any(t.lower_ in pronoun and t.i != owner_at for t in words):
+            continue  # "his wife says he had a transplant": of the patient too
+        result.add(n)
+    return result
+
+
 def _cued(doc: Any, i: int, cues: tuple[str, ...]) -> bool:
     """Whether the words before the "my" of the family word at token i end with one of `cues`."""
     start = i - 1 if i > 0 and doc[i - 1].lower_ in ("my", "our") else i
@@ -550,7 +600,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     if relative_writes or clinician:
         others.add("SELF")
     # "My husband was on sorafenib ... I'm asking now for my MUM": the husband's sentences are his story
-    stories = set() if clinician else _others_sentences(doc, sentences, vocab, own)
+    stories = _others_sentences(doc, sentences, vocab, own, clinician)
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
     empty_rows = unchecked_rows(text, vocab.form_marks)
@@ -583,6 +633,8 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                     role, distance = modifier.category, gap
             elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names, own):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
+            elif modifier.category == "FAMILY" and any(_patient_again(doc, t, m_start, m_end, vocab) for t in range(lo, hi)):
+                continue  # "his wife says he had a liver transplant": the patient's, as the relative tells it
             elif modifier.category in ("SPEAKER", "SELF"):
                 if modifier.category in others:
                     categories.add("FAMILY")
@@ -614,6 +666,10 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
             start, end = modifier.scope_span
             cue_sentence = sentences[sentence_of[modifier.modifier_span[0]]]
             start, end = max(start, cue_sentence.start), min(end, cue_sentence.end)
+            if category == "FAMILY" and modifier.direction == "FORWARD":
+                end = next(
+                    (t for t in range(max(start, m_end), end) if _patient_again(doc, t, m_start, m_end, vocab)), end
+                )
             if start < end:
                 scopes.append((category, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))
     scopes += [("FAMILY", sentences[n].start_char, sentences[n].end_char) for n in sorted(stories)]

@@ -126,6 +126,7 @@ class Vocabulary:
     kin: dict[str, tuple[str, ...]] = default(default_factory=dict)
     pronouns: dict[str, tuple[str, ...]] = default(default_factory=dict)
     patient_named_by: tuple[str, ...] = ()
+    subjects: frozenset[str] = frozenset()
     carers: tuple[str, ...] = ()
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
     tolerated_daily_doses: tuple[tuple[str, float, str], ...] = ()
@@ -358,6 +359,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         },
         patient_named_by=tuple(str(w).lower() for w in (raw.get("story") or {}).get("patient_named_by") or []),
         carers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("carers") or []),
+        subjects=frozenset(str(w).lower() for w in (raw.get("story") or {}).get("subjects") or []),
         number_words=dict(raw.get("number_words") or {}),
         form_marks=(
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("checked") or []),
