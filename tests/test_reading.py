@@ -856,3 +856,18 @@ def test_a_table_with_times_over_its_columns(text: str, field: str, value: objec
 )
 def test_relatives_in_a_clinicians_note(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a dated history of one finding: a graver reading dated before a milder one is superseded by it
+        ("OGD 2023 - large varices, banded over 3 sessions. OGD 2024 - eradicated. Remains on carvedilol.", "high_risk_varices", False),
+        ("OGD 2024 - no varices. OGD 2026 - large varices with red signs.", "high_risk_varices", True),
+        # an undated graver reading may be the current one: never superseded
+        ("Large varices with red signs, not yet banded. OGD 2023 was normal.", "high_risk_varices", True),
+        ("OGD 2023 - large varices. Varices eradicated.", "high_risk_varices", True),
+    ],
+)
+def test_a_dated_history_of_one_finding(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

@@ -92,3 +92,18 @@ def _years_between(stamps: list[Any]) -> list[Any]:
     if filled != stamps and not (filled == sorted(filled) or filled == sorted(filled, reverse=True)):
         return stamps
     return filled
+
+
+_DATE_RE = re.compile(DATE, re.IGNORECASE)
+_YEAR = re.compile(r"(?<![\d/.-])(?:19|20)\d{2}(?![\d/])")
+
+
+def sentence_date(text: str) -> tuple[int, int, int] | None:
+    """The date a sentence or row is dated by: its first date with a year ("OGD Aug 2026 - no recurrence",
+    "2024-03-02") or a year alone ("OGD 2024 - eradicated"); None without a year (it cannot be ordered)."""
+    for match in _DATE_RE.finditer(text):
+        stamp = when(match)
+        if stamp is not None and stamp[0]:
+            return stamp
+    year = _YEAR.search(text)
+    return (int(year.group(0)), 0, 0) if year else None

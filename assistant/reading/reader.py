@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from .context import DRUG, Analysis, Mention, analyse
+from .dates import sentence_date
 from .forms import answered_rows
 from .spoken import spoken_numbers
 from .values import MAX_TOKEN, read_values, unit_for_pending, value_rules
@@ -302,7 +303,7 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
                 if not scenario and name not in target and said != "":
                     out.unread.append(f"'{norm.span(first.start, first.end)}': {said or 'not enough to set a fact'}")
                 continue
-            value, mention = _resolve(name, known, norm, out)
+            value, mention = _resolve(name, known, norm, out, analysis)
             how = vocab.concepts[mention.label].how
             stated = target.get(name)
             if how == "described" and stated is not None and stated.how == "stated" and stated.value != value:
@@ -355,11 +356,23 @@ def _safer(name: str, a: Any, b: Any) -> bool:
     return a is True and b is False
 
 
-def _resolve(name: str, known: list[tuple[Any, Mention]], norm: Normalised, out: Reading) -> tuple[Any, Mention]:
-    """One value for a field mentioned several times in a message: outcomes take the last; else the safer."""
+def _resolve(
+    name: str, known: list[tuple[Any, Mention]], norm: Normalised, out: Reading, analysis: Analysis | None = None
+) -> tuple[Any, Mention]:
+    """One value for a field mentioned several times in a message: outcomes take the last; a graver reading
+    dated before a milder one is superseded by it; else the safer."""
     values = [v for v, _ in known]
     if len({str(v) for v in values}) == 1 or name in ("progressed", "intolerance", "prior_therapies"):
         return known[-1]
+    if analysis is not None:
+        later = _superseded(name, known, norm, analysis)
+        if later is not None:
+            shown = ", ".join(f"'{norm.span(m.start, m.end)}'" for _, m in known)
+            out.conflicts.append(
+                f"{name.replace('_', ' ')}: the message says {shown}; the latest dated reading "
+                f"('{norm.span(later[1].start, later[1].end)}') is used"
+            )
+            return later
     if name in SAFER:
         order = SAFER[name]
         value, mention = min(known, key=lambda vm: order.index(vm[0]) if vm[0] in order else len(order))
@@ -368,6 +381,27 @@ def _resolve(name: str, known: list[tuple[Any, Mention]], norm: Normalised, out:
     shown = ", ".join(f"'{norm.span(m.start, m.end)}'" for _, m in known)
     out.conflicts.append(f"{name.replace('_', ' ')}: the message says {shown}; the safer reading ({value}) is used")
     return value, mention
+
+
+def _superseded(
+    name: str, known: list[tuple[Any, Mention]], norm: Normalised, analysis: Analysis
+) -> tuple[Any, Mention] | None:
+    """A history of one finding with dates ("OGD 2023 - large varices, banded. OGD 2024 - eradicated. Remains on
+    carvedilol"): the milder reading of the latest dated sentence, when every graver reading is dated before it
+    (an undated graver reading may be the current one, and is never superseded)."""
+    dated = [(sentence_date(norm.text[analysis.sentences[m.sentence].start : analysis.sentences[m.sentence].end]), v, m)
+             for v, m in known]
+    graver = [(d, v, m) for d, v, m in dated if any(_safer(name, v, w) for w, _ in known)]
+    if not graver or any(d is None for d, _, _ in graver):
+        return None
+    latest = max((d for d, _, _ in dated if d is not None), default=None)
+    if latest is None or any(d == latest for d, _, _ in graver):
+        return None
+    at_latest = [(v, m) for d, v, m in dated if d == latest]
+    undated = [(v, m) for d, v, m in dated if d is None]
+    if len({str(v) for v, _ in at_latest + undated}) > 1:
+        return None  # the latest dated and the undated readings disagree
+    return at_latest[-1]
 
 
 def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading) -> None:
