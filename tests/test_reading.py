@@ -871,3 +871,23 @@ def test_relatives_in_a_clinicians_note(text: str, field: str, value: object) ->
 )
 def test_a_dated_history_of_one_finding(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+def test_phrase_slots_write_out_a_phrase_for_every_word() -> None:
+    from assistant.reading.vocabulary import with_slots
+
+    written, unknown = with_slots(["spread to {owner} {site}", "metastases"], {"owner": ["", "his"], "site": ["lungs"]})
+    assert written == ["spread to lungs", "spread to his lungs", "metastases"] and not unknown
+    assert with_slots(["in {nowhere}"], {})[1] == ["nowhere"]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("The cancer has moved into his bones.", "extrahepatic_spread", True),
+        ("mums scan showed the cancer has gone to her lungs now", "extrahepatic_spread", True),
+        ("It has not spread to the lymph nodes.", "extrahepatic_spread", False),
+    ],
+)
+def test_spread_said_in_words(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

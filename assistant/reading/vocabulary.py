@@ -243,6 +243,28 @@ def with_numbers(phrases: list[str], numbers: dict[str, str]) -> list[str]:
     return out
 
 
+SLOT = re.compile(r"\{([a-z_]+)\}")
+
+
+def with_slots(phrases: list[str], slots: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """Each phrase with `{slot}` words written out with every word of that slot ("spread to {owner} {site}": "spread
+    to his lungs", "spread to the bones", ...); the slots are data (`phrase_slots` in the vocabulary). Returns the
+    phrases and the names of slots a phrase uses but the vocabulary does not define."""
+    out: list[str] = []
+    unknown: list[str] = []
+    for phrase in phrases:
+        names = SLOT.findall(phrase)
+        if not names:
+            out.append(phrase)
+            continue
+        unknown += [n for n in names if n not in slots]
+        variants = [phrase]
+        for name in dict.fromkeys(names):
+            variants = [v.replace("{" + name + "}", word) for v in variants for word in slots.get(name, [])]
+        out += [" ".join(v.split()) for v in variants]
+    return list(dict.fromkeys(out)), unknown
+
+
 def with_modifiers(phrases: list[str], modifiers: dict[str, list[str]]) -> list[str]:
     """Each phrase, and its forms with an optional modifier before its head noun ("mild encephalopathy"
     also as "mild hepatic encephalopathy"; "large varices" as "large oesophageal varices"). The head
@@ -294,11 +316,15 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             problems.append(f"{path}: analyte '{key}': {exc}")
     modifiers = {str(k).lower(): [str(m).lower() for m in v] for k, v in (raw.get("optional_modifiers") or {}).items()}
     numbers = {str(k).lower(): str(v).lower() for k, v in (raw.get("noun_numbers") or {}).items()}
+    slots = {str(k): [str(w).lower() for w in v] for k, v in (raw.get("phrase_slots") or {}).items()}
     concepts: dict[str, Concept] = {}
     for label, spec in (raw.get("concepts") or {}).items():
         if not isinstance(spec, dict) or "field" not in spec or "phrases" not in spec:
             problems.append(f"{path}: concept '{label}' needs a field and phrases")
             continue
+        written, unknown_slots = with_slots([str(p) for p in spec["phrases"]], slots)
+        if unknown_slots:
+            problems.append(f"{path}: concept '{label}' uses undefined phrase_slots: {sorted(set(unknown_slots))}")
         unknown_lists = [k for k in spec.get("when_said") or {} if k not in (raw.get("sentence_words") or {})]
         if unknown_lists:
             problems.append(f"{path}: concept '{label}': when_said names no sentence_words list: {unknown_lists}")
@@ -310,7 +336,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             label=label,
             field=spec["field"],
             value=spec.get("value"),
-            phrases=with_modifiers(with_numbers([str(p) for p in spec["phrases"]], numbers), modifiers),
+            phrases=with_modifiers(with_numbers(written, numbers), modifiers),
             negated=spec.get("negated", "ignore"),
             history=spec.get("history", "fact"),
             wins_over=tuple(spec.get("wins_over") or ()),
