@@ -818,9 +818,17 @@ def test_whose_story_each_sentence_tells(text: str, field: str, value: object) -
     ("text", "field", "value"),
     [
         # a table with times over its columns: the column marked current, else the latest dated one
-        ("Serial LFTs\n     Jul    Sep    Nov (today)\nBili umol/L   18   22   29\nAlb g/L   38   35   31", "albumin_g_dl", 3.1),
+        (
+            "Serial LFTs\n     Jul    Sep    Nov (today)\nBili umol/L   18   22   29\nAlb g/L   38   35   31",
+            "albumin_g_dl",
+            3.1,
+        ),
         ("Serial LFTs\n     Jul    Sep    Nov (today)\nBili umol   18   22   29", "bilirubin_mg_dl", 1.6959),
-        ("Labs         Aug 2026    Oct 2026\nAFP          300         900\nBilirubin    1.2         1.4", "afp_ng_ml", 900.0),
+        (
+            "Labs         Aug 2026    Oct 2026\nAFP          300         900\nBilirubin    1.2         1.4",
+            "afp_ng_ml",
+            900.0,
+        ),
         ("Date      today     Oct 2026\nAFP       300       900", "afp_ng_ml", 300.0),
         # columns that are not times say nothing of which reading is current: asked, not guessed
         ("Labs      C1     C2     C3\nAFP       30    50    90", "afp_ng_ml", None),
@@ -842,8 +850,16 @@ def test_a_table_with_times_over_its_columns(text: str, field: str, value: objec
             "prior_therapies",
             None,
         ),
-        ("FHx: father HCC (HBV), s/p OLT 2011; mother RA on MTX. PMHx: HBV cirrhosis. CP-A5.", "solid_organ_transplant", None),
-        ("FHx: father HCC (HBV), s/p OLT 2011; mother RA on MTX. PMHx: HBV cirrhosis. CP-A5.", "autoimmune_disease", None),
+        (
+            "FHx: father HCC (HBV), s/p OLT 2011; mother RA on MTX. PMHx: HBV cirrhosis. CP-A5.",
+            "solid_organ_transplant",
+            None,
+        ),
+        (
+            "FHx: father HCC (HBV), s/p OLT 2011; mother RA on MTX. PMHx: HBV cirrhosis. CP-A5.",
+            "autoimmune_disease",
+            None,
+        ),
         # ... unless it speaks of the patient again: then the finding is the patient's (the safer reading)
         ("His wife says he had a liver transplant in 2015.", "solid_organ_transplant", True),
         ("His wife says his AFP is 500.", "afp_ng_ml", 500.0),
@@ -862,7 +878,11 @@ def test_relatives_in_a_clinicians_note(text: str, field: str, value: object) ->
     ("text", "field", "value"),
     [
         # a dated history of one finding: a graver reading dated before a milder one is superseded by it
-        ("OGD 2023 - large varices, banded over 3 sessions. OGD 2024 - eradicated. Remains on carvedilol.", "high_risk_varices", False),
+        (
+            "OGD 2023 - large varices, banded over 3 sessions. OGD 2024 - eradicated. Remains on carvedilol.",
+            "high_risk_varices",
+            False,
+        ),
         ("OGD 2024 - no varices. OGD 2026 - large varices with red signs.", "high_risk_varices", True),
         # an undated graver reading may be the current one: never superseded
         ("Large varices with red signs, not yet banded. OGD 2023 was normal.", "high_risk_varices", True),

@@ -72,8 +72,8 @@ def header_rows(text: str, vocab: Vocabulary) -> dict[int, list[Column]]:
 
 
 def column_times(text: str, at: int, headers: dict[int, list[Column]]) -> Column | None:
-    """The column of the number ending at or before character `at` on its line: under the nearest header row above it in the same block
-    of lines (no blank line between), counted from the right of its row."""
+    """The column of the number ending at or before character `at` on its line: under the nearest header row
+    above it in the same block of lines (no blank line between), counted from the right of its row."""
     if not headers:
         return None
     line_start = text.rfind("\n", 0, max(at - 1, 0)) + 1
@@ -106,8 +106,11 @@ def apply_columns(found: dict[str, list[Any]], text: str, vocab: Vocabulary) -> 
     if not headers:
         return
     for values in found.values():
-        placed = [(v, column_times(text, v.end, headers)) for v in values]
-        placed = [(v, c) for v, c in placed if c is not None]
+        placed: list[tuple[Any, Column]] = []
+        for v in values:
+            column = column_times(text, v.end, headers)
+            if column is not None:
+                placed.append((v, column))
         if len(placed) < 2:
             continue
         marked = any(c.current for _, c in placed)

@@ -531,12 +531,16 @@ def _relatives_sentences(doc: Any, sentences: list[Any], kin: dict[str, str], pr
             continue
         # the relative's owner: "his" in "His older brother"
         owner_at = next(
-            (k for k in range(first.i - 1, max(sentence.start, first.i - 3) - 1, -1) if doc[k].lower_ in THIRD_PERSON_OWNERS),
+            (
+                k
+                for k in range(first.i - 1, max(sentence.start, first.i - 3) - 1, -1)
+                if doc[k].lower_ in THIRD_PERSON_OWNERS
+            ),
             first.i - 1,
         )
         owner = doc[owner_at].lower_ if owner_at >= 0 else ""
         if any(t.lower_ in pronoun and t.i < owner_at for t in words):
-            continue  # the patient first: "He says his brother had a transplant" 
+            continue  # the patient first: "He says his brother had a transplant"
         # a relative opening the sentence or a heading's answer ("Mother: RA on MTX", "FHx: father HCC, OLT 2011";
         # the analysis reads ":" as ",")
         place = words.index(first)
@@ -633,7 +637,9 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                     role, distance = modifier.category, gap
             elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names, own):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
-            elif modifier.category == "FAMILY" and any(_patient_again(doc, t, m_start, m_end, vocab) for t in range(lo, hi)):
+            elif modifier.category == "FAMILY" and any(
+                _patient_again(doc, t, m_start, m_end, vocab) for t in range(lo, hi)
+            ):
                 continue  # "his wife says he had a liver transplant": the patient's, as the relative tells it
             elif modifier.category in ("SPEAKER", "SELF"):
                 if modifier.category in others:

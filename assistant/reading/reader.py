@@ -242,21 +242,21 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             # included: "can't manage the heavy jobs"); one about the past or a hypothesis describes nothing now.
             if not cats & {"HYPOTHETICAL", "HISTORICAL"}:
                 sentence = analysis.sentences[m.sentence]
-                said = " ".join(norm.text[sentence.start : sentence.end].split())
+                description = " ".join(norm.text[sentence.start : sentence.end].split())
                 if concept.described in out.facts:
                     pass  # the grade is written in the message: the words only describe it
                 elif concept.described in out.undescribed:
                     pass
-                elif vocab.names_field(said, concept.described):
+                elif vocab.names_field(description, concept.described):
                     # "PS: honestly torn between 1 and 2, still potters about the garden": the writer names the
                     # scale and gives no one grade; the words are not graded in the writer's place
-                    out.unread.append(f"'{said}': no single {concept.described.upper()} grade is given")
+                    out.unread.append(f"'{description}': no single {concept.described.upper()} grade is given")
                     out.described.pop(concept.described, None)
                     out.undescribed.add(concept.described)
                 else:
                     seen = out.described.setdefault(concept.described, [])
-                    if said not in seen:
-                        seen.append(said)
+                    if description not in seen:
+                        seen.append(description)
             continue
         if (m.sentence, m.label) in overridden or (m.role == "PROPOSED" and concept.proposed == "ignore"):
             continue  # "listed for re-transplant", "referral for transplant evaluation": not had
@@ -304,9 +304,9 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
                     out.unread.append(f"'{norm.span(first.start, first.end)}': {said or 'not enough to set a fact'}")
                 continue
             value, mention = _resolve(name, known, norm, out, analysis)
-            how = vocab.concepts[mention.label].how
+            how_read = vocab.concepts[mention.label].how
             stated = target.get(name)
-            if how == "described" and stated is not None and stated.how == "stated" and stated.value != value:
+            if how_read == "described" and stated is not None and stated.how == "stated" and stated.value != value:
                 # "ECOG 1 ... no longer able to work", "ECOG 2 ... still plays golf": the graver grade, announced
                 words = norm.span(mention.start, mention.end)
                 graver = value if _safer(name, value, stated.value) else stated.value
@@ -316,8 +316,8 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
                 )
                 if graver == stated.value:
                     continue
-            target[name] = Fact(name, value, norm.span(mention.start, mention.end), how)
-            if how == "described" and not scenario:
+            target[name] = Fact(name, value, norm.span(mention.start, mention.end), how_read)
+            if how_read == "described" and not scenario:
                 label = "ECOG" if name == "ecog" else name.replace("_", " ")
                 out.inferred.append(f"{label} {value} from the words '{target[name].text}'; please confirm it")
     for name, maybe in possible.items():
@@ -389,8 +389,10 @@ def _superseded(
     """A history of one finding with dates ("OGD 2023 - large varices, banded. OGD 2024 - eradicated. Remains on
     carvedilol"): the milder reading of the latest dated sentence, when every graver reading is dated before it
     (an undated graver reading may be the current one, and is never superseded)."""
-    dated = [(sentence_date(norm.text[analysis.sentences[m.sentence].start : analysis.sentences[m.sentence].end]), v, m)
-             for v, m in known]
+    dated = [
+        (sentence_date(norm.text[analysis.sentences[m.sentence].start : analysis.sentences[m.sentence].end]), v, m)
+        for v, m in known
+    ]
     graver = [(d, v, m) for d, v, m in dated if any(_safer(name, v, w) for w, _ in known)]
     if not graver or any(d is None for d, _, _ in graver):
         return None

@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 
 from ..calculators import child_pugh_class
-from .dates import DATE, DATE_SLOT, date_near, latest, when
 from .columns import apply_columns
+from .dates import DATE, DATE_SLOT, date_near, latest, when
 from .rows import SENTENCE_END, after_reference_word, just_read, order_said, reference_range, runs_on
 from .vocabulary import Analyte, Normalised, Vocabulary, exact_case
 

@@ -378,7 +378,9 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         },
         patient_words=tuple(str(w) for w in raw.get("patient_words") or []),
         kin_names=frozenset(str(w) for w in raw.get("kin_names") or []),
-        kin={str(g): tuple(str(w).lower() for w in ws) for g, ws in ((raw.get("story") or {}).get("kin") or {}).items()},
+        kin={
+            str(g): tuple(str(w).lower() for w in ws) for g, ws in ((raw.get("story") or {}).get("kin") or {}).items()
+        },
         pronouns={
             str(g): tuple(str(w).lower() for w in ws)
             for g, ws in ((raw.get("story") or {}).get("pronouns") or {}).items()
