@@ -911,3 +911,68 @@ def test_phrase_slots_write_out_a_phrase_for_every_word() -> None:
 )
 def test_spread_said_in_words(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "particular"),
+    [
+        ("68F NASH, CP-A6, PS1, PD on lenva", True),
+        ("a 59-year-old man with HCC", True),
+        ("my pt progressed on atezo-bev", True),
+        ("his AFP went up", True),
+        ("Which systemic treatment should I start for advanced HCC?", True),
+        ("after durva + treme stops working, what comes next usually?", False),
+        ("GP here. Family of one of my pts keep asking what chemo there is", False),
+        ("AFP 400 ng/mL or more, 8 mg/kg every 2 weeks", False),
+    ],
+)
+def test_a_message_names_a_particular_patient_or_asks_in_general(text: str, particular: bool) -> None:
+    assert read(text).particular is particular
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a pasted abstract: the population's facts, sentence by sentence, also across wrapped lines
+        "METHODS In this open-label phase 3 trial, patients with unresectable HCC who had not\n"
+        "previously received systemic treatment were randomly assigned to atezolizumab plus bevacizumab or "
+        "sorafenib. Patients had Child-Pugh class A liver function and an ECOG performance status of 0 or 1.",
+        '"RESORCE: patients with HCC who tolerated sorafenib (>= 400 mg/day for >= 20 of the last 28 days of\n'
+        'treatment) and had radiological progression on it, Child-Pugh A, ECOG 0-1, were randomised to regorafenib."',
+        # an eligibility list under its headings
+        "Inclusion: unresectable HCC; radiological progression on first-line atezolizumab + bevacizumab;\n"
+        "Child-Pugh A; ECOG 0-1.\nExclusion: main portal vein invasion (Vp4); prior liver transplant; untreated "
+        "varices at high risk of bleeding.\nQ: is there randomised evidence for this population?",
+        # a news article
+        "The trial enrolled people whose liver was still working well (Child-Pugh A) and who were fully active "
+        "(ECOG 0 or 1). Patients who had tremelimumab plus durvalumab lived longer than with sorafenib.",
+        # a multiple-choice item: its choices are offered, not the patient's
+        "Q: ramucirumab is restricted to which of the following?  A. PD-L1 positive tumour  B. AFP >= 400 ng/mL"
+        "  C. HBV-related disease  D. Child-Pugh B cirrhosis",
+    ],
+)
+def test_a_trials_population_or_a_questions_choices_are_not_the_patients_facts(text: str) -> None:
+    reading = read(text)
+    assert reading.facts == {}, reading.facts
+    assert reading.elsewhere  # what was not taken is said, not dropped silently
+
+
+def test_a_population_sentence_that_names_the_patient_is_the_patients() -> None:
+    reading = read("Patients like him were excluded from IMbrave150. He had a liver transplant in 2015, AFP 800.")
+    assert reading.facts["solid_organ_transplant"].value is True and reading.facts["afp_ng_ml"].value == 800
+    reading = read("68M on sorafenib. Patients with a transplant cannot have IO - right? He has CP A6.")
+    assert reading.facts["child_pugh_class"].value == "A" and reading.facts["prior_therapies"].value == ["sorafenib"]
+
+
+@pytest.mark.parametrize(
+    ("text", "afp"),
+    [
+        ("alpha-fetoprotein concentrations (REACH-2).", None),  # a trial's name, not an AFP of 2
+        ("AFP in KEYNOTE-394 pts", None),
+        ("AFP-500 ng/mL", 500),  # hyphened onto the analyte's own name: its value
+        ("afp-2.1k", 2100),
+    ],
+)
+def test_a_number_hyphened_onto_a_name_is_part_of_the_name(text: str, afp: float | None) -> None:
+    fact = read(text).facts.get("afp_ng_ml")
+    assert (fact.value if fact else None) == afp

@@ -505,6 +505,77 @@ def _others_sentences(
     return result
 
 
+def _population_sentences(sentences: list[Any], listed: list[tuple[int, int]], vocab: Vocabulary) -> set[int]:
+    """Sentences said of a trial's or a guideline's population, not of the patient: opened by a word of the
+    vocabulary's `story.population` ("Patients had Child-Pugh A liver function", "The trial enrolled people
+    whose ...", "RESORCE: patients who tolerated sorafenib ..."), or inside a list under a population heading
+    ("Inclusion: ...; Child-Pugh A; ECOG 0-1."). A sentence that names a particular patient ("patients like
+    him", "my pt") is the patient's."""
+    openers = [" ".join(re.findall(r"[a-z0-9']+", opener)) for opener in vocab.population]
+    found: set[int] = set()
+    carried = False  # the sentence before was the population's and did not end (a wrapped line, a long list)
+    for n, sent in enumerate(sentences):
+        if vocab.names_particular(sent.text):
+            carried = False
+            continue
+        if carried:
+            found.add(n)
+        tokens = [t for t in sent if not (t.is_space or t.text in QUOTES)]
+        while tokens and tokens[0].lower_ in vocab.population_headers:
+            tokens = tokens[1:]  # "METHODS In this open-label phase 3 trial, patients ..."
+        leads = [tokens]
+        # a heading before the subject ("Methods: patients with ...", "RESORCE: patients ..."; ':' reads as ',')
+        comma = next((k for k, t in enumerate(tokens[:4]) if t.text == ","), None)
+        if comma is not None:
+            leads.append(tokens[comma + 1 :])
+        for lead in leads:
+            words = " ".join(w for t in lead[:12] for w in re.findall(r"[a-z0-9']+", t.lower_)) + " "
+            if any(words.startswith(f"{opener} ") for opener in openers):
+                found.add(n)
+        if any(a <= sent.start_char < b for a, b in listed):
+            found.add(n)
+        carried = n in found and sent.text.rstrip().rstrip("".join(QUOTES))[-1:] not in (".", "?", "!")
+    return found
+
+
+QUOTES = {'"', "'", "“", "”", "‘", "’", "`"}
+LABEL = re.compile(r"^[ \t>*-]*([A-Za-z][A-Za-z0-9 /-]{0,40}?)\s*:", re.M)
+CHOICE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Ea-e])\)|([A-Ea-e])[.)])(?=\s)")
+
+
+def _header_spans(text: str, headers: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Character spans of lists under a population heading ("Inclusion: ...", "Exclusion criteria: ..."): from
+    the heading to the next line that opens with a heading of its own, a blank line, or the end."""
+    spans: list[tuple[int, int]] = []
+    labels = list(LABEL.finditer(text))
+    for k, label in enumerate(labels):
+        if label.group(1).strip().lower() not in headers:
+            continue
+        end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
+        blank = text.find("\n\n", label.end(), end)
+        spans.append((label.start(), blank if blank >= 0 else end))
+    return spans
+
+
+def _choice_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of a question's lettered choices ("A) REFLECT B) RESORCE C) ...", "(a) ... (b) ..."): at
+    least three, lettered in order from A. Their words are choices offered, not facts of a patient."""
+    marks = [(m.start(), (m.group(1) or m.group(2)).lower()) for m in CHOICE.finditer(text)]
+    runs: list[list[int]] = []
+    for start, letter in marks:
+        if letter == "a":
+            runs.append([start])
+        elif runs and len(runs[-1]) == ord(letter) - ord("a"):
+            runs[-1].append(start)
+    spans: list[tuple[int, int]] = []
+    for run in runs:
+        if len(run) < 3:
+            continue
+        last_end = text.find("\n", run[-1])
+        spans.append((run[0], last_end if last_end >= 0 else len(text)))
+    return spans
+
+
 def _patient_again(doc: Any, t: int, cue_start: int, cue_end: int, vocab: Vocabulary) -> bool:
     """Whether token t, after a relative's cue, speaks of the patient again: a subject pronoun ("his wife says he
     had a transplant"), or a pronoun of the other gender than the relative's ("his wife says his AFP is 500")."""
@@ -576,6 +647,9 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     # ": no" rule negates backwards, which reads "Lupus: no. Varices: yes" the wrong way round).
     # medspaCy's English rules read "child" as a family member: "Child-Pugh" must not make a
     # sentence family history (same length again).
+    # Words said of a trial's population or offered as a question's choices (an abstract, an eligibility list, a
+    # multiple-choice item): found on the text as written, before ':' and ';' are changed below.
+    listed = _header_spans(text, vocab.population_headers) + _choice_spans(text)
     text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], text.replace(";", "\r").replace(":", ","))
     # A line break at the end, as at the end of every other row: a form's answer last in the message
     # ("Extrahepatic disease: No") is then read like the same answer in any other row.
@@ -605,6 +679,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
         others.add("SELF")
     # "My husband was on sorafenib ... I'm asking now for my MUM": the husband's sentences are his story
     stories = _others_sentences(doc, sentences, vocab, own, clinician)
+    population = _population_sentences(sentences, listed, vocab)
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
     empty_rows = unchecked_rows(text, vocab.form_marks)
@@ -651,6 +726,8 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
         index = sentence_of[ent.start]
         if index in stories:
             categories.add("FAMILY")
+        if index in population or any(a <= ent.start_char < b for a, b in listed):
+            categories.add("POPULATION")
         found.append(
             Mention(
                 label=ent.label_,
@@ -679,5 +756,7 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
             if start < end:
                 scopes.append((category, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))
     scopes += [("FAMILY", sentences[n].start_char, sentences[n].end_char) for n in sorted(stories)]
+    scopes += [("POPULATION", sentences[n].start_char, sentences[n].end_char) for n in sorted(population)]
+    scopes += [("POPULATION", a, b) for a, b in listed]
     sents = [Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), _general(s, vocab)) for s in sentences]
     return Analysis(found, scopes, sents, empty_rows)

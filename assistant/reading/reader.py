@@ -54,6 +54,9 @@ class Reading:
     units_corrected: list[tuple[str, str]] = field(default_factory=list)  # ("IU/mL", "ng/mL"): meant, rejected
     replaced: list[tuple[str, str]] = field(default_factory=list)  # ("lenvatinib", "sorafenib"): meant, rejected
     asks: bool = False  # the message asks something (a "?", or a sentence opening as a question)
+    particular: bool = False  # the message names one particular patient ("my pt", "his AFP", "68F")
+    # words said of a trial's population or offered as a question's choices, not taken as the patient's
+    elsewhere: list[str] = field(default_factory=list)
     # sentences that describe a field in words ({"ecog": ["walks the dog but no heavy jobs"]}), read by `described`
     described: dict[str, list[str]] = field(default_factory=dict)
     inferred: list[str] = field(default_factory=list)  # values read from a description, to be confirmed
@@ -165,7 +168,7 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
     """Read one message into facts with provenance, drug roles, scenario facts and unread items."""
     vocab = vocab or vocabulary()
     norm = _normalised(text, vocab)
-    out = Reading(asks=vocab.asks(text))
+    out = Reading(asks=vocab.asks(text), particular=vocab.names_particular(text))
     analysis = analyse(norm.text, vocab)
     numbers = read_values(norm, vocab, lambda at: analysis.in_scope("HYPOTHETICAL", at), analysis.someone_else)
     out.unread += numbers.unread
@@ -181,6 +184,7 @@ def read(text: str, vocab: Vocabulary | None = None) -> Reading:
         scenario = analysis.in_scope("HYPOTHETICAL", value.start)
         _values_to_facts(value, out.scenario if scenario else out.facts)
     out.units_corrected = numbers.units_corrected
+    out.elsewhere += [words for at, words in numbers.elsewhere if analysis.in_scope("POPULATION", at)]
     _findings(analysis, norm, vocab, out)
     _drugs(analysis, norm, vocab, out)
     _derived(out)
@@ -236,6 +240,8 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
         concept = vocab.concepts[m.label]
         cats = m.categories
         if not concept.field or cats & {"FAMILY", "POPULATION", "FUTURE"} or analysis.sentences[m.sentence].general:
+            if concept.field and "POPULATION" in cats and not cats & {"FAMILY", "FUTURE"}:
+                out.elsewhere.append(norm.text[m.start : m.end])
             continue
         if concept.described:
             # What the patient can do, in words: the whole sentence is the description (its own negations
@@ -438,6 +444,8 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     meant = _replacements(found, norm, vocab, out)
     shared = _shared_roles(found, norm, vocab)
     for m in found:
+        if m.label == DRUG and "POPULATION" in m.categories and "FAMILY" not in m.categories:
+            out.elsewhere.append(norm.text[m.start : m.end])
         if m.label != DRUG or "FAMILY" in m.categories or "POPULATION" in m.categories:
             continue
         if m in meant and m.role is None:

@@ -90,6 +90,8 @@ class ValueReading:
     pending: list[dict[str, Any]] = default(default_factory=list)  # numbers waiting for their unit
     problems: list[str] = default(default_factory=list)  # impossible values
     units_corrected: list[tuple[str, str]] = default(default_factory=list)  # ("iu/ml", "ng/ml"): meant, rejected
+    # values said of someone else, not read: (start char, words) ("REACH-2 took patients with AFP >= 400")
+    elsewhere: list[tuple[int, str]] = default(default_factory=list)
 
 
 @lru_cache(maxsize=4)
@@ -315,8 +317,18 @@ def _negative(tokens: list[Token], i: int) -> bool:
 
 
 def _glued_code(tokens: list[Token], i: int) -> bool:
-    """A number glued to letters that are not an analyte's name is part of a code (Vp4, T2, M1)."""
-    return i > 0 and tokens[i - 1].kind == "word" and tokens[i - 1].end == tokens[i].start
+    """A number glued to letters that are not an analyte's name is part of a code (Vp4, T2, M1), and so is one
+    hyphened onto a word ("REACH-2", "KEYNOTE-394", "PD-1"); the caller reads it when the word names the analyte
+    ("afp2.4k", "bili-2.1")."""
+    if i > 0 and tokens[i - 1].kind == "word" and tokens[i - 1].end == tokens[i].start:
+        return True
+    return (
+        i > 1
+        and tokens[i - 1].text == "-"
+        and tokens[i - 2].kind == "word"
+        and tokens[i - 2].end == tokens[i - 1].start
+        and tokens[i - 1].end == tokens[i].start
+    )
 
 
 def _fmt(value: float) -> str:
@@ -526,9 +538,10 @@ def _scale_value(
 ) -> None:
     """Record an ECOG, Child-Pugh or BCLC value (ranges such as "ECOG 0-1" are asked about)."""
     norm, tokens, tables, lo, found, out = scan.norm, scan.tokens, scan.tables, scan.lo, scan.found, scan.out
-    if scan.elsewhere(tokens[i].start):
-        return  # "IMbrave150 only enrolled Child-Pugh A, ECOG 0-1 patients": not this patient's
     text = norm.span(tokens[i].start, tokens[end].end)
+    if scan.elsewhere(tokens[i].start):
+        out.elsewhere.append((tokens[i].start, text))
+        return  # "IMbrave150 only enrolled Child-Pugh A, ECOG 0-1 patients": not this patient's
     nxt = end + 1
     alternative = nxt + 1 < len(tokens) and tokens[nxt].text.lower() in ("or", "/") and tokens[nxt + 1].kind == "num"
     if alternative:
@@ -576,6 +589,9 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
         scan.norm, scan.tokens, scan.vocab, scan.tables, scan.lo, scan.found, scan.out
     )  # fmt: skip
     tok = tokens[i]
+    if tok.value is not None and owner and scan.elsewhere(tok.start):
+        named = norm.span(tokens[owner_at].start, tok.end) if 0 <= owner_at < i else tok.text
+        out.elsewhere.append((tok.start, named))
     if tok.value is None or scan.elsewhere(tok.start):
         return i + 1  # not a number, or someone else's ("REACH-2 only took patients with AFP of 400 or more")
     length, unit = _unit_after(tokens, i, tables)

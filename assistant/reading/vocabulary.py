@@ -53,10 +53,14 @@ class Analyte:
     glued_alone: tuple[str, ...] = ()  # names read with a class letter glued on and no score ("CPA")
 
 
+WORD = re.compile(r"[a-z0-9']+")
+
+
 def _says(text: str, phrases: tuple[str, ...]) -> bool:
     """Whether `text` holds one of `phrases` as whole words (lower case, punctuation ignored)."""
-    low = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
-    return any(f" {phrase} " in low for phrase in phrases)
+    low = " " + " ".join(WORD.findall(text.lower())) + " "
+    words = (" ".join(WORD.findall(phrase.lower())) for phrase in phrases)
+    return any(f" {phrase} " in low for phrase in words)
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,12 @@ class Vocabulary:
     patient_named_by: tuple[str, ...] = ()
     subjects: frozenset[str] = frozenset()
     carers: tuple[str, ...] = ()
+    particular: tuple[str, ...] = ()  # words naming one particular patient ("my pt", "Mr K"); pronouns count too
+    age_words: tuple[str, ...] = ()  # a number followed by one of these is an age ("68F", "72 yo")
+    # words that open a sentence said of a trial's population ("Patients had ...", "The trial enrolled ..."), and
+    # headings of lists said of one ("Inclusion:", "Exclusion criteria:")
+    population: tuple[str, ...] = ()
+    population_headers: tuple[str, ...] = ()
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
     tolerated_daily_doses: tuple[tuple[str, float, str], ...] = ()
     # written-out numbers: {"units": {...}, "tens": {...}, "scales": {...}, "point": [...], "joiner": [...]}
@@ -152,6 +162,20 @@ class Vocabulary:
     def writer_is_clinician(self, text: str) -> bool:
         """Whether the writer speaks of a patient in their care (`writer_clinician`: "my patient", "our pt")."""
         return _says(text, self.writer_clinician)
+
+    def names_particular(self, text: str) -> bool:
+        """Whether `text` names one particular patient: a word of `particular` ("my pt", "Mr K"), a pronoun of
+        `pronouns` ("his AFP") or an age (a number from 18 to 110 before a word of `age_words`: "68F", "72 yo")."""
+        pronouns = tuple(w for words in self.pronouns.values() for w in words)
+        if _says(text, self.particular + pronouns):
+            return True
+        words = re.findall(r"\d+(?:\.\d+)?|[a-z][a-z'/-]*", text.lower())
+        ages = set(self.age_words)
+        for i, word in enumerate(words[:-1]):
+            if word.isdigit() and 18 <= int(word) <= 110:
+                if words[i + 1] in ages or " ".join(words[i + 1 : i + 3]) in ages:
+                    return True
+        return False
 
     def asks(self, text: str) -> bool:
         """Whether `text` asks something: a question mark, or a sentence opening with a question's words."""
@@ -388,6 +412,10 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         patient_named_by=tuple(str(w).lower() for w in (raw.get("story") or {}).get("patient_named_by") or []),
         carers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("carers") or []),
         subjects=frozenset(str(w).lower() for w in (raw.get("story") or {}).get("subjects") or []),
+        particular=tuple(str(w).lower() for w in (raw.get("story") or {}).get("particular") or []),
+        age_words=tuple(str(w).lower() for w in (raw.get("story") or {}).get("age_words") or []),
+        population=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population") or []),
+        population_headers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population_headers") or []),
         number_words=dict(raw.get("number_words") or {}),
         form_marks=(
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("checked") or []),
