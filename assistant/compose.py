@@ -211,13 +211,15 @@ def ranked_options(verdict: Verdict, rules: dict[str, Rule]) -> list[Any]:
     return sorted(verdict.options, key=lambda o: (order[o.status], specificity(o)))
 
 
-def options_block(b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: str) -> None:
+def options_block(
+    b: Builder, kb: Any, verdict: Verdict, engine: Any, audience: str, heading: str | None = None
+) -> None:
     """Offered options one by one; the rest grouped by the reason they are not offered."""
     rules = {r.id: r for r in engine.file.rules}
     verdict_notes(b, verdict)
     offered = [o for o in ranked_options(verdict, rules) if o.status in OFFERED]
     if offered:
-        b.add("**Options for this patient**" if audience == "clinician" else "**Options to discuss**")
+        b.add(heading or ("**Options for this patient**" if audience == "clinician" else "**Options to discuss**"))
         for option in offered:
             candidates = [c for rid in option.rules if rid in rules for c in rule_chunks(kb, rules[rid])]
             name = regimen_name(option.regimen)

@@ -32,7 +32,7 @@ from .compose import (
     verdict_notes,
 )
 from .errors import InputError
-from .intents import INSIST, NEGATIVE_COMBOS, PATIENT_DIRECTED, Intent, Topic, classify
+from .intents import INSIST, NEGATIVE_COMBOS, Intent, Topic, classify
 from .merge import LABELS, _fmt, merge_facts
 from .models import Answer
 from .pathways import OFFERED, PathwayEngine, Verdict
@@ -40,6 +40,7 @@ from .profile import PatientProfile, make_profile
 from .reading import Reading, read
 from .reading.described import DescriptionReader
 from .reading.reader import complete_pending
+from .reading.vocabulary import vocabulary
 
 MAX_CHARS = 4000
 # Said to a patient instead of asking for the Child-Pugh class and ECOG (advice to ask, not a clinical claim).
@@ -53,7 +54,10 @@ OUTSIDE_INTENTS = frozenset({"out_of_scope", "unsafe", "greeting"})
 # Question-frame intents answered as information about the regimen named, whatever facts the message also states.
 FRAME_TOPICS: dict[str, Topic] = {"dosing": "dosing", "adverse_effects": "toxicity", "evidence": "evidence"}
 CORE = ("child_pugh_class", "ecog")
+# The facts a general question may state and still get the overview ("1L and 2L pls" states a line).
+OVERVIEW_FACTS = frozenset({"line_of_therapy"})
 CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
+CONFIDENT_OUTSIDE = 0.8  # a question outside what I cover despite facts it states needs this confidence
 CONFIDENT_IN_SCOPE = 0.5  # the classifier's in-scope reading overrides the older "not about HCC" word list
 
 
@@ -304,6 +308,7 @@ class Session:
         )
         if reference is not None and intent.kind != "refusal":
             intent.regimens, intent.trials = list(reference.picked), []
+        intent.general = self._general(reading)
         if frame is not None and decision is not None and intent.kind != "refusal":
             # A decision a scope rule took (its words are in `detail`) stands; one from the classifier alone
             # is taken only when confident. Harm is refused when the classifier also reads the message as
@@ -311,31 +316,42 @@ class Session:
             # regimen is answered as off-pathway below; "outside what I cover" never swallows patient facts.
             by_rule = bool(decision.detail)
             if decision.reason == "unsafe":
-                take = (
-                    frame.runner_up == "unsafe"
-                    and (by_rule or frame.confidence >= CONFIDENT_UNSAFE)
-                    and not INSIST.search(text)
+                # the rule's own words ("without a diagnosis") are refused even when the user insists
+                take = frame.runner_up == "unsafe" and (
+                    by_rule or (frame.confidence >= CONFIDENT_UNSAFE and not INSIST.search(text))
                 )
             else:
-                take = by_rule and not reading.facts
+                # facts of no particular patient ("a lesion with right portal vein branch thrombus") in a question
+                # the classifier also reads as outside what I cover do not hold the answer back
+                general = frame.intent == "out_of_scope" and frame.confidence >= CONFIDENT_OUTSIDE
+                take = by_rule and (not reading.facts or (general and self._general(reading)))
             if take:
                 return self._scope_answer(decision, notices)
         if (
             frame is not None
             and frame.clarify is None
-            and not reading.facts
-            and not self.facts
-            and not intent.regimens
             and not intent.trials
             and intent.kind != "refusal"
             and (
-                (frame.intent == "overview" and not (intent.kind == "recommendation" and PATIENT_DIRECTED.search(text)))
-                or (self.audience == "patient" and frame.intent in ("overview", "recommendation"))
+                (
+                    frame.intent == "overview"
+                    and intent.general
+                    and set(reading.facts) <= OVERVIEW_FACTS
+                    and (frame.confidence >= CONFIDENT_IN_SCOPE or not (reading.facts or intent.regimens))
+                )
+                or (
+                    self.audience == "patient"
+                    and frame.intent in ("overview", "recommendation")
+                    and not reading.facts
+                    and not self.facts
+                    and not intent.regimens
+                )
             )
         ):
-            # The landscape ("what are the chemotherapy options?"), not a patient's options ("which treatment
-            # should I start?" asks a clinician for the patient's facts). A patient or relative who has told
-            # nothing yet gets the landscape in plain words, not a request for the Child-Pugh class.
+            # The landscape ("what are the chemotherapy options?", "1L and 2L pls", "where do lenvatinib and
+            # sorafenib still fit?"), asked of no particular patient ("which treatment should I start for my pt?"
+            # asks a clinician for the patient's facts). A patient or relative who has told nothing yet gets the
+            # landscape in plain words, not a request for the Child-Pugh class.
             answer = overview(self.kb, self.audience)
             answer.notices = notices + answer.notices
             self.last_topic = "overview"
@@ -359,6 +375,11 @@ class Session:
         notices += [
             f"I could not read: {item.rstrip('.')}" + ("" if item.endswith("?") else ".") for item in reading.unread
         ]
+        if reading.elsewhere:
+            said = ", ".join(dict.fromkeys(" ".join(w.split()) for w in reading.elsewhere))
+            notices.append(
+                "Not taken as the patient's (said of a trial's population, or a question's choices): " + said + "."
+            )
         notices += [f"Conflicting statements, the safer reading is used: {item}." for item in reading.conflicts]
         notices += [f"Read from a description, not a stated value: {item}." for item in reading.inferred]
         if (
@@ -383,9 +404,10 @@ class Session:
                 self.topic_regimens = [r for t in intent.trials for r in self.kb.facts.trial_regimens(t)]
         elif intent.follow_up and intent.topic in ("evidence", "general") and self.topic_trials:
             intent.trials = self.topic_trials
-            if re.search(r"five[- ]year|5[- ]year|updat|long[- ]term", text, re.I):
-                related = [d for t in self.topic_trials for d in self.kb.doc_by_id if d.startswith(f"{t}-")]
-                intent.trials = related + intent.trials
+        if intent.trials and intent.topic in ("evidence", "general") and vocabulary().says(text, "updated"):
+            # "HIMALAYA 5-yr update", "and the five-year data?": the trial's update documents first
+            related = [d for t in intent.trials for d in self.kb.doc_by_id if d.startswith(f"{t}-")]
+            intent.trials = list(dict.fromkeys(related + intent.trials))
         negative = [NEGATIVE_COMBOS[r] for r in intent.regimens if r in NEGATIVE_COMBOS]
         if negative and intent.kind == "information":
             intent.trials = negative
@@ -593,6 +615,10 @@ class Session:
         missing_core = [f for f in CORE if f not in self.facts and f in verdict.missing]
         if verdict.line is None and "prior_therapies" in verdict.missing:
             missing_core.append("prior_therapies")
+        if missing_core and intent.general and self.audience == "clinician":
+            general = self._for_population(b, wanted, missing_core, notices)
+            if general is not None:
+                return general
         if missing_core:
             return self._clarify(b, verdict, missing_core, notices)
         self._verdict_body(b, verdict)
@@ -605,6 +631,53 @@ class Session:
             # "How is it dosed?" next refers to the options in the order they were shown.
             self.topic_regimens = ranked
         return self._finish(b, "recommendation", notices, verdict=verdict)
+
+    def _general(self, reading: Reading) -> bool:
+        """Whether the message asks in general: a question, no patient described before, none named ("my pt", "his AFP",
+        "68F"), and no fact that only a particular patient has (the trials' population `case_fields`)."""
+        case_fields = set(self.engine.file.population.get("case_fields") or ())
+        return reading.asks and not self.facts and not reading.particular and not (set(reading.facts) & case_fields)
+
+    def _for_population(self, b: Builder, wanted: list[str], missing: list[str], notices: list[str]) -> Answer | None:
+        """A general question answered for the trials' population (Child-Pugh A, ECOG 0-1) with the facts it
+        states ("after atezo-bev?", "after a liver transplant?"): the checker's verdict, said to be conditional and
+        cited; nothing is stored for a patient. None when the rules name no population or its passage is missing."""
+        population = self.engine.file.population
+        hypothetical = self.engine.population_profile(self.profile)
+        chunks = self.kb.section(str(population.get("document")), str(population.get("section")))
+        if hypothetical is None or not chunks:
+            return None
+        says = str(population["says"])
+        wanted_facts = ", ".join(FIELD_LABEL.get(f, f) for f in missing)
+        untreated = "prior_therapies" not in self.facts and not hypothetical.prior_therapies
+        b.add(
+            f"_Asked in general: answered for the trials' population ({says}"
+            + ("; no systemic therapy before" if untreated else "")
+            + ") and what you stated._"
+        )
+        basis = b.supported(f"The trials behind the systemic agents for advanced HCC enrolled {says} patients.", chunks)
+        if basis:
+            b.add(f"- {basis}")
+        b.add()
+        verdict = self.engine.evaluate(hypothetical, wanted)
+        line = bottom_line(b, self.kb, verdict, self.engine, self.audience)
+        if line:
+            b.add(f"**Bottom line (trials' population):** {line.replace('For this patient', 'For such a patient', 1)}")
+            b.add()
+        options_block(b, self.kb, verdict, self.engine, self.audience, heading=f"**Options ({says})**")
+        b.add(f"For a particular patient, tell me the **{wanted_facts}** and I will check the pathway for them.")
+        rules = {r.id: r for r in self.engine.file.rules}
+        # "which of those are IV?" picks from these: the options, and those that wait on a fact (ramucirumab, AFP)
+        ranked = [o.regimen for o in ranked_options(verdict, rules) if o.offered or o.status == "needs_info"]
+        if ranked:
+            self.topic_regimens = ranked
+        answer = self._finish(b, "information", notices, verdict=verdict)
+        answer.missing = list(dict.fromkeys(missing + answer.missing))
+        for option in answer.options:
+            reasons = option.get("reasons")
+            reasons = [str(r) for r in reasons] if isinstance(reasons, list) else []
+            option["reasons"] = [f"For {says} (the trials' population): " + " ".join(reasons)]
+        return answer
 
     def _verdict_body(self, b: Builder, verdict: Verdict) -> None:
         """Patient line, bottom line and the options of a verdict."""

@@ -203,6 +203,8 @@ class Intent:
     trials: list[str] = field(default_factory=list)
     follow_up: bool = False
     next_line: bool = False
+    # asked in general: no particular patient named, no measured fact of one, none described before
+    general: bool = False
 
 
 def mentioned_drugs(text: str) -> list[str]:

@@ -252,6 +252,8 @@ class RuleFile(BaseModel):
     regimens: dict[str, dict[str, Any]]
     fields: dict[str, str]
     rules: list[Rule]
+    # the trials' population, which a general question is answered for: {facts, says, document, section}
+    population: dict[str, Any] = Field(default_factory=dict)
 
     def classes(self) -> dict[str, list[str]]:
         """`class:<name>` -> its regimens, from the regimen table; `all` -> every regimen."""
@@ -454,8 +456,34 @@ class PathwayEngine:
                 problem = check_condition(cond, regimen_ids)
                 if problem:
                     problems.append(f"{label}: condition '{cond.field} {cond.op} {cond.value!r}': {problem}")
+        problems += [f"{where}: population: {p}" for p in self._population_problems(sections)]
         if problems:
             raise RuleError("\n".join(problems))
+
+    def _population_problems(self, sections: dict[str, set[str]] | None) -> list[str]:
+        population = self.file.population
+        if not population:
+            return []
+        problems = [f"'{key}' is missing" for key in ("facts", "says", "document", "section") if key not in population]
+        facts = population.get("facts") or {}
+        try:
+            PatientProfile.model_validate(facts)
+        except ValidationError as exc:
+            problems.append(f"facts are not a valid profile: {exc.errors()[0]['msg']}")
+        unknown = [f for f in population.get("case_fields") or [] if f not in PatientProfile.model_fields]
+        problems += [f"case field '{f}' is not a profile field" for f in unknown]
+        document, section = population.get("document"), population.get("section")
+        if sections is not None and document and section not in sections.get(str(document), set()):
+            problems.append(f"document '{document}' has no section '{section}'")
+        return problems
+
+    def population_profile(self, profile: PatientProfile) -> PatientProfile | None:
+        """`profile` with the trials' population facts standing in for the ones it lacks (None: no population)."""
+        facts = self.file.population.get("facts") or {}
+        if not facts:
+            return None
+        known = profile.known()
+        return profile.model_copy(update={k: v for k, v in facts.items() if k not in known})
 
     @property
     def regimens(self) -> list[str]:

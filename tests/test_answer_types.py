@@ -422,3 +422,38 @@ def test_two_agents_joined_name_their_combination_and_labels_give_a_dose_the_fac
     (answer,) = ask_all(assistant, ["camrelizumab dose + interval when given with rivoceranib 1L?"])
     assert "200 mg every 2 weeks" in answer["text"] and "250 mg daily" in answer["text"]
     assert {"camrelizumab-label", "rivoceranib-label"} <= {c["doc_id"] for c in answer["citations"]}
+
+
+def test_a_general_question_is_answered_for_the_trials_population(assistant) -> None:
+    (answer,) = ask_all(assistant, ["after durva + treme stops working, what comes next usually?"])
+    assert answer["kind"] == "information" and "trials' population (Child-Pugh A, ECOG 0-1" in answer["text"]
+    assert "child_pugh_class" not in answer["profile"] and "ecog" not in answer["profile"]  # assumed, not stored
+    assert {"child_pugh_class", "ecog"} <= set(answer["missing"])
+    status = {o["regimen"]: o["status"] for o in answer["options"]}
+    assert status["durvalumab+tremelimumab"] == "not_recommended" and "preferred" not in status.values()
+    assert all(o["reasons"][0].startswith("For Child-Pugh A, ECOG 0-1") for o in answer["options"])
+
+
+def test_a_general_question_keeps_the_stated_contraindication(assistant) -> None:
+    (answer,) = ask_all(assistant, ["HCC recurrence after liver transplant - can these pts get atezo-bev?"])
+    status = {o["regimen"]: o["status"] for o in answer["options"]}
+    assert status["atezolizumab+bevacizumab"] == "not_recommended" and status["lenvatinib"] == "alternative"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my pt progressed on durva + treme, what comes next?",
+        "68F progressed on durva + treme, what comes next?",
+        "AFP 2,100, progressed on durva + treme - next?",
+    ],
+)
+def test_a_particular_patient_is_asked_for_the_facts_not_answered_in_general(assistant, question: str) -> None:
+    (answer,) = ask_all(assistant, [question])
+    assert answer["kind"] == "clarification" and "trials' population" not in answer["text"]
+
+
+def test_a_general_question_after_a_described_patient_is_about_that_patient(assistant) -> None:
+    first, second = ask_all(assistant, ["Solid organ transplant in 2019.", "what's second line after sorafenib?"])
+    assert first["kind"] == "clarification"  # a statement of a fact describes a patient: it asks nothing general
+    assert "trials' population" not in first["text"] + second["text"]

@@ -346,3 +346,29 @@ def test_a_new_regimen_in_an_existing_class_needs_no_rule_edits(tmp_path: Path) 
     assert status(child_pugh_class="B", child_pugh_score=7) == "alternative"  # capped, never preferred
     caveat = engine.evaluate(make_profile({"child_pugh_class": "A", "ecog": 0, "prior_therapies": []})).get(new)
     assert caveat is not None and "prior liver or other solid-organ transplant" in caveat.conditions
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"facts": {"ecog": 7}}, "facts are not a valid profile"),
+        ({"case_fields": ["shoe_size"]}, "case field 'shoe_size' is not a profile field"),
+        ({"section": "No such heading"}, "has no section 'No such heading'"),
+        ({"says": None}, "'says' is missing"),
+    ],
+)
+def test_a_wrong_trial_population_is_rejected_at_load(tmp_path: Path, change: dict, message: str) -> None:
+    raw = yaml.safe_load((CORPUS / "pathways.yaml").read_text())
+    raw["population"] = {k: v for k, v in {**raw["population"], **change}.items() if v is not None}
+    path = tmp_path / "pathways.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(RuleError) as err:
+        PathwayEngine.load(path, SOURCES, SECTIONS)
+    assert message in str(err.value) and "population" in str(err.value)
+
+
+def test_the_trial_population_fills_only_what_is_not_known() -> None:
+    stated = make_profile({"ecog": 2, "solid_organ_transplant": True})
+    filled = ENGINE.population_profile(stated)
+    assert filled is not None and filled.ecog == 2 and filled.child_pugh_class == "A"
+    assert filled.solid_organ_transplant is True and filled.prior_therapies == []

@@ -235,7 +235,8 @@ class Scope:
         if self._unsafe_verbs is None or self._unsafe_objects is None:
             return None
         for verb in self._unsafe_verbs.finditer(text):
-            following = " ".join(text[verb.end() :].split()[: self._unsafe_window])
+            # the object within a few words of the same clause ("skip? what does the label say" asks two things)
+            following = " ".join(_CLAUSE_END.split(text[verb.end() :])[0].split()[: self._unsafe_window])
             target = _first(self._unsafe_objects, following)
             if target:
                 return self._say("unsafe", "unsafe_generic", f"{verb.group(0)} ... {target.group(0)}")
