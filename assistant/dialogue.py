@@ -901,7 +901,9 @@ class Session:
             # gives every regimen's verdict ("... CP A5, ECOG 0. Rego or cabo better?"), whatever else it asks.
             return None
         compared = list(dict.fromkeys(reading.compared + [r for r in frame.regimens if r not in reading.compared]))
-        if len(reading.compared) >= 2 or (frame.intent == "comparison" and len(compared) >= 2):
+        # a question naming a trial asks for its results ("HIMALAYA 5-yr: OS for STRIDE vs sorafenib?")
+        about_trial = bool(frame.trials) and frame.intent == "evidence"
+        if not about_trial and (len(reading.compared) >= 2 or (frame.intent == "comparison" and len(compared) >= 2)):
             b = Builder(self.kb)
             self._header(b, notices)
             verdict = verdict_guard(b, self.kb, self.engine, self.profile, compared)

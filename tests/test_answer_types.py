@@ -457,3 +457,17 @@ def test_a_general_question_after_a_described_patient_is_about_that_patient(assi
     first, second = ask_all(assistant, ["Solid organ transplant in 2019.", "what's second line after sorafenib?"])
     assert first["kind"] == "clarification"  # a statement of a fact describes a patient: it asks nothing general
     assert "trials' population" not in first["text"] + second["text"]
+
+
+def test_a_question_naming_a_trial_gets_its_results_not_a_regimen_table(assistant) -> None:
+    (answer,) = ask_all(assistant, ["HIMALAYA 5-yr update - what was 5 year OS for STRIDE vs sorafenib?"])
+    assert "19.6%" in answer["text"] and "| **Dose and route** |" not in answer["text"]
+
+
+def test_the_oral_ones_from_that_list_are_compared(assistant) -> None:
+    _, answer = ask_all(
+        assistant,
+        ["what can we offer after sorafenib failure?", "compare the two oral ones from that list, trial results"],
+    )
+    header = next(line for line in answer["text"].splitlines() if line.startswith("| |"))
+    assert "Cabozantinib" in header and "Regorafenib" in header and "Atezolizumab" not in header

@@ -515,12 +515,9 @@ def _population_sentences(sentences: list[Any], listed: list[tuple[int, int]], v
     found: set[int] = set()
     carried = False  # the sentence before was the population's and did not end (a wrapped line, a long list)
     for n, sent in enumerate(sentences):
-        if vocab.names_particular(sent.text):
-            carried = False
-            continue
         if carried:
             found.add(n)
-        tokens = [t for t in sent if not (t.is_space or t.text in QUOTES)]
+        tokens = [t for t in sent[:24] if not (t.is_space or t.text in QUOTES)]  # its opening words
         while tokens and tokens[0].lower_ in vocab.population_headers:
             tokens = tokens[1:]  # "METHODS In this open-label phase 3 trial, patients ..."
         leads = [tokens]
@@ -534,6 +531,8 @@ def _population_sentences(sentences: list[Any], listed: list[tuple[int, int]], v
                 found.add(n)
         if any(a <= sent.start_char < b for a, b in listed):
             found.add(n)
+        if n in found and vocab.names_particular(sent.text):
+            found.discard(n)  # "patients like him": the patient's
         carried = n in found and sent.text.rstrip().rstrip("".join(QUOTES))[-1:] not in (".", "?", "!")
     return found
 

@@ -56,11 +56,15 @@ class Analyte:
 WORD = re.compile(r"[a-z0-9']+")
 
 
+@lru_cache(maxsize=64)
+def _padded(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f" {' '.join(WORD.findall(phrase.lower()))} " for phrase in phrases)
+
+
 def _says(text: str, phrases: tuple[str, ...]) -> bool:
     """Whether `text` holds one of `phrases` as whole words (lower case, punctuation ignored)."""
     low = " " + " ".join(WORD.findall(text.lower())) + " "
-    words = (" ".join(WORD.findall(phrase.lower())) for phrase in phrases)
-    return any(f" {phrase} " in low for phrase in words)
+    return any(phrase in low for phrase in _padded(phrases))
 
 
 @dataclass(frozen=True)
