@@ -671,7 +671,11 @@ class Session:
         ranked = [o.regimen for o in ranked_options(verdict, rules) if o.offered or o.status == "needs_info"]
         if ranked:
             self.topic_regimens = ranked
-        answer = self._finish(b, "information", notices, verdict=verdict)
+        return self._conditional(self._finish(b, "information", notices, verdict=verdict), missing)
+
+    def _conditional(self, answer: Answer, missing: list[str]) -> Answer:
+        """An answer for the trials' population: its verdicts say so, and the facts a patient needs are missing."""
+        says = str(self.engine.file.population.get("says"))
         answer.missing = list(dict.fromkeys(missing + answer.missing))
         for option in answer.options:
             reasons = option.get("reasons")
@@ -912,29 +916,43 @@ class Session:
                 self.last_topic = "comparison"
                 return self._finish(b, "information", notices, verdict=verdict)
         core_missing = [f for f in CORE if f not in self.facts]
+        # the regimens asked about, less those the question presupposes were given ("rego after atezo/bev?")
+        candidates = [r for r in frame.regimens if r not in reading.presupposed]
+        asked_after = frame.intent == "sequencing" and intent.general and bool(reading.presupposed)
         if (
-            frame.intent == "eligibility"
+            (frame.intent == "eligibility" or asked_after)
             and frame.clarify is None
-            and frame.regimens
+            and candidates
             and reading.asks
             and (not reading.facts or core_missing)
         ):
             # Asked alone, after the case ("can he have cabozantinib?") or with too few facts for the whole
             # pathway; a message that describes the patient fully gets the recommendation, which gives the
-            # verdict of every regimen.
+            # verdict of every regimen. Asked in general, for the trials' population with what it presupposes.
             b = Builder(self.kb)
             self._header(b, notices)
-            verdict = eligibility(b, self.kb, self.engine, self.profile, list(frame.regimens))
+            profile, heading = self.profile, None
+            population = self.engine.population_profile(profile) if intent.general else None
+            if population is not None:
+                stated = population.model_copy(update={"prior_therapies": reading.presupposed})
+                profile = stated if reading.presupposed and not self.profile.prior_therapies else population
+                heading = f"**For the trials' population ({self.engine.file.population['says']}), as asked:**"
+            verdict = eligibility(b, self.kb, self.engine, profile, candidates, heading)
             if verdict is not None:
-                if core_missing and self.profile.known():
+                if population is not None:
+                    wanted = ", ".join(FIELD_LABEL.get(f, f) for f in core_missing)
+                    b.add(f"For a particular patient, tell me the **{wanted}** and I will check the pathway for them.")
+                    b.add()
+                elif core_missing and self.profile.known():
                     wanted = ", ".join(FIELD_LABEL.get(f, f) for f in core_missing)
                     b.add(f"For the whole pathway for this patient I would also need: **{wanted}**.")
                     b.add()
                 self._caveats(b, verdict)
-                inform.sections(self, b, list(frame.regimens), "eligibility")
-                self.topic_regimens = list(frame.regimens)
+                inform.sections(self, b, candidates, "eligibility")
+                self.topic_regimens = candidates
                 self.last_topic = "eligibility"
-                return self._finish(b, "information", notices, verdict=verdict)
+                answer = self._finish(b, "information", notices, verdict=verdict)
+                return self._conditional(answer, core_missing) if population is not None else answer
         if answers is None or frame.clarify is not None or frame.intent not in answers.questions:
             return None
         if reading.facts and not reading.asks:

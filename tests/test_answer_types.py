@@ -471,3 +471,10 @@ def test_the_oral_ones_from_that_list_are_compared(assistant) -> None:
     )
     header = next(line for line in answer["text"].splitlines() if line.startswith("| |"))
     assert "Cabozantinib" in header and "Regorafenib" in header and "Atezolizumab" not in header
+
+
+def test_a_general_eligibility_question_presupposes_what_it_says_was_given(assistant) -> None:
+    (answer,) = ask_all(assistant, ["can regorafenib be used 2L after atezo/bev or is it sorafenib-only?"])
+    assert "trials' population" in answer["text"] and answer["profile"] == {}  # nothing stored for a patient
+    status = {o["regimen"]: o["status"] for o in answer["options"]}
+    assert status == {"regorafenib": "not_recommended"} and "tolerated" in answer["text"]

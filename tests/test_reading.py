@@ -976,3 +976,9 @@ def test_a_population_sentence_that_names_the_patient_is_the_patients() -> None:
 def test_a_number_hyphened_onto_a_name_is_part_of_the_name(text: str, afp: float | None) -> None:
     fact = read(text).facts.get("afp_ng_ml")
     assert (fact.value if fact else None) == afp
+
+
+def test_a_drug_given_in_a_question_in_general_is_presupposed_not_recorded() -> None:
+    reading = read("is cabozantinib an option after sorafenib?")
+    assert reading.presupposed == ["sorafenib"] and reading.asked == ["cabozantinib"]
+    assert "prior_therapies" not in reading.facts

@@ -51,7 +51,7 @@ def verdict_guard(
 
 
 def eligibility(
-    b: Builder, kb: Any, engine: PathwayEngine, profile: PatientProfile, names: list[str]
+    b: Builder, kb: Any, engine: PathwayEngine, profile: PatientProfile, names: list[str], heading: str | None = None
 ) -> Verdict | None:
     """ "Can I give X?", "is X an option up front?": the checker's verdict for each named regimen on the facts
     known so far, with its cited reasons (None when no named regimen is one the checker knows)."""
@@ -59,7 +59,9 @@ def eligibility(
     if not regimens:
         return None
     verdict = engine.evaluate(profile, regimens)
-    heading = "**For this patient:**" if profile.known() else "**On the documented pathway (no patient facts given):**"
+    heading = heading or (
+        "**For this patient:**" if profile.known() else "**On the documented pathway (no patient facts given):**"
+    )
     verdict_lines(b, kb, engine, heading, [o for o in verdict.options if o.regimen in regimens])
     return verdict
 

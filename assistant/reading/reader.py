@@ -45,6 +45,7 @@ class Reading:
     scenario: dict[str, Fact] = field(default_factory=dict)  # "what if ..." facts: evaluated, never stored
     received: list[str] = field(default_factory=list)  # regimens the patient has had
     asked: list[str] = field(default_factory=list)  # regimens asked about or proposed
+    presupposed: list[str] = field(default_factory=list)  # given, in a question in general ("after atezo/bev?")
     compared: list[str] = field(default_factory=list)  # regimens compared
     unread: list[str] = field(default_factory=list)  # seen but not bound, each with the reason
     conflicts: list[str] = field(default_factory=list)  # disagreements resolved to the safer reading
@@ -451,7 +452,11 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         if m in meant and m.role is None:
             continue  # "it was lenvatinib, not sorafenib": applied as a replacement
         if analysis.sentences[m.sentence].general:
-            out.asked += [r for r in _regimens(m, vocab) if r not in out.asked]
+            # a question in general: a drug it says was given ("can rego be used after atezo/bev?") is presupposed
+            # of the patients it asks about, not recorded for a patient; the others are asked about
+            given = (m.role or shared.get(m)) == "RECEIVED" and "NEGATED_EXISTENCE" not in m.categories
+            target = out.presupposed if given else out.asked
+            target += [r for r in _regimens(m, vocab) if r not in target]
             continue
         role = m.role or shared.get(m)
         if role == "STATED":
