@@ -309,6 +309,10 @@ class Session:
         if reference is not None and intent.kind != "refusal":
             intent.regimens, intent.trials = list(reference.picked), []
         intent.general = self._general(reading)
+        if intent.general:
+            intent.conditions = {name: fact.value for name, fact in reading.conditions.items()}
+            if reading.presupposed:
+                intent.conditions.setdefault("prior_therapies", list(reading.presupposed))
         if frame is not None and decision is not None and intent.kind != "refusal":
             # A decision a scope rule took (its words are in `detail`) stands; one from the classifier alone
             # is taken only when confident. Harm is refused when the classifier also reads the message as
@@ -616,7 +620,7 @@ class Session:
         if verdict.line is None and "prior_therapies" in verdict.missing:
             missing_core.append("prior_therapies")
         if missing_core and intent.general and self.audience == "clinician":
-            general = self._for_population(b, wanted, missing_core, notices)
+            general = self._for_population(b, wanted, missing_core, notices, intent.conditions)
             if general is not None:
                 return general
         if missing_core:
@@ -638,22 +642,51 @@ class Session:
         case_fields = set(self.engine.file.population.get("case_fields") or ())
         return reading.asks and not self.facts and not reading.particular and not (set(reading.facts) & case_fields)
 
-    def _for_population(self, b: Builder, wanted: list[str], missing: list[str], notices: list[str]) -> Answer | None:
+    def _population(self, conditions: dict[str, Any]) -> tuple[PatientProfile, str] | None:
+        """The facts known, the conditions a general question states over them, and the trials' population for
+        the rest; with the words that say so ("the trials' population (Child-Pugh A, ECOG 0-1), with Child-Pugh
+        class B as asked"). None when the rules name no population or the conditions are not a valid profile."""
+        try:
+            stated = make_profile({**self.profile.known(), **conditions})
+        except InputError:
+            return None
+        hypothetical = self.engine.population_profile(stated)
+        if hypothetical is None:
+            return None
+        says = f"the trials' population ({self.engine.file.population['says']})"
+        shown = [
+            f"{LABELS.get(k, FIELD_LABEL.get(k, k.replace('_', ' ')))} {_fmt(k, v)}"
+            if not isinstance(v, (bool, list))
+            else (FIELD_LABEL.get(k, k.replace("_", " ")) if v is True else "")
+            for k, v in conditions.items()
+            if k != "prior_therapies"
+        ]
+        shown = [s for s in shown if s]
+        if conditions.get("prior_therapies"):
+            shown.append("after " + " and ".join(regimen_name(r).lower() for r in conditions["prior_therapies"]))
+        if shown:
+            says = ", ".join(shown) + " as asked, otherwise " + says
+        return hypothetical, says
+
+    def _for_population(
+        self, b: Builder, wanted: list[str], missing: list[str], notices: list[str], conditions: dict[str, Any]
+    ) -> Answer | None:
         """A general question answered for the trials' population (Child-Pugh A, ECOG 0-1) with the facts it
         states ("after atezo-bev?", "after a liver transplant?"): the checker's verdict, said to be conditional and
         cited; nothing is stored for a patient. None when the rules name no population or its passage is missing."""
         population = self.engine.file.population
-        hypothetical = self.engine.population_profile(self.profile)
+        found = self._population(conditions)
         chunks = self.kb.section(str(population.get("document")), str(population.get("section")))
-        if hypothetical is None or not chunks:
+        if found is None or not chunks:
             return None
+        hypothetical, answered_for = found
         says = str(population["says"])
         wanted_facts = ", ".join(FIELD_LABEL.get(f, f) for f in missing)
         untreated = "prior_therapies" not in self.facts and not hypothetical.prior_therapies
         b.add(
-            f"_Asked in general: answered for the trials' population ({says}"
+            f"_Asked in general: answered for {answered_for}"
             + ("; no systemic therapy before" if untreated else "")
-            + ") and what you stated._"
+            + "._"
         )
         basis = b.supported(f"The trials behind the systemic agents for advanced HCC enrolled {says} patients.", chunks)
         if basis:
@@ -932,11 +965,10 @@ class Session:
             b = Builder(self.kb)
             self._header(b, notices)
             profile, heading = self.profile, None
-            population = self.engine.population_profile(profile) if intent.general else None
-            if population is not None:
-                stated = population.model_copy(update={"prior_therapies": reading.presupposed})
-                profile = stated if reading.presupposed and not self.profile.prior_therapies else population
-                heading = f"**For the trials' population ({self.engine.file.population['says']}), as asked:**"
+            found = self._population(intent.conditions) if intent.general else None
+            population = found[0] if found else None
+            if found is not None:
+                profile, heading = found[0], f"**For {found[1]}:**"
             verdict = eligibility(b, self.kb, self.engine, profile, candidates, heading)
             if verdict is not None:
                 if population is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .facts import COMBO_NAMES, DRUG_NAMES, PAIRS, normalise_spelling
 
@@ -205,6 +205,9 @@ class Intent:
     next_line: bool = False
     # asked in general: no particular patient named, no measured fact of one, none described before
     general: bool = False
+    # what a question in general states of the patients it asks about ({"child_pugh_class": "B"}, prior therapies
+    # it presupposes): applied over the trials' population, never stored
+    conditions: dict[str, Any] = field(default_factory=dict)
 
 
 def mentioned_drugs(text: str) -> list[str]:

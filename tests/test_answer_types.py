@@ -478,3 +478,17 @@ def test_a_general_eligibility_question_presupposes_what_it_says_was_given(assis
     assert "trials' population" in answer["text"] and answer["profile"] == {}  # nothing stored for a patient
     status = {o["regimen"]: o["status"] for o in answer["options"]}
     assert status == {"regorafenib": "not_recommended"} and "tolerated" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    ("question", "regimen", "status"),
+    [
+        # the conditions a question in general states are applied, never replaced by the trials' population
+        ("can patients get atezo-bev after a transplant?", "atezolizumab+bevacizumab", "not_recommended"),
+        ("Is atezo-bev an option in Child-Pugh B?", "atezolizumab+bevacizumab", "needs_info"),
+    ],
+)
+def test_a_general_question_keeps_the_conditions_it_states(assistant, question: str, regimen: str, status: str) -> None:
+    (answer,) = ask_all(assistant, [question])
+    assert {o["regimen"]: o["status"] for o in answer["options"]}[regimen] == status
+    assert "as asked, otherwise the trials' population" in answer["text"] and answer["profile"] == {}

@@ -982,3 +982,8 @@ def test_a_drug_given_in_a_question_in_general_is_presupposed_not_recorded() -> 
     reading = read("is cabozantinib an option after sorafenib?")
     assert reading.presupposed == ["sorafenib"] and reading.asked == ["cabozantinib"]
     assert "prior_therapies" not in reading.facts
+
+
+def test_a_question_in_general_states_conditions_not_facts() -> None:
+    reading = read("Is atezo-bev an option in Child-Pugh B?")
+    assert reading.facts == {} and reading.conditions["child_pugh_class"].value == "B"

@@ -640,8 +640,9 @@ def _earlier_item_between(doc: Any, lo: int, hi: int, in_target: set[int] | None
     return bool(commas) and (in_target is None or any(t in in_target for t in range(lo, commas[-1])))
 
 
-def analyse(text: str, vocab: Vocabulary) -> Analysis:
-    """Findings and drugs in `text`, each with the ConText categories that modify it."""
+def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
+    """Findings and drugs in `text`, each with the ConText categories that modify it. With `general` False, no
+    sentence is taken as a question in general (the conditions such a question states are then read)."""
     # Same length, so offsets still match: ';' ends a sentence (as a carriage return); ':' is a comma (medspaCy's
     # ": no" rule negates backwards, which reads "Lupus: no. Varices: yes" the wrong way round).
     # medspaCy's English rules read "child" as a family member: "Child-Pugh" must not make a
@@ -757,5 +758,8 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
     scopes += [("FAMILY", sentences[n].start_char, sentences[n].end_char) for n in sorted(stories)]
     scopes += [("POPULATION", sentences[n].start_char, sentences[n].end_char) for n in sorted(population)]
     scopes += [("POPULATION", a, b) for a, b in listed]
-    sents = [Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), _general(s, vocab)) for s in sentences]
+    sents = [
+        Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), general and _general(s, vocab))
+        for s in sentences
+    ]
     return Analysis(found, scopes, sents, empty_rows)

@@ -46,6 +46,9 @@ class Reading:
     received: list[str] = field(default_factory=list)  # regimens the patient has had
     asked: list[str] = field(default_factory=list)  # regimens asked about or proposed
     presupposed: list[str] = field(default_factory=list)  # given, in a question in general ("after atezo/bev?")
+    # what a question in general states of the patients it asks about ("is atezo-bev an option in Child-Pugh B?",
+    # "can patients get STRIDE after a transplant?"): the conditions of the question, never a patient's facts
+    conditions: dict[str, Fact] = field(default_factory=dict)
     compared: list[str] = field(default_factory=list)  # regimens compared
     unread: list[str] = field(default_factory=list)  # seen but not bound, each with the reason
     conflicts: list[str] = field(default_factory=list)  # disagreements resolved to the safer reading
@@ -165,12 +168,19 @@ def _normalised(text: str, vocab: Vocabulary) -> Normalised:
     return normalise(text, vocab)
 
 
-def read(text: str, vocab: Vocabulary | None = None) -> Reading:
-    """Read one message into facts with provenance, drug roles, scenario facts and unread items."""
+def read(text: str, vocab: Vocabulary | None = None, general: bool = True) -> Reading:
+    """Read one message into facts with provenance, drug roles, scenario facts and unread items. With `general`
+    False, a question in general is read like any other sentence (how its conditions are found)."""
     vocab = vocab or vocabulary()
     norm = _normalised(text, vocab)
     out = Reading(asks=vocab.asks(text), particular=vocab.names_particular(text))
-    analysis = analyse(norm.text, vocab)
+    analysis = analyse(norm.text, vocab, general)
+    if general and any(sentence.general for sentence in analysis.sentences):
+        asked = " ".join(norm.text[s.start : s.end] for s in analysis.sentences if s.general)
+        conditions = read(asked, vocab, general=False)
+        out.conditions = {**conditions.facts}
+        if conditions.received:
+            out.conditions.pop("prior_therapies", None)  # what was given is `presupposed`
     numbers = read_values(norm, vocab, lambda at: analysis.in_scope("HYPOTHETICAL", at), analysis.someone_else)
     out.unread += numbers.unread
     out.problems += numbers.problems
