@@ -59,6 +59,7 @@ OVERVIEW_FACTS = frozenset({"line_of_therapy"})
 CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
 CONFIDENT_OUTSIDE = 0.8  # a question outside what I cover despite facts it states needs this confidence
 CONFIDENT_IN_SCOPE = 0.5  # the classifier's in-scope reading overrides the older "not about HCC" word list
+CONFIDENT_OVERVIEW_NAMED = 0.9  # the overview for a question that names regimens needs this confidence
 
 
 def clean_message(message: Any) -> tuple[str, list[str]]:
@@ -341,7 +342,13 @@ class Session:
                     frame.intent == "overview"
                     and intent.general
                     and set(reading.facts) <= OVERVIEW_FACTS
-                    and (frame.confidence >= CONFIDENT_IN_SCOPE or not (reading.facts or intent.regimens))
+                    and (
+                        not (reading.facts or intent.regimens)
+                        or (frame.confidence >= CONFIDENT_IN_SCOPE and not intent.regimens)
+                        # naming regimens ("where do lenvatinib and sorafenib still fit?") asks about them, unless
+                        # the classifier is sure the landscape is asked ("Apatinib - label indications?" is not)
+                        or frame.confidence >= CONFIDENT_OVERVIEW_NAMED
+                    )
                 )
                 or (
                     self.audience == "patient"
@@ -907,6 +914,19 @@ class Session:
         else:
             for regimen in reference.picked:  # every one picked (dosing alone shows at most three)
                 inform.dosing(self, b, [regimen])
+        others = [r for r in reference.shown if r not in reference.picked and r not in reference.unknown]
+        data = referents(Path(self.kb.settings.corpus_dir))
+        said_of_others = []
+        for regimen in others if data is not None and "route" in reference.fields else []:
+            chunks = [c for c in self.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]
+            for label in data.labels_of(regimen, ("route",)) if data is not None else []:
+                line = b.supported(f"{regimen_name(regimen)} is {label}.", chunks)
+                if line:
+                    said_of_others.append(f"- {line}")
+        if said_of_others:  # "which of those are IV?": and the rest are taken by mouth
+            b.add()
+            b.add("The others shown:")
+            b.add("\n".join(said_of_others))
         if unknown:
             b.add()
             b.add(f"_Note: the corpus dose data do not say this for {unknown}._")

@@ -285,8 +285,13 @@ def test_follow_up_over_the_options_shown(assistant) -> None:
             "and which are given IV?",
         ],
     )
-    assert "Lenvatinib" in oral["text"] and "Sorafenib" in oral["text"] and "Atezolizumab" not in oral["text"]
-    assert "Atezolizumab + bevacizumab" in iv["text"] and "Sorafenib" not in iv["text"]
+    picked_oral, others_oral = oral["text"].split("The others shown:")
+    picked_iv, others_iv = iv["text"].split("The others shown:")
+    assert "Lenvatinib" in picked_oral and "Sorafenib" in picked_oral and "Atezolizumab" not in picked_oral
+    assert "Atezolizumab + bevacizumab" in picked_iv and "Sorafenib" not in picked_iv
+    assert (
+        "Atezolizumab + bevacizumab is given into a vein" in others_oral and "Sorafenib is taken by mouth" in others_iv
+    )
     assert oral["profile"]["prior_therapies"] == []  # picking from the list records nothing as received
 
 
@@ -492,3 +497,10 @@ def test_a_general_question_keeps_the_conditions_it_states(assistant, question: 
     (answer,) = ask_all(assistant, [question])
     assert {o["regimen"]: o["status"] for o in answer["options"]}[regimen] == status
     assert "as asked, otherwise the trials' population" in answer["text"] and answer["profile"] == {}
+
+
+def test_which_are_iv_also_says_how_the_others_shown_are_given(assistant) -> None:
+    _, answer = ask_all(assistant, ["2L options after sorafenib?", "which of those are IV?"])
+    others = answer["text"].split("The others shown:")[1]
+    assert re.search(r"Cabozantinib is taken by mouth\. \[\d+\]", others)
+    assert "Ramucirumab" not in others  # ramucirumab is IV: among those picked

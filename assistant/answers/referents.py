@@ -46,6 +46,7 @@ class Reference:
     shown: list[str]  # the regimens it picked from (a later "and which are given IV?" picks from them again)
     named_here: bool  # the list was named in the same message rather than shown in the last answer
     unknown: list[str]  # shown regimens whose attribute the dose data do not give (said, never dropped silently)
+    fields: tuple[str, ...] = ()  # the attribute fields it picked by ("route", "break", "dose")
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,13 @@ class Referents:
             shown = list(dict.fromkeys(m.canonical for m in mentions))
             if len(shown) < 2:
                 return None
-        picked, said, unknown = list(shown), [], []
+        picked, said, unknown, fields = list(shown), [], [], []
         for attribute in self.attributes:
             if attribute.words.search(text):
                 unknown += [r for r in picked if self.matches(r, attribute) is None and r not in unknown]
                 picked = [r for r in picked if self.matches(r, attribute)]
                 said.append(attribute.label)
+                fields.append(attribute.field)
         for mention in [] if named_here else mentions:
             agent = mention.canonical
             before = text[max(0, mention.start - CUE_REACH) : mention.start]
@@ -150,7 +152,11 @@ class Referents:
             return None
         if self.singular.search(text):
             picked = picked[:1]  # "the one without bevacizumab": the first match, in the order shown
-        return Reference(picked, " and ".join(said), list(shown), named_here, unknown)
+        return Reference(picked, " and ".join(said), list(shown), named_here, unknown, tuple(dict.fromkeys(fields)))
+
+    def labels_of(self, regimen: str, fields: tuple[str, ...]) -> list[str]:
+        """What the attributes of `fields` say of `regimen` ("taken by mouth"), for the regimens not picked."""
+        return [a.label for a in self.attributes if a.field in fields and self.matches(regimen, a)]
 
 
 @lru_cache(maxsize=8)
