@@ -390,13 +390,13 @@ class Analysis:
 
 
 def _general(sent: Any, vocab: Vocabulary) -> bool:
-    words = [t.lower_ for t in sent if not t.is_punct]
-    question = sent.text.rstrip().endswith("?")
-    if not words or not (
-        words[0] in vocab.general_request_openers or (question and words[0] in vocab.general_question_openers)
+    first = next((t.lower_ for t in sent if not t.is_punct), None)  # most sentences stop here
+    question = first is not None and sent.text.rstrip().endswith("?")
+    if first is None or not (
+        first in vocab.general_request_openers or (question and first in vocab.general_question_openers)
     ):
         return False
-    text = " " + " ".join(words) + " "
+    text = " " + " ".join(t.lower_ for t in sent if not t.is_punct) + " "
     return not any(f" {w} " in text for w in vocab.patient_words)
 
 
@@ -439,17 +439,21 @@ def _others_sentences(
     if not kin:
         return set()
 
+    lowers = [t.lower_ for t in doc]
+    if not kin.keys() & set(lowers):
+        return set()  # no family word at all: every sentence is the patient's
+
     def relative(i: int) -> str | None:
         """The family word at token i when it names a relative ("my husband", "Mum")."""
-        word = doc[i].lower_
+        word = lowers[i]
         if word not in kin:
             return None
-        before = doc[i - 1].lower_ if i > 0 else ""
+        before = lowers[i - 1] if i > 0 else ""
         return word if before in ("my", "our") or doc[i].text in vocab.kin_names else None
 
-    if clinician or (not writer_is_patient and not any(relative(t.i) for t in doc)):
+    if clinician or (not writer_is_patient and not any(relative(i) for i in range(len(lowers)))):
         return _relatives_sentences(doc, sentences, kin, pronoun)
-    named = [(t.i, w) for t in doc if (w := relative(t.i))]
+    named = [(i, w) for i in range(len(lowers)) if (w := relative(i))]
     if not named:
         return set()
     patient: str | None = None  # None: the writer
@@ -512,11 +516,14 @@ def _population_sentences(sentences: list[Any], listed: list[tuple[int, int]], v
     ("Inclusion: ...; Child-Pugh A; ECOG 0-1."). A sentence that names a particular patient ("patients like
     him", "my pt") is the patient's."""
     openers = [" ".join(re.findall(r"[a-z0-9']+", opener)) for opener in vocab.population]
+    first_words = {opener.split()[0] for opener in openers if opener} | set(vocab.population_headers)
     found: set[int] = set()
     carried = False  # the sentence before was the population's and did not end (a wrapped line, a long list)
     for n, sent in enumerate(sentences):
         if carried:
             found.add(n)
+        elif not listed and not any(t.lower_ in first_words or t.text == "," for t in sent[:5]):
+            continue  # no opener, heading or heading comma among its first words: not the population's
         tokens = [t for t in sent[:24] if not (t.is_space or t.text in QUOTES)]  # its opening words
         while tokens and tokens[0].lower_ in vocab.population_headers:
             tokens = tokens[1:]  # "METHODS In this open-label phase 3 trial, patients ..."
