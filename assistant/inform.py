@@ -11,7 +11,7 @@ from .answers.druginfo import agents_for
 from .asking.scope import LabelDose, load_doses
 from .compose import Builder, best_sentences, regimen_name, sentences
 from .corpus import DRUG_SECTIONS
-from .intents import Intent
+from .intents import NEGATIVE_COMBOS, Intent
 from .support import computed_dose
 
 DEFINED_TERM = re.compile(r"\b(?:child[- ]?pugh|albi|bclc|mrecist|ecog|vp[1-4]?)\b", re.I)
@@ -244,6 +244,12 @@ def retrieved(session: Any, b: Builder, text: str, intent: Intent) -> None:
     results = [c for t in intent.trials[:1] for c in session.kb.doc_chunks(t) if "result" in c.section.lower()]
     if intent.topic == "definition" and chunks:
         pass
+    elif results and intent.topic in ("evidence", "general") and intent.trials[0] in NEGATIVE_COMBOS.values():
+        # A negative trial ("why isn't lenvatinib + pembrolizumab used?"): its results as written, the verdict
+        # that it missed its endpoints included, not only the sentences with numbers.
+        picked = [(s, c) for c in results for s in sentences(c.text)][:3]
+        seen = {s for s, _ in picked}
+        picked += [p for p in best_sentences(expanded, chunks, 2) if p[0] not in seen]
     elif results and intent.topic in ("evidence", "general"):
         # A named trial: its results come first, numbers and all.
         picked = best_sentences(expanded + " median months hazard ratio", results, 3)

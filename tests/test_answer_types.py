@@ -504,3 +504,8 @@ def test_which_are_iv_also_says_how_the_others_shown_are_given(assistant) -> Non
     others = answer["text"].split("The others shown:")[1]
     assert re.search(r"Cabozantinib is taken by mouth\. \[\d+\]", others)
     assert "Ramucirumab" not in others  # ramucirumab is IV: among those picked
+
+
+def test_why_a_combination_is_not_used_says_its_trial_was_negative(assistant) -> None:
+    (answer,) = ask_all(assistant, ["why isnt lenvatinib plus pembrolizumab used for HCC? thought it looked promising"])
+    assert "the trial is negative" in answer["text"] and "LEAP-002" in answer["text"]
