@@ -163,7 +163,7 @@ def text_embeddings(texts: list[str], embedder: TextEmbedder, model: str, cache_
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    norms = np.sqrt((matrix * matrix).sum(axis=-1, keepdims=True))  # not a BLAS call: see `_scores`
     return matrix / np.maximum(norms, 1e-12)
 
 
@@ -209,7 +209,8 @@ class IntentClassifier:
         self.classes: list[str] = [str(c) for c in fitted.classes_]
         coef = np.asarray(fitted.coef_, dtype=np.float32)
         # Prediction without sklearn: the embedding block is one matrix product; each n-gram block is a
-        # gather of the columns of the n-grams present (tf-idf computed here as the vectorizers do).
+        # gather of the rows of the n-grams present, kept n-gram by class so that a gather reads contiguous
+        # memory (tf-idf computed here as the vectorizers do).
         dims = x.shape[1] - len(self._words.vocabulary_) - len(self._chars.vocabulary_)
         self._dense = coef[:, :dims] * embedding_weight
         self._blocks: list[tuple[Callable[[str], list[str]], dict[str, int], np.ndarray, np.ndarray]] = []
@@ -221,7 +222,7 @@ class IntentClassifier:
                     vectorizer.build_analyzer(),
                     {str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
                     np.asarray(vectorizer.idf_, dtype=np.float32),
-                    np.ascontiguousarray(coef[:, start : start + size]),
+                    np.ascontiguousarray(coef[:, start : start + size].T),
                 )
             )
             start += size
@@ -245,14 +246,16 @@ class IntentClassifier:
     def _scores(self, text: str, vector: Sequence[float] | np.ndarray) -> np.ndarray:
         lowered = self.prepare(text).lower()
         x = _normalise(np.asarray(vector, dtype=np.float32))
-        scores: np.ndarray = self._dense @ x + self._bias
+        # Products this small are summed elementwise: a BLAS call right after the model's forward pass waits
+        # for the BLAS threads to wake (measured 0.76 ms for the 25 x 384 product, against microseconds).
+        scores: np.ndarray = (self._dense * x).sum(axis=1) + self._bias
         for analyse, vocabulary, idf, weights in self._blocks:
             counts = Counter(g for g in analyse(lowered) if g in vocabulary)
             if not counts:
                 continue
             columns = np.fromiter((vocabulary[g] for g in counts), dtype=np.int64, count=len(counts))
             values = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * idf[columns]
-            scores = scores + weights[:, columns] @ (values / np.linalg.norm(values))
+            scores = scores + (weights[columns] * (values / np.sqrt((values * values).sum()))[:, None]).sum(axis=0)
         return scores
 
     def probabilities(self, text: str, vector: Sequence[float] | np.ndarray) -> np.ndarray:
