@@ -15,6 +15,7 @@ from assistant.profile import make_profile
 from assistant.reading import read
 from assistant.reading.context import RULES_PATH, load_rules
 from assistant.reading.vocabulary import DEFAULT_PATH, load
+from assistant.support import check_answer
 from conftest import CORPUS
 
 ENGINE = PathwayEngine.load(CORPUS / "pathways.yaml", set(load_facts(CORPUS).sources), document_sections(CORPUS))
@@ -353,6 +354,13 @@ def test_a_drug_correction_replaces_the_drug_and_rechecks(assistant) -> None:
     assert answer["profile"]["prior_therapies"] == ["lenvatinib"]
     assert answer["kind"] == "recommendation"
     assert "Corrected: prior therapy sorafenib" in answer["text"]
+
+
+def test_a_drug_replaced_by_itself_announces_no_correction(assistant) -> None:
+    # found by hypothesis: "X ... not X" had produced "Corrected: prior therapy X -> X", an uncited line
+    answer = assistant.session().ask("progressed pembrolizumab pembrolizumab not pembrolizumab").to_dict()
+    assert "Corrected" not in answer["text"]
+    assert check_answer(answer) == []
 
 
 def test_a_unit_correction_converts_the_earlier_value(assistant) -> None:
