@@ -255,7 +255,7 @@ class IntentClassifier:
                 continue
             columns = np.fromiter((vocabulary[g] for g in counts), dtype=np.int64, count=len(counts))
             values = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * idf[columns]
-            scores = scores + (weights[columns] * (values / np.sqrt((values * values).sum()))[:, None]).sum(axis=0)
+            scores = scores + (weights[columns] * _normalise(values)[:, None]).sum(axis=0)
         return scores
 
     def probabilities(self, text: str, vector: Sequence[float] | np.ndarray) -> np.ndarray:
