@@ -40,8 +40,6 @@ def _replace_drugs(reading: Reading, candidate: dict[str, Any], provenance: dict
     """ "it was lenvatinib, not sorafenib": the regimen meant takes the rejected one's place (or is added)."""
     changes = []
     for new, old in reading.replaced:
-        if new == old:  # "X, not X" replaces nothing: no correction is announced
-            continue
         prior = list(candidate.get("prior_therapies") or [])
         if old in prior:
             prior = [new if r == old else r for r in prior]

@@ -609,8 +609,8 @@ def _replacements(found: list[Mention], norm: Normalised, vocab: Vocabulary, out
         if len(between) > 4 or not any(between[len(between) - len(w) :] == w for w in _rejecting_words()):
             continue
         for new in _regimens(a, vocab):
-            for old in _regimens(b, vocab):
-                out.replaced.append((new, old))
+            # "pembrolizumab, not pembrolizumab" rejects nothing: a regimen never replaces itself
+            out.replaced.extend((new, old) for old in _regimens(b, vocab) if old != new)
         meant.add(a)
     return meant
 
