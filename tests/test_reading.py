@@ -995,3 +995,20 @@ def test_a_drug_given_in_a_question_in_general_is_presupposed_not_recorded() -> 
 def test_a_question_in_general_states_conditions_not_facts() -> None:
     reading = read("Is atezo-bev an option in Child-Pugh B?")
     assert reading.facts == {} and reading.conditions["child_pugh_class"].value == "B"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("CP A5, ECOG 0, no transplant, no\nautoimmune disease, BP 128/76.", "autoimmune_disease"),
+        ("She has never had a transplant and has no\n  autoimmune diagnosis.", "autoimmune_disease"),
+        ("Denies\nvariceal bleeding.", "high_risk_varices"),
+    ],
+)
+def test_a_cue_at_the_end_of_a_wrapped_line_reaches_the_words_that_continue_it(text: str, field: str) -> None:
+    assert read(text).facts[field].value is False
+
+
+def test_a_line_that_starts_a_new_row_is_not_joined_to_the_one_before() -> None:
+    facts = read("Ascites: no\nLupus on hydroxychloroquine").facts
+    assert facts["ascites"].value == "none" and facts["autoimmune_disease"].value is True

@@ -14,7 +14,7 @@ import yaml
 
 from ..errors import CorpusError
 from .forms import unchecked_rows
-from .rows import runs_on
+from .rows import runs_on, unwrapped
 from .vocabulary import Vocabulary, exact_case
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
@@ -657,7 +657,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # Words said of a trial's population or offered as a question's choices (an abstract, an eligibility list, a
     # multiple-choice item): found on the text as written, before ':' and ';' are changed below.
     listed = _header_spans(text, vocab.population_headers) + _choice_spans(text)
-    text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], text.replace(";", "\r").replace(":", ","))
+    text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], unwrapped(text).replace(";", "\r").replace(":", ","))
     # A line break at the end, as at the end of every other row: a form's answer last in the message
     # ("Extrahepatic disease: No") is then read like the same answer in any other row.
     doc = pipeline(vocab)(text if text.endswith("\n") else text + "\n")

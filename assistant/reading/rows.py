@@ -42,6 +42,16 @@ def runs_on(text: str, brk: int, at: int) -> bool:
         start = line_start - 1
 
 
+WRAPPED = re.compile(r"\n(?=[ \t]*[a-z])")
+
+
+def unwrapped(text: str) -> str:
+    """`text` with each line break inside a sentence (the next line starts in lower case: a wrapped line) written as
+    a space, same length: "no transplant, no\nautoimmune disease" is one list, and the cue at a line's end ("no")
+    still reaches the words that continue it."""
+    return WRAPPED.sub(" ", text)
+
+
 @lru_cache(maxsize=4)
 def reading_orders(path: Path = RULES_PATH) -> dict[str, re.Pattern[str]]:
     """The `reading_order` phrases of the context rules file, one pattern per order: how a writer says in which
