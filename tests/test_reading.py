@@ -1012,3 +1012,47 @@ def test_a_cue_at_the_end_of_a_wrapped_line_reaches_the_words_that_continue_it(t
 def test_a_line_that_starts_a_new_row_is_not_joined_to_the_one_before() -> None:
     facts = read("Ascites: no\nLupus on hydroxychloroquine").facts
     assert facts["ascites"].value == "none" and facts["autoimmune_disease"].value is True
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Prior solid organ transplant ........... [ ] Yes  [x] No", "solid_organ_transplant", False),
+        ("Active autoimmune disease needing systemic tx (2 yr) . [ ] Yes  [x] No", "autoimmune_disease", False),
+        ("Untreated high-risk varices (EGD 02-Nov-2026) ........ [ ] Yes  [x] No", "high_risk_varices", False),
+        ("Main portal vein invasion (Vp4) ...... [x] Yes  [ ] No", "main_portal_vein_invasion", True),
+        (
+            "Transplant - nil. Lupus / RA / IBD - not a feature. Anticoagulants - not taking.",
+            "therapeutic_anticoagulation",
+            False,
+        ),
+        (
+            "Transplant - nil. Lupus / RA / IBD - not a feature. Anticoagulants - not taking.",
+            "autoimmune_disease",
+            False,
+        ),
+        ("AFP (ng/mL) .......................... 18", "afp_ng_ml", 18),
+    ],
+)
+def test_a_forms_answer_is_of_its_whole_label(text: str, field: str, value: object) -> None:
+    assert read(text).facts[field].value == value
+
+
+def test_an_answer_after_a_closed_aside_passes_over_it_but_a_cue_inside_an_aside_stays_there() -> None:
+    assert read("Main portal vein invasion (Vp4), No\nCP A5").facts["main_portal_vein_invasion"].value is False
+    assert read("(no ascites) lupus on hydroxychloroquine").facts["autoimmune_disease"].value is True
+
+
+def test_a_line_written_on_a_drug_given_is_that_drugs_line_not_the_line_to_choose() -> None:
+    facts = read(
+        "1L atezolizumab/bevacizumab 02/2025-10/2025 -> PD\n2L lenvatinib 11/2025-09/2026 -> PD\n"
+        "Cabozantinib vs regorafenib for 3L? CP A6."
+    ).facts
+    assert facts["line_of_therapy"].value == "later"
+    assert facts["prior_therapies"].value == ["atezolizumab+bevacizumab", "lenvatinib"]
+    assert read("first line lenvatinib? CP A5").facts["line_of_therapy"].value == "first"
+
+
+@pytest.mark.parametrize("text", ["No systemic cancer therapy so far.", "CP A5, systemic-naive", "naive to systemic"])
+def test_treatment_naive_in_other_words(text: str) -> None:
+    assert read(text).facts["prior_therapies"].value == []

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import CorpusError
-from .forms import unchecked_rows
+from .forms import absent_rows, unchecked_rows
 from .rows import runs_on, unwrapped
 from .vocabulary import Vocabulary, exact_case
 
@@ -366,7 +366,7 @@ class Analysis:
     mentions: list[Mention]
     scopes: list[tuple[str, int, int]]  # (HYPOTHETICAL | POPULATION | FAMILY, start char, end char)
     sentences: list[Sentence]
-    unchecked: list[tuple[int, int]] = field(default_factory=list)  # items of empty check boxes (start, end char)
+    unchecked: list[tuple[int, int]] = field(default_factory=list)  # items a form says are absent (start, end char)
 
     def sentence_of(self, char: int) -> int:
         """Index of the sentence holding character `char`."""
@@ -647,6 +647,22 @@ def _earlier_item_between(doc: Any, lo: int, hi: int, in_target: set[int] | None
     return bool(commas) and (in_target is None or any(t in in_target for t in range(lo, commas[-1])))
 
 
+def _asides(doc: Any) -> dict[int, frozenset[int]]:
+    """For each token, the bracket tokens of the closed asides ("(Vp4)") that end before it in its sentence."""
+    out: dict[int, frozenset[int]] = {}
+    opened: list[int] = []
+    closed: set[int] = set()
+    for token in doc:
+        if token.is_sent_start:
+            opened, closed = [], set()
+        out[token.i] = frozenset(closed)
+        if token.text == "(":
+            opened.append(token.i)
+        elif token.text == ")" and opened:
+            closed |= {opened.pop(), token.i}
+    return out
+
+
 def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     """Findings and drugs in `text`, each with the ConText categories that modify it. With `general` False, no
     sentence is taken as a question in general (the conditions such a question states are then read)."""
@@ -657,6 +673,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # Words said of a trial's population or offered as a question's choices (an abstract, an eligibility list, a
     # multiple-choice item): found on the text as written, before ':' and ';' are changed below.
     listed = _header_spans(text, vocab.population_headers) + _choice_spans(text)
+    # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
+    absent = absent_rows(text, vocab.absent_answers)
     text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], unwrapped(text).replace(";", "\r").replace(":", ","))
     # A line break at the end, as at the end of every other row: a form's answer last in the message
     # ("Extrahepatic disease: No") is then read like the same answer in any other row.
@@ -667,6 +685,10 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # Terminating cues ("due to", "(", "but", "however") end every cue's reach; applied here because
     # medspaCy's windowed scopes (max_scope) are not cut by them.
     stops = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.direction == "TERMINATE")
+    # An answer after a closed aside ("Main portal vein invasion (Vp4): No", "lupus (SLE) ruled out") passes over
+    # the aside's brackets: it answers the item the aside qualifies. A cue before or inside an aside is still
+    # ended by its brackets ("(no HE) ascites moderate"; "no ascites (on diuretics), lupus").
+    asides = _asides(doc)
     causes = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.category == "CAUSE")
     scopes: list[tuple[str, int, int]] = []
     found: list[Mention] = []
@@ -689,7 +711,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     population = _population_sentences(sentences, listed, vocab)
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
-    empty_rows = unchecked_rows(text, vocab.form_marks)
+    empty_rows = unchecked_rows(text, vocab.form_marks) + absent
     self_stated = {
         label for label, c in vocab.concepts.items() if c.negated == "ignore" and c.value is not None and c.field
     }
@@ -701,7 +723,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
             if sentence_of.get(m_start) != sentence_of[ent.start]:
                 continue  # medspaCy's max_scope window crosses sentences; a cue speaks within its own
             lo, hi = (m_end, ent.start) if m_end <= ent.start else (ent.end, m_start)
-            if modifier.direction != "TERMINATE" and any(lo <= t < hi for t in stops):
+            passed = asides.get(m_start, ()) if m_start >= ent.end else ()
+            if modifier.direction != "TERMINATE" and any(lo <= t < hi and t not in passed for t in stops):
                 continue
             if modifier.category not in NOT_ENDED_BY_CAUSE and any(lo <= t < hi for t in causes):
                 continue
@@ -729,7 +752,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
             elif not inside:  # "not" inside "did not tolerate" negates nothing around it
                 categories.add(modifier.category)
         if any(a <= ent.start_char < b for a, b in empty_rows):
-            categories.add("NEGATED_EXISTENCE")  # "[ ] Main portal vein invasion (Vp4)": the whole row is absent
+            categories.add("NEGATED_EXISTENCE")  # "[ ] Main portal vein invasion (Vp4)", "Transplant - nil": absent
         index = sentence_of[ent.start]
         if index in stories:
             categories.add("FAMILY")

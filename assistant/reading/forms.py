@@ -11,6 +11,9 @@ from functools import lru_cache
 # Two spaces or more end an option: what follows is another field of the row ("[ ] C      Score: 5").
 _GAP = re.compile(r"\s{2,}")
 _BLANK = re.compile(r"^[\s_.:,;-]*$")
+# What may end a row's label before its boxes: a colon ("ECOG: [ ] 0 [x] 1"), a leader of dots ("Prior transplant
+# ........ [ ] Yes [x] No"), a dash, spaces.
+_LEADER = re.compile(r"[\s.:_-]*$")
 
 
 @lru_cache(maxsize=4)
@@ -32,9 +35,11 @@ def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> st
     boxes = list(pattern.finditer(row))
     head = row[: boxes[0].start()] if boxes else ""
     # A checklist ("[ ] ascites [x] encephalopathy") has no label before its boxes; a row with nothing
-    # checked answers nothing: both are left to the context rules.
-    if not boxes or ":" not in head or not any(box.group(0) in checked for box in boxes):
+    # checked answers nothing: both are left to the context rules. A row with a label is read "Label: option".
+    head = _LEADER.sub("", head)
+    if not boxes or not head.strip() or not any(box.group(0) in checked for box in boxes):
         return row
+    head += ":"
     picked: list[str] = []
     rest: list[str] = []
     for n, box in enumerate(boxes):
@@ -61,4 +66,36 @@ def unchecked_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) ->
                 end = boxes[n + 1].start() if n + 1 < len(boxes) else len(row)
                 items.append((at + box.start(), at + end))
         at += len(row) + 1
+    return items
+
+
+# Where one item of a row ends: a single full stop or a semicolon and a space ("Transplant - nil. Lupus - no"), not
+# a leader of dots ("Transplant ........ No") or a decimal point.
+_ITEM_END = re.compile(r"(?<!\.)[.;](?!\.)\s+|\n")
+
+
+@lru_cache(maxsize=4)
+def _absent_answer(answers: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not answers:
+        return None
+    words = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in sorted(answers, key=len, reverse=True))
+    # a label, then a colon, a dash or a leader of dots, then the answer alone to the end of its item
+    return re.compile(rf"(?P<label>[^:]*?[^\s.:_-])\s*(?::|\s[-–]|\.{{2,}})[\s.:_-]*(?:{words})[\s.;]*", re.I)
+
+
+def absent_rows(text: str, answers: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of each label whose row answers it absent ("Prior transplant ..... No", "Anticoagulants - not
+    taking"): the whole label, however long, not only the words next to the answer. An item is a row, or a
+    sentence of a row ("Haematemesis - denies. Melaena - denies.")."""
+    pattern = _absent_answer(answers)
+    if pattern is None:
+        return []
+    items, at = [], 0
+    for end in [*(m.end() for m in _ITEM_END.finditer(text)), len(text)]:
+        item = text[at:end]
+        found = pattern.fullmatch(item.strip())
+        if found:
+            start = at + len(item) - len(item.lstrip())
+            items.append((start + found.start("label"), start + found.end("label")))
+        at = end
     return items

@@ -189,7 +189,7 @@ def read(text: str, vocab: Vocabulary | None = None, general: bool = True) -> Re
     for value in numbers.values:
         if any(a <= value.start < b for a, b in analysis.unchecked):
             if not isinstance(value.value, bool):
-                out.unread.append(f"'{value.text}' is in a row whose box is not ticked: not used")
+                out.unread.append(f"'{value.text}' is in a row answered no or not ticked: not used")
                 continue
             value = replace(value, value=not value.value)  # "[ ] Tumour >= 50% of liver": under half
         scenario = analysis.in_scope("HYPOTHETICAL", value.start)
@@ -277,6 +277,8 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             continue
         if (m.sentence, m.label) in overridden or (m.role == "PROPOSED" and concept.proposed == "ignore"):
             continue  # "listed for re-transplant", "referral for transplant evaluation": not had
+        if concept.drug_role and _labels_given_drug(m, analysis):
+            continue  # "1L atezo/bev 02/2025-10/2025 -> PD": the line that drug was given in, not the one to choose
         if m.role == "PROPOSED":
             planned.append((concept.field, concept.value, m))
             continue
@@ -345,6 +347,19 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             del out.facts[name]
             shown = ", ".join(f"'{norm.span(m.start, m.end)}'" for _, m in maybe)
             out.unread.append(f"{name.replace('_', ' ')}: '{fact.text}' is stated, but {shown} is still open: not used")
+
+
+def _labels_given_drug(line: Mention, analysis: Analysis) -> bool:
+    """Whether a line ("1L", "second-line") is written on a drug stated as given ("2L lenvatinib 8 mg 11/2025-09/2026
+    -> PD"): it is the line that drug was given in; the line to choose follows from the drugs received."""
+    return not analysis.sentences[line.sentence].question and any(
+        d.label == DRUG
+        and d.sentence == line.sentence
+        and 0 <= d.start - line.end <= 2
+        and d.role != "PROPOSED"
+        and not d.categories & {"NEGATED_EXISTENCE", "HYPOTHETICAL", "FAMILY", "POPULATION"}
+        for d in analysis.mentions
+    )
 
 
 def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> Any:

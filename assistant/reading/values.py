@@ -43,7 +43,9 @@ NUMBER = (
     r"(?P<glued>e\d{3,}|[eE][+-]\d+)?"  # "1e400", "5E-3": scientific notation this reader does not take
 )
 # A line break is a token: in a pasted lab panel or letter it ends a row, as a full stop ends a sentence.
-TOKEN = re.compile(DATE + "|" + NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<punct>->|→|[^\w\s]|\n)", re.I)
+TOKEN = re.compile(
+    DATE + "|" + NUMBER + r"|(?P<word>[^\W\d_]+(?:'[a-z]+)?)|(?P<leader>\.{3,}|…+)|(?P<punct>->|→|[^\w\s]|\n)", re.I
+)
 WORD_LIMIT = re.compile(rf"[^\W\d_]{{{MAX_TOKEN},}}|\d{{{MAX_TOKEN},}}")
 LETTERS = {"a", "b", "c"}
 STAGES = {"0", "a", "b", "c", "d"}
@@ -146,6 +148,8 @@ def tokenize(text: str) -> list[Token]:
             if len(word) >= MAX_TOKEN:
                 continue
             tokens.append(Token("word", word, match.start(), match.end()))
+        elif match.group("leader"):  # a leader of dots between a label and its value ("AFP (ng/mL) ...... 18")
+            tokens.append(Token("punct", ":", match.start(), match.end()))
         elif match.group(0) == "\n" and runs_on(text, match.start(), match.end()):
             continue  # a hard-wrapped sentence ("No invasion of the\nportal trunk") goes on after the break
         else:

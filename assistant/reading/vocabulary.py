@@ -148,6 +148,8 @@ class Vocabulary:
     number_words: dict[str, Any] = default(default_factory=dict)
     # check-box marks of pasted forms: (checked, unchecked)
     form_marks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    # a row's answer that says its label is absent ("Transplant - nil", "Anticoagulants: not taking")
+    absent_answers: tuple[str, ...] = ()
     digest: str = ""
 
     def writer_is_patient(self, text: str) -> bool:
@@ -425,6 +427,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("checked") or []),
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("unchecked") or []),
         ),
+        absent_answers=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("absent_answers") or []),
         tolerated_daily_doses=tuple(
             (str(agent), float(spec["min_mg_per_day"]), str(spec["field"]))
             for agent, spec in (raw.get("tolerated_daily_dose") or {}).items()
