@@ -1056,3 +1056,16 @@ def test_a_line_written_on_a_drug_given_is_that_drugs_line_not_the_line_to_choos
 @pytest.mark.parametrize("text", ["No systemic cancer therapy so far.", "CP A5, systemic-naive", "naive to systemic"])
 def test_treatment_naive_in_other_words(text: str) -> None:
     assert read(text).facts["prior_therapies"].value == []
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("The rheumatologist is doing blood tests for lupus next week; they don't know yet.", "autoimmune_disease"),
+        ("His own transplant history not yet confirmed with the referring hospital.", "solid_organ_transplant"),
+        ("Filling defect in the main portal vein, ?tumour thrombus vs bland thrombus.", "main_portal_vein_invasion"),
+    ],
+)
+def test_a_finding_under_investigation_or_in_a_differential_is_not_a_fact(text: str, field: str) -> None:
+    reading = read(text)
+    assert field not in reading.facts and any("possible" in u for u in reading.unread)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,35 @@ def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
     if problems:
         raise CorpusError(problems)
     return _with_trials(list(rules))
+
+
+@lru_cache(maxsize=4)
+def alternatives(path: Path = RULES_PATH) -> re.Pattern[str]:
+    """The `alternatives` words of the context rules file ("vs", "or"): what joins the findings of a differential."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    words = "|".join(re.escape(str(w).lower()) for w in raw.get("alternatives") or []) or "(?!)"
+    return re.compile(rf"[\s,]*(?:{words})[\s,]*", re.I)
+
+
+def _differentials(found: list[Mention], text: str, joiner: re.Pattern[str]) -> list[Mention]:
+    """A finding queried in a differential is not settled, nor are its alternatives ("?tumour thrombus vs bland
+    thrombus", "?HE vs UTI"): each finding joined by an `alternatives` word to a possible one is possible too."""
+    findings = [m for m in found if m.label != DRUG]
+    possible = {id(m) for m in findings if "POSSIBLE_EXISTENCE" in m.categories}
+    changed = True
+    while changed:
+        changed = False
+        for a, b in zip(findings, findings[1:], strict=False):
+            if a.sentence == b.sentence and (id(a) in possible) != (id(b) in possible):
+                if joiner.fullmatch(text[a.end : b.start]):
+                    possible |= {id(a), id(b)}
+                    changed = True
+    return [
+        replace(m, categories=m.categories | {"POSSIBLE_EXISTENCE"})
+        if id(m) in possible and "POSSIBLE_EXISTENCE" not in m.categories
+        else m
+        for m in found
+    ]
 
 
 TRIAL_SLOT = "<trial>"
@@ -770,6 +799,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 role=role,
             )
         )
+    found = _differentials(found, text, alternatives())
     for modifier in modifiers:
         category = "FAMILY" if modifier.category in others else modifier.category
         if category in ("HYPOTHETICAL", "POPULATION", "FAMILY") and modifier.direction != "TERMINATE":
