@@ -1069,3 +1069,28 @@ def test_treatment_naive_in_other_words(text: str) -> None:
 def test_a_finding_under_investigation_or_in_a_differential_is_not_a_fact(text: str, field: str) -> None:
     reading = read(text)
     assert field not in reading.facts and any("possible" in u for u in reading.unread)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Ascites: moderate, paracentesis every 2 weeks.", "ascites", "moderate_severe"),
+        ("Ascites - mild", "ascites", "mild"),
+        ("HE: grade 2, on lactulose + rifaximin.", "encephalopathy", "grade_1_2"),
+        ("Rebled from EV 6 weeks ago despite EVL x2, no bleeding since.", "high_risk_varices", True),
+        ("She bled in April, was banded x3, eradication programme still ongoing.", "high_risk_varices", True),
+        (
+            "IMPRESSION: two new LR-5 lesions in the graft, in keeping with recurrent HCC.",
+            "solid_organ_transplant",
+            True,
+        ),
+        ("I take my anti-rejection tablets twice a day.", "solid_organ_transplant", True),
+        ("T-Bil 71 umol/L", "bilirubin_mg_dl", pytest.approx(4.152, abs=0.01)),
+    ],
+)
+def test_grades_after_a_label_and_shorthand_read_as_data(text: str, field: str, value: object) -> None:
+    assert read(text).facts[field].value == value
+
+
+def test_a_grade_after_a_comma_is_another_findings() -> None:
+    assert "ascites" not in read("Ascites, mild splenomegaly").facts

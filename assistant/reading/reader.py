@@ -297,6 +297,8 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             value = concept.uncontrolled  # "blood pressure still sky high on three agents"
         elif "CONTROLLED" in cats and concept.controlled != "ignore":
             value = concept.controlled  # "Hypertension - controlled on ramipril"
+        elif (graded := _graded(m, norm, vocab)) != "ignore":
+            value = graded  # "Ascites: moderate, paracentesis every 2 weeks", "HE: grade 2, on lactulose"
         elif (said := _when_said(m, analysis, norm, vocab)) != "ignore":
             value = said  # "blistering on both soles ... stopped altogether", "hemicolectomy 10 days ago"
         else:
@@ -360,6 +362,21 @@ def _labels_given_drug(line: Mention, analysis: Analysis) -> bool:
         and not d.categories & {"NEGATED_EXISTENCE", "HYPOTHETICAL", "FAMILY", "POPULATION"}
         for d in analysis.mentions
     )
+
+
+# The words that grade a finding written as a row's label: past a colon or a dash, up to the next item (after a comma
+# comes another finding: "ascites, mild splenomegaly")
+GRADE_WORDS = re.compile(r"[ \t]*(?:[:\-–][ \t]*)?([^,;.\n(:]*)")
+
+
+def _graded(m: Mention, norm: Normalised, vocab: Vocabulary) -> Any:
+    """A finding's value from the words right after it (the concept's `graded_by`); "ignore" when they say nothing."""
+    concept = vocab.concepts[m.label]
+    if not concept.graded_by or m.categories & {"POSSIBLE_EXISTENCE", "HYPOTHETICAL"}:
+        return "ignore"
+    match = GRADE_WORDS.match(norm.text, m.end)
+    words = match.group(1) if match else ""
+    return next((value for name, value in concept.graded_by if vocab.says(words, name)), "ignore")
 
 
 def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> Any:

@@ -91,6 +91,9 @@ class Concept:
     # altogether": {stopped: true}, not tolerated; "right hemicolectomy 10 days ago": {recent: true}) and no
     # mention of a concept in `unless` ("stopped at progression"); a mention with none of them states nothing
     when_said: tuple[tuple[str, Any], ...] = ()
+    # values when the words right after the mention, past a colon or dash and up to the next comma, hold words of a
+    # `sentence_words` list ("Ascites: moderate, paracentesis every 2 weeks", "HE: grade 2"), the graver first
+    graded_by: tuple[tuple[str, Any], ...] = ()
     unless: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()  # labels one of which the message must name for `when_said` ("DRUG": a drug named)
     # the role of a drug written right after it with no cue of its own ("first line nivolumab ... from Jan 2025":
@@ -355,9 +358,10 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         written, unknown_slots = with_slots([str(p) for p in spec["phrases"]], slots)
         if unknown_slots:
             problems.append(f"{path}: concept '{label}' uses undefined phrase_slots: {sorted(set(unknown_slots))}")
-        unknown_lists = [k for k in spec.get("when_said") or {} if k not in (raw.get("sentence_words") or {})]
-        if unknown_lists:
-            problems.append(f"{path}: concept '{label}': when_said names no sentence_words list: {unknown_lists}")
+        for key in ("when_said", "graded_by"):
+            unknown_lists = [k for k in spec.get(key) or {} if k not in (raw.get("sentence_words") or {})]
+            if unknown_lists:
+                problems.append(f"{path}: concept '{label}': {key} names no sentence_words list: {unknown_lists}")
         if spec.get("drug_role") not in (None, "STATED", "RECEIVED", "PROPOSED"):
             problems.append(f"{path}: concept '{label}': drug_role must be STATED, RECEIVED or PROPOSED")
         if spec.get("proposed", "ignore") not in ("ignore", "read"):
@@ -376,6 +380,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             uncontrolled=spec.get("uncontrolled", "ignore"),
             proposed=spec.get("proposed", "ignore"),
             when_said=tuple((str(k), v) for k, v in (spec.get("when_said") or {}).items()),
+            graded_by=tuple((str(k), v) for k, v in (spec.get("graded_by") or {}).items()),
             unless=tuple(str(u) for u in spec.get("unless") or ()),
             needs=tuple(str(u) for u in spec.get("needs") or ()),
             drug_role=spec.get("drug_role"),
