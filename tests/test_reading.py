@@ -1094,3 +1094,18 @@ def test_grades_after_a_label_and_shorthand_read_as_data(text: str, field: str, 
 
 def test_a_grade_after_a_comma_is_another_findings() -> None:
     assert "ascites" not in read("Ascites, mild splenomegaly").facts
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("No ascites, moderate varices on EGD.", "high_risk_varices", True),  # the negation is the ascites'
+        ("No ascites, lupus on hydroxychloroquine.", "autoimmune_disease", True),
+        ("No MI, stroke or TIA, ever.", "recent_arterial_thromboembolism", False),  # a list closed by "or"
+        ("PMH negative for IBD, SLE, RA and organ transplant.", "solid_organ_transplant", False),
+    ],
+)
+def test_a_negation_clears_a_contraindication_across_a_comma_only_in_a_closed_list(
+    text: str, field: str, value: object
+) -> None:
+    assert read(text).facts[field].value is value

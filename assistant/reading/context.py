@@ -90,6 +90,13 @@ def alternatives(path: Path = RULES_PATH) -> re.Pattern[str]:
     return re.compile(rf"[\s,]*(?:{words})[\s,]*", re.I)
 
 
+@lru_cache(maxsize=4)
+def list_joiners(path: Path = RULES_PATH) -> frozenset[str]:
+    """The `list_joiners` words of the context rules file ("and", "or"): what closes a list."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return frozenset(str(w).lower() for w in raw.get("list_joiners") or [])
+
+
 def _differentials(found: list[Mention], text: str, joiner: re.Pattern[str]) -> list[Mention]:
     """A finding queried in a differential is not settled, nor are its alternatives ("?tumour thrombus vs bland
     thrombus", "?HE vs UTI"): each finding joined by an `alternatives` word to a possible one is possible too."""
@@ -741,6 +748,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
     empty_rows = unchecked_rows(text, vocab.form_marks) + absent
+    joiners = list_joiners()
+    withholding = {label for label, c in vocab.concepts.items() if c.value is True and c.negated is False}
     self_stated = {
         label for label, c in vocab.concepts.items() if c.negated == "ignore" and c.value is not None and c.field
     }
@@ -765,6 +774,16 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 and _earlier_item_between(doc, lo, hi, in_target if modifier.category == "NEGATED_EXISTENCE" else None)
             ):
                 continue  # "not anticoagulated, BP well controlled", "not suitable for TACE, treatment naive": own item
+            if (
+                modifier.category == "NEGATED_EXISTENCE"
+                and m_end <= ent.start
+                and ent.label_ in withholding
+                and _earlier_item_between(doc, lo, hi, in_target)
+                and not any(doc[t].lower_ in joiners for t in range(m_end, modifier.scope_span[1]))
+            ):
+                # "no ascites, moderate varices": a negation reaches across a comma onto a contraindication only in a
+                # list it closes with a joiner ("no MI, stroke or TIA", "negative for IBD, SLE and organ transplant")
+                continue
             if modifier.category in ROLES:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 if gap < distance or (gap == distance and role == "STATED"):  # a plain cue beats a dose or date
