@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .facts import COMBO_NAMES, DRUG_NAMES, PAIRS, normalise_spelling
+from .reading.rows import unwrapped
 
 Kind = Literal["recommendation", "information", "clarification", "refusal"]
 Topic = Literal[
@@ -84,6 +85,7 @@ LOCOREGIONAL_COMBO = re.compile(
     r"\b(?:plus|with|and|combined|together|\+)\b|\b(?:plus|with|and|\+)\s+(?:tace|sirt|y-?90)\b",
     re.I,
 )
+SENTENCE_SPLIT = re.compile(r"(?<=[.?!;])\s+|\n")
 INFO_ASK = re.compile(
     r"\b(?:what (?:did|does|do|was|were|is|are)|why|results?|show(?:ed|n)?|data|evidence|"
     r"explain|tell me about|how did|outcome|hazard ratio|survival|pfs|os\b|response rate|"
@@ -353,7 +355,11 @@ def classify(
         intent.refusal_detail = "dose escalation"
         return intent
     if LOCOREGIONAL_COMBO.search(text) and (regimens or re.search(r"systemic", text, re.I)):
-        if REQUEST.search(text) and not INFO_ASK.search(text):
+        # the request in the combination's own sentence: "before that TACE x4 and Y-90 ... eradication programme
+        # still ongoing" is history and an unrelated "still", not a request to combine
+        if any(
+            LOCOREGIONAL_COMBO.search(part) and REQUEST.search(part) for part in SENTENCE_SPLIT.split(unwrapped(text))
+        ) and not INFO_ASK.search(text):
             intent.kind, intent.refusal_reason = "refusal", "off_pathway"
             intent.refusal_detail = "locoregional combination"
             return intent

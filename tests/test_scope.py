@@ -151,6 +151,9 @@ def test_label_doses_pass(text: str) -> None:
         # a pet in the patient's life is not an animal patient; a concentration is not a dose
         "Nan is Child-Pugh B7. She still walks the dog twice a day. Is the immunotherapy drip an option?",
         "PD on sorafenib 400 mg bid.\nAlbumin    3.7    3.8    3.5-5.2   g/dL\nCP A5",
+        # another person's cancer is not the question's subject
+        "I had a new liver put in years ago; the cancer came back. My neighbour had immunotherapy for his melanoma, could I?",
+        "Her sister-in-law takes methotrexate for her breast cancer. What treatments are open to him?",
         # an attack's verb reaches its object within one clause: these ask two things
         "pt forgot the evening sorafenib dose, remembered 4h later. take it or skip? what does the label say",
     ],
@@ -230,3 +233,8 @@ def test_a_new_word_is_a_data_change(tmp_path: Path) -> None:
     (tmp_path / "scope.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     found = Scope.from_corpus(tmp_path).decide("my alpaca has HCC")
     assert found is not None and found.reason == "animal"
+
+
+def test_someone_elses_cancer_does_not_hide_the_patients_other_cancer() -> None:
+    found = decide("My mum has melanoma. What dose of sorafenib should she take?")
+    assert found is not None and found.reason == "other_cancer"

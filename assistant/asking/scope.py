@@ -126,6 +126,7 @@ class Scope:
         self._ignore = p(data.get("ignore_phrases", []))
         self._negation = p(data.get("negation_cues", []))
         self._history = p(data.get("history_cues", []))
+        self._others = p(data.get("others_cues", []))
         self._hcc = p(data["hcc_terms"])
         self._paediatric = p(data["paediatric"]["words"])
         self._animals = p(data["animals"]["words"])
@@ -219,6 +220,8 @@ class Scope:
                 _first(self._history, before) or _first(self._history, self._clause_after(text, m.end()))
             ):
                 continue
+            if _first(self._others, before):
+                continue  # "my neighbour had immunotherapy for his melanoma": someone else's, not the question
             return m.group(0)
         return ""
 
