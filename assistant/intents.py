@@ -354,7 +354,7 @@ def classify(
         intent.kind, intent.refusal_reason = "refusal", "off_pathway"
         intent.refusal_detail = "dose escalation"
         return intent
-    if LOCOREGIONAL_COMBO.search(text) and (regimens or re.search(r"systemic", text, re.I)):
+    if LOCOREGIONAL_COMBO.search(unwrapped(text)) and (regimens or re.search(r"systemic", text, re.I)):
         # the request in the combination's own sentence: "before that TACE x4 and Y-90 ... eradication programme
         # still ongoing" is history and an unrelated "still", not a request to combine
         if any(
