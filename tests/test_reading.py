@@ -1109,3 +1109,30 @@ def test_a_negation_clears_a_contraindication_across_a_comma_only_in_a_closed_li
     text: str, field: str, value: object
 ) -> None:
     assert read(text).facts[field].value is value
+
+
+def test_a_table_whose_columns_are_analytes_gives_each_number_its_column_and_the_latest_row() -> None:
+    facts = read(
+        "  Date      T.bil (umol/L)   Alb (g/L)   INR\n"
+        "  12-Aug    22               34          1.2\n"
+        "  25-Nov    58               27          1.8\n"
+    ).facts
+    assert facts["bilirubin_mg_dl"].value == pytest.approx(3.39, abs=0.01)
+    assert facts["albumin_g_dl"].value == pytest.approx(2.7) and facts["inr"].value == pytest.approx(1.8)
+
+
+@pytest.mark.parametrize(
+    ("text", "afp"),
+    [
+        ("AFP series (ng/mL), subject 0932: 14-Jan-2026: 45 | 08-Apr: 380 | 15-Jul: 1,200 | 21-Oct: 3,800.", 3800),
+        ("MRN 4471023. AFP 45 ng/mL", 45),
+        ("AFP: 14-Jan-2026 45, 08-Apr 380", 380),  # dates after a year, running on, are in that year
+    ],
+)
+def test_an_identifier_is_not_a_value_and_a_dated_series_gives_its_latest(text: str, afp: float) -> None:
+    assert read(text).facts["afp_ng_ml"].value == afp
+
+
+def test_a_series_that_turns_back_in_the_calendar_is_not_guessed() -> None:
+    reading = read("AFP: Nov 2025 500, Jan 900, Mar 1200")
+    assert "afp_ng_ml" not in reading.facts and any("current" in u for u in reading.unread)

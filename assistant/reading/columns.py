@@ -119,3 +119,48 @@ def apply_columns(found: dict[str, list[Any]], text: str, vocab: Vocabulary) -> 
                 value.cues.add("CURRENT" if column.current else "PAST")
             elif column.when is not None:
                 value.when = column.when
+
+
+# ---- tables whose columns are analytes: a header of names over dated rows ------------------------------------
+#
+#     Date      T.bil (umol/L)   Alb (g/L)   INR
+#     12-Aug    22               34          1.2
+#     25-Nov    58               27          1.8
+#
+# Each row is written out as its readings, each with its analyte, the header's unit and the row's date
+# ("T.bil (umol/L) 58 (25-Nov), Alb (g/L) 27 (25-Nov), INR 1.8 (25-Nov)"), so the value reader binds every number
+# to its column's analyte and the dated readings are ordered like any others.
+
+_CELLS = re.compile(r"\s{2,}|\t|\|")
+_UNIT_CELL = re.compile(r"^(?P<name>.*?)\s*(?:\((?P<unit>[^()]*)\))?\s*$")
+
+
+def _analyte_cell(cell: str, vocab: Vocabulary) -> bool:
+    """Whether a header cell is an analyte's name, with or without its unit in brackets ("T.bil (umol/L)")."""
+    found = _UNIT_CELL.match(cell.strip())
+    name = (found.group("name") if found else cell).strip().lower()
+    return any(name == n.lstrip("=").lower() for a in vocab.analytes.values() for n in a.names)
+
+
+def analyte_columns(text: str, vocab: Vocabulary) -> str:
+    """`text` with each dated row of a table whose header names two or more analytes written out as readings."""
+    lines = text.split("\n")
+    header: list[str] | None = None
+    out: list[str] = []
+    for line in lines:
+        cells = [c.strip() for c in _CELLS.split(line.strip()) if c.strip()]
+        if len(cells) >= 3 and sum(_analyte_cell(c, vocab) for c in cells[1:]) >= 2 and not NUMBER.search(line):
+            header = cells
+            out.append(line)
+            continue
+        if header and not line.strip():
+            header = None
+        row = _DATE.fullmatch(cells[0]) if header and cells else None
+        if header and row and len(cells) == len(header) and all(NUMBER.fullmatch(c) for c in cells[1:]):
+            date = cells[0]
+            readings = [f"{name} {value} ({date})" for name, value in zip(header[1:], cells[1:], strict=True)]
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(indent + ", ".join(readings))
+            continue
+        out.append(line)
+    return "\n".join(out)

@@ -20,7 +20,7 @@ _MONTH = (
 DATE = (
     r"(?P<date>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
     r"|\d{1,2}/\d{1,2}/\d{2,4}"
-    r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?\s+(?P<dm>" + _MONTH + r")(?:\s+(?P<dy>\d{4}))?(?![a-z])"
+    r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?(?:\s+|-)(?P<dm>" + _MONTH + r")(?:(?:\s+|-)(?P<dy>\d{4}))?(?![a-z])"
     r"|(?P<ym>" + _MONTH + r"),?\s+(?P<yy>(?:19|20)\d{2})(?![\d:a-z])"
     r"|(?P<mm>" + _MONTH + r")\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?(?![\d:a-z])"
     # a month alone, with a value after it ("Aug 600, Oct 410") or after "in"/"on" ("210 in June")
@@ -80,7 +80,7 @@ def latest(dated: list[Any]) -> Any | None:
 def _years_between(stamps: list[Any]) -> list[Any]:
     """A series written with the year only at its ends ("Jan 2026 4,120; Apr 1,980; Jul 760; 28 Nov 2026 350"):
     the dates between two dates of one year take that year when the whole series then runs one way (oldest or
-    newest first). A date before the first year or after the last is left without one (a year may turn there)."""
+    newest first). A date after the last year, or before the first, takes it while the calendar runs on one way."""
     if None in stamps:
         return stamps
     years = [k for k, s in enumerate(stamps) if s[0]]
@@ -89,6 +89,19 @@ def _years_between(stamps: list[Any]) -> list[Any]:
         if stamps[a][0] == stamps[b][0]:
             for k in range(a + 1, b):
                 filled[k] = (stamps[a][0], *stamps[k][1:])
+    if years:
+        # After the last year written, dates running on forward in the calendar ("14-Jan-2026: 45 | 08-Apr: 380 |
+        # 21-Oct: 3,800") are in that year; before the first, dates running up to it are. A turn back in the
+        # calendar (a new year may have begun) stops the fill there.
+        last, first = years[-1], years[0]
+        for k in range(last + 1, len(stamps)):
+            if stamps[k][1:] <= filled[k - 1][1:]:
+                break
+            filled[k] = (stamps[last][0], *stamps[k][1:])
+        for k in range(first - 1, -1, -1):
+            if stamps[k][1:] >= filled[k + 1][1:]:
+                break
+            filled[k] = (stamps[first][0], *stamps[k][1:])
     if filled != stamps and not (filled == sorted(filled) or filled == sorted(filled, reverse=True)):
         return stamps
     return filled

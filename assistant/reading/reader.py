@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from .columns import analyte_columns
 from .context import DRUG, Analysis, Mention, analyse
 from .dates import sentence_date
 from .forms import answered_rows
@@ -159,7 +160,7 @@ def _slips(a: str, b: str, limit: int) -> int:
 
 
 def _normalised(text: str, vocab: Vocabulary) -> Normalised:
-    text = spoken_numbers(answered_rows(text, vocab.form_marks), vocab)
+    text = spoken_numbers(analyte_columns(answered_rows(text, vocab.form_marks), vocab), vocab)
     text = LIST_COMMA.sub(", ", text)  # "alb2.9,mild asc on spiro,noHE": a list typed without spaces
     fixes = _spelling(text, vocab)
     if fixes:

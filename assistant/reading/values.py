@@ -175,6 +175,7 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         names += [(words, exact, key) for words, exact in _phrases(analyte.names)]
         names += [(words, exact, LETTER_ONLY + key) for words, exact in _phrases(list(analyte.names_with_letter_only))]
     names += [(words, exact, "") for words, exact in _phrases(vocab.other_analytes)]
+    names += [(words, exact, IDENTIFIER) for words, exact in _phrases(list(vocab.identifiers))]
     names.sort(key=lambda n: len(n[0]), reverse=True)
     by_first: dict[str, list[tuple[list[str], bool, str]]] = {}
     for entry in names:  # names looked up by their first word, longest first
@@ -267,6 +268,17 @@ def _bare_class(tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[int, st
             if 5 <= score <= 15 and child_pugh_class(score) == letter.upper():
                 return 0, key
     return None
+
+
+IDENTIFIER = "#identifier"  # the key of an identifier's label in the name table
+
+
+def _past_code(tokens: list[Token], j: int) -> int:
+    """The index after an identifier's code: its number, past a ":", "#", "no" or "." before it; none: j."""
+    k = j
+    while k < len(tokens) and tokens[k].text.lower() in (":", "#", "no", ".", "number"):
+        k += 1
+    return k + 1 if k < len(tokens) and tokens[k].kind == "num" else j
 
 
 def _name_at(
@@ -476,6 +488,9 @@ def read_values(
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
         if hit is None and tok.kind == "word":
             hit = _bare_class(tokens, i, vocab)
+        if hit and hit[1] == IDENTIFIER:
+            i = _past_code(tokens, i + hit[0])  # "subject 0932": a code; the analyte named before keeps its reach
+            continue
         if hit:
             length, key = hit
             letter_only = key.startswith(LETTER_ONLY)

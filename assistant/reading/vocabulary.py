@@ -151,6 +151,7 @@ class Vocabulary:
     number_words: dict[str, Any] = default(default_factory=dict)
     # check-box marks of pasted forms: (checked, unchecked)
     form_marks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    identifiers: tuple[str, ...] = ()  # "subject 0932", "MRN 4471023": a code, not a value
     # a row's answer that says its label is absent ("Transplant - nil", "Anticoagulants: not taking")
     absent_answers: tuple[str, ...] = ()
     digest: str = ""
@@ -400,6 +401,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         shorthand={str(k): str(v) for k, v in (raw.get("shorthand") or {}).items()},
         analytes=analytes,
         other_analytes=[str(n) for n in raw.get("other_analytes") or []],
+        identifiers=tuple(str(n) for n in raw.get("identifiers") or []),
         foreign_units=[str(u).lower() for u in raw.get("foreign_units") or []],
         concepts=concepts,
         general_question_openers=frozenset(str(w) for w in raw.get("general_question_openers") or []),
