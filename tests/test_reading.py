@@ -1136,3 +1136,22 @@ def test_an_identifier_is_not_a_value_and_a_dated_series_gives_its_latest(text: 
 def test_a_series_that_turns_back_in_the_calendar_is_not_guessed() -> None:
     reading = read("AFP: Nov 2025 500, Jan 900, Mar 1200")
     assert "afp_ng_ml" not in reading.facts and any("current" in u for u in reading.unread)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        (
+            "The apparent main portal vein defect is a mixing artefact from splenic return; the main portal vein is "
+            "patent.",
+            "main_portal_vein_invasion",
+            False,
+        ),
+        ("Sorafenib 800 -> d/c wk 4 d/t G3 AST/ALT elevation, normalised off drug.", "sorafenib_tolerated", False),
+        ("She isn't on blood thinners and her blood pressure is normal.", "uncontrolled_hypertension", False),
+    ],
+)
+def test_artefacts_toxicity_shorthand_and_a_finding_that_states_its_own_value(
+    text: str, field: str, value: object
+) -> None:
+    assert read(text).facts[field].value is value

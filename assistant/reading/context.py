@@ -675,11 +675,13 @@ def _cued(doc: Any, i: int, cues: tuple[str, ...]) -> bool:
     return any(before.endswith(f" {cue} ") for cue in cues)
 
 
-def _earlier_item_between(doc: Any, lo: int, hi: int, in_target: set[int] | None) -> bool:
+def _earlier_item_between(
+    doc: Any, lo: int, hi: int, in_target: set[int] | None, separators: frozenset[str] = frozenset({","})
+) -> bool:
     """Whether a comma, and before it another finding (when `in_target` is given), lie between a cue and a finding
     ("not anticoagulated, BP well controlled"; "not suitable for TACE, treatment naive"): the cue is that earlier
     item's. A negation and a comma alone ("he is not, unfortunately, tolerating it") stay the finding's."""
-    commas = [t for t in range(lo, hi) if doc[t].text == ","]
+    commas = [t for t in range(lo, hi) if doc[t].lower_ in separators]
     return bool(commas) and (in_target is None or any(t in in_target for t in range(lo, commas[-1])))
 
 
@@ -771,7 +773,15 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 (modifier.category == "NEGATED_EXISTENCE" or modifier.category in ROLES)
                 and m_end <= ent.start
                 and ent.label_ in self_stated
-                and _earlier_item_between(doc, lo, hi, in_target if modifier.category == "NEGATED_EXISTENCE" else None)
+                and _earlier_item_between(
+                    doc,
+                    lo,
+                    hi,
+                    in_target if modifier.category == "NEGATED_EXISTENCE" else None,
+                    # "she isn't on blood thinners and her blood pressure is normal": a finding that states its own
+                    # value is its own item after a comma or a joiner
+                    frozenset({","}) | joiners if modifier.category == "NEGATED_EXISTENCE" else frozenset({","}),
+                )
             ):
                 continue  # "not anticoagulated, BP well controlled", "not suitable for TACE, treatment naive": own item
             if (
