@@ -1000,7 +1000,11 @@ def test_a_question_in_general_states_conditions_not_facts() -> None:
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        ("CP A5, ECOG 0, no transplant, no\nautoimmune disease, BP 128/76.", "autoimmune_disease"),
+        (
+            "Oncology planning first-line. CP A5, ECOG 0, systemic-naive, no transplant, no\n"
+            "autoimmune disease, not anticoagulated, BP 128/76.",
+            "autoimmune_disease",
+        ),
         ("She has never had a transplant and has no\n  autoimmune diagnosis.", "autoimmune_disease"),
         ("Denies\nvariceal bleeding.", "high_risk_varices"),
     ],
@@ -1012,6 +1016,14 @@ def test_a_cue_at_the_end_of_a_wrapped_line_reaches_the_words_that_continue_it(t
 def test_a_line_that_starts_a_new_row_is_not_joined_to_the_one_before() -> None:
     facts = read("Ascites: no\nLupus on hydroxychloroquine").facts
     assert facts["ascites"].value == "none" and facts["autoimmune_disease"].value is True
+
+
+def test_short_rows_in_lower_case_stay_rows() -> None:
+    facts = read(
+        "Systemic therapy history:\nsorafenib - never\nlenvatinib - never\n"
+        "atezolizumab + bevacizumab - cycles 1-16, stopped at PD (CT 10/2026)\nregorafenib - never\n"
+    ).facts
+    assert facts["prior_therapies"].value == ["atezolizumab+bevacizumab"]
 
 
 @pytest.mark.parametrize(

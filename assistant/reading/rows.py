@@ -43,13 +43,25 @@ def runs_on(text: str, brk: int, at: int) -> bool:
 
 
 WRAPPED = re.compile(r"\n(?=[ \t]*[a-z])")
+WRAP_SHARE = 0.6  # a line at least this share of the message's longest line may have been wrapped
+WRAP_LEAST = 40  # characters: a shorter line is a row of its own ("sorafenib - never")
 
 
 def unwrapped(text: str) -> str:
-    """`text` with each line break inside a sentence (the next line starts in lower case: a wrapped line) written as
-    a space, same length: "no transplant, no\nautoimmune disease" is one list, and the cue at a line's end ("no")
-    still reaches the words that continue it."""
-    return WRAPPED.sub(" ", text)
+    """`text` with each line break inside a sentence written as a space, same length: the next line starts in lower
+    case and the line before is as long as a wrapped line ("no transplant, no\nautoimmune disease" is one list, and
+    the cue at the line's end still reaches the words that continue it). Short rows stay rows ("sorafenib - never\n
+    lenvatinib - never")."""
+    if "\n" not in text:
+        return text
+    longest = max(len(line.rstrip()) for line in text.split("\n"))
+    least = max(WRAP_LEAST, WRAP_SHARE * longest)
+
+    def join(match: re.Match[str]) -> str:
+        line = text[text.rfind("\n", 0, match.start()) + 1 : match.start()].strip()
+        return " " if len(line) >= least else "\n"
+
+    return WRAPPED.sub(join, text)
 
 
 @lru_cache(maxsize=4)
