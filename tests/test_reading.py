@@ -1167,3 +1167,23 @@ def test_artefacts_toxicity_shorthand_and_a_finding_that_states_its_own_value(
     text: str, field: str, value: object
 ) -> None:
     assert read(text).facts[field].value is value
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "kept"),
+    [
+        (
+            "A bit muddled in the evenings; not yet assessed for encephalopathy, ammonia pending.",
+            "encephalopathy",
+            None,
+        ),
+        ("PC: muddled for 2 days. ?HE grade 2 vs UTI.", "encephalopathy", None),
+        ("No varices on OGD 2024. ?varices now", "high_risk_varices", None),
+        ("On tacrolimus. ?transplant", "solid_organ_transplant", True),  # the gravest reading stands
+    ],
+)
+def test_a_finding_named_as_open_leaves_its_field_open_unless_the_gravest_reading_is_stated(
+    text: str, field: str, kept: object
+) -> None:
+    fact = read(text).facts.get(field)
+    assert (fact.value if fact else None) is kept

@@ -285,8 +285,10 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             continue
         if "POSSIBLE_EXISTENCE" in cats:
             out.unread.append(f"'{norm.span(m.start, m.end)}' is described as possible, not confirmed: not used")
-            if concept.value is not None and "HYPOTHETICAL" not in cats:
-                possible.setdefault(concept.field, []).append((concept.value, m))
+            if "HYPOTHETICAL" not in cats:
+                # a finding with no value of its own ("?HE", "not yet assessed for encephalopathy") leaves its
+                # whole field open: OPEN stands for every value
+                possible.setdefault(concept.field, []).append((OPEN if concept.value is None else concept.value, m))
             continue
         if "HISTORICAL" in cats and concept.history == "ignore":
             continue
@@ -344,9 +346,13 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
                 out.inferred.append(f"{label} {value} from the words '{target[name].text}'; please confirm it")
     for name, maybe in possible.items():
         fact = out.facts.get(name)
-        if fact is not None and any(_safer(name, v, fact.value) for v, _ in maybe):
+        if fact is not None and any(
+            _safer(name, v, fact.value) or (v is OPEN and _graver_exists(name, fact.value)) for v, _ in maybe
+        ):
             # "thrombus in the right portal vein; the report queries extension into the main portal vein":
-            # the branch reading is not a fact while the graver one is still open.
+            # the branch reading is not a fact while the graver one is still open. "A bit muddled in the evenings;
+            # not yet assessed for encephalopathy": the grade the words suggest is not a fact while the
+            # assessment is open (the gravest reading would stand: nothing graver is left open).
             del out.facts[name]
             shown = ", ".join(f"'{norm.span(m.start, m.end)}'" for _, m in maybe)
             out.unread.append(f"{name.replace('_', ' ')}: '{fact.text}' is stated, but {shown} is still open: not used")
@@ -396,6 +402,17 @@ def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
     ):
         return "ignore"  # "stopped at progression; grade 2 fatigue throughout"
     return next((value for name, value in concept.when_said if vocab.says(words, name)), "ignore")
+
+
+OPEN = object()  # a finding named as open, with no value ("?HE")
+
+
+def _graver_exists(name: str, value: Any) -> bool:
+    """Whether a graver reading of field `name` than `value` exists (grades: a graver grade; yes/no: False)."""
+    if name in SAFER:
+        order = SAFER[name]
+        return value in order and order.index(value) > 0
+    return value is False
 
 
 def _safer(name: str, a: Any, b: Any) -> bool:
