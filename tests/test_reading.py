@@ -1187,3 +1187,14 @@ def test_a_finding_named_as_open_leaves_its_field_open_unless_the_gravest_readin
 ) -> None:
     fact = read(text).facts.get(field)
     assert (fact.value if fact else None) is kept
+
+
+def test_a_line_asked_after_the_patients_facts_is_the_patients_but_alone_is_a_condition() -> None:
+    assert read("CP-A6 ECOG1, no PVT. whats 1st line??").facts["line_of_therapy"].value == "first"
+    alone = read("whats first line for HCC??")
+    assert "line_of_therapy" not in alone.facts and alone.conditions["line_of_therapy"].value == "first"
+
+
+def test_an_item_of_words_before_a_comma_keeps_its_negation() -> None:
+    facts = read("CP A5, diffuse bilobar HCC not suitable for TACE, treatment naive.").facts
+    assert facts["prior_therapies"].value == []

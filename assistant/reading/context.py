@@ -682,7 +682,12 @@ def _earlier_item_between(
     ("not anticoagulated, BP well controlled"; "not suitable for TACE, treatment naive"): the cue is that earlier
     item's. A negation and a comma alone ("he is not, unfortunately, tolerating it") stay the finding's."""
     commas = [t for t in range(lo, hi) if doc[t].lower_ in separators]
-    return bool(commas) and (in_target is None or any(t in in_target for t in range(lo, commas[-1])))
+    if not commas:
+        return False
+    # an earlier item: a finding, or words of its own between the cue and the comma ("not suitable for TACE,
+    # treatment naive"); a word or none ("not, unfortunately, tolerating it") is an aside, not an item
+    words = sum(1 for t in range(lo, commas[0]) if doc[t].is_alpha)
+    return in_target is None or words >= 2 or any(t in in_target for t in range(lo, commas[-1]))
 
 
 def _asides(doc: Any) -> dict[int, frozenset[int]]:

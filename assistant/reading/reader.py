@@ -251,6 +251,16 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
     for m in found:
         concept = vocab.concepts[m.label]
         cats = m.categories
+        if (
+            concept.field
+            and concept.proposed == "read"
+            and analysis.sentences[m.sentence].general
+            and not cats & {"FAMILY", "POPULATION", "FUTURE", "NEGATED_EXISTENCE", "HYPOTHETICAL"}
+        ):
+            # "CP-A6, ECOG 1, <50% liver. whats 1st line??": asked after the patient's facts, the line is the patient's
+            # (read below only beside other facts of the patient, as "planning first-line therapy" is)
+            planned.append((concept.field, concept.value, m))
+            continue
         if not concept.field or cats & {"FAMILY", "POPULATION", "FUTURE"} or analysis.sentences[m.sentence].general:
             if concept.field and "POPULATION" in cats and not cats & {"FAMILY", "FUTURE"}:
                 out.elsewhere.append(norm.text[m.start : m.end])
