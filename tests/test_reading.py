@@ -1198,3 +1198,24 @@ def test_a_line_asked_after_the_patients_facts_is_the_patients_but_alone_is_a_co
 def test_an_item_of_words_before_a_comma_keeps_its_negation() -> None:
     facts = read("CP A5, diffuse bilobar HCC not suitable for TACE, treatment naive.").facts
     assert facts["prior_therapies"].value == []
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("HCCrecurrence s/pOLT2017(onTac), CPA6", "solid_organ_transplant", True),
+        ("Vp4PVTT, noEHS, CPA6", "main_portal_vein_invasion", True),
+        ("noEHS, CPA6, AFP86ng/ml", "afp_ng_ml", 86),
+    ],
+)
+def test_words_typed_without_spaces_are_split_into_vocabulary_words(text: str, field: str, value: object) -> None:
+    assert read(text).facts[field].value == value
+
+
+def test_a_run_is_not_split_into_single_letters() -> None:
+    from assistant.reading.reader import _pieces, _segments, _short_pieces
+    from assistant.reading.vocabulary import vocabulary
+
+    vocab = vocabulary()
+    assert _segments("onTac", _pieces(vocab), _short_pieces(vocab)) == ["on", "Tac"]
+    assert _segments("Lenvatinib", _pieces(vocab), _short_pieces(vocab)) == ["Lenvatinib"]

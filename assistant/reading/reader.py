@@ -125,7 +125,56 @@ def _spelling(text: str, vocab: Vocabulary) -> dict[str, str]:
             if len(rest) > 1 and (rest in known or rest in vocab.shorthand):
                 fixes[word] = f"{word[: len(glue)]} {word[len(glue) :]}"
                 break
+    # Words typed without spaces ("HCCrecurrence", "s/pOLT2017", "Vp4PVTT"): split where the kind of character
+    # changes when every piece is a vocabulary word or a number.
+    for match in RUN.finditer(text):
+        word = match.group(0)
+        if word in fixes or word.lower() in known or _english()[word.lower()] >= ENGLISH_WORD_MIN_FREQUENCY:
+            continue
+        pieces = _segments(word, _pieces(vocab), _short_pieces(vocab))
+        if pieces and len(pieces) > 1:
+            fixes[word] = " ".join(pieces)
     return fixes
+
+
+RUN = re.compile(
+    r"(?<![\w/])(?=[\w/]*[A-Za-z])(?=[\w/]*(?:[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z]|[A-Z]{2}[a-z]))[\w/]{5,30}(?![\w/])"
+)
+
+
+@lru_cache(maxsize=2)
+def _pieces(vocab: Vocabulary) -> frozenset[str]:
+    return vocab.tokens()
+
+
+@lru_cache(maxsize=2)
+def _short_pieces(vocab: Vocabulary) -> frozenset[str]:
+    """Pieces of one or two letters a run may hold: the glued words ("no") and two-letter shorthand ("1L", "on")."""
+    keys = {k.lstrip("=").lower() for k in vocab.shorthand}
+    return frozenset({*vocab.glued_words, "on", *(k for k in keys if len(k) <= 2)})
+
+
+def _kind(c: str) -> str:
+    return "d" if c.isdigit() else "u" if c.isupper() else "l" if c.islower() else c
+
+
+def _segments(word: str, pieces: frozenset[str], short: frozenset[str] = frozenset()) -> list[str] | None:
+    """`word` split at changes of character kind (digit, upper, lower) into vocabulary words and numbers, fewest
+    pieces first; None when no split works. An upper-case run before lower case gives its last capital to neither
+    side by force: both "HCC|recurrence" and "Onc|Tac" are tried. Pieces of one or two letters must be in `short`."""
+    cuts = [0] + [k for k in range(1, len(word)) if _kind(word[k - 1]) != _kind(word[k])] + [len(word)]
+
+    def known(piece: str) -> bool:
+        # a letter or two alone is too easily a piece of something else ("onTac" is not "on T ac")
+        return piece.isdigit() or (piece.lower() in pieces and (len(piece) > 2 or piece.lower() in short))
+
+    best: dict[int, list[str]] = {0: []}
+    for end in cuts[1:]:
+        options = [best[start] + [word[start:end]] for start in cuts if start < end and start in best]
+        options = [o for o in options if known(o[-1])]
+        if options:
+            best[end] = min(options, key=len)
+    return best.get(len(word))
 
 
 @lru_cache(maxsize=4096)

@@ -229,6 +229,18 @@ class Vocabulary:
                     out.add(word)
         return out
 
+    def tokens(self) -> frozenset[str]:
+        """Every single word the vocabulary writes, lower case, short ones and shorthand keys included ("hcc",
+        "olt", "vp4", "s/p"): the pieces a run of words typed without spaces is split into."""
+        entries = [n for names in self.agents.values() for n in names]
+        entries += [n for a in self.analytes.values() for n in a.names]
+        entries += [p for c in self.concepts.values() for p in c.phrases]
+        entries += [n for names in self.terms.values() for n in names] + list(self.terms)
+        entries += [n for names in self.trials.values() for n in names]
+        entries += list(self.shorthand) + list(self.glued_words) + list(self.foreign_units)
+        out = {w for e in entries for w in exact_case(e)[0].lower().split()}
+        return frozenset(w for w in out if w)
+
     def aliases(self) -> dict[str, list[str]]:
         """Canonical term -> names, for retrieval's query expansion."""
         mapping: dict[str, list[str]] = {}
