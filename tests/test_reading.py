@@ -1219,3 +1219,12 @@ def test_a_run_is_not_split_into_single_letters() -> None:
     vocab = vocabulary()
     assert _segments("onTac", _pieces(vocab), _short_pieces(vocab)) == ["on", "Tac"]
     assert _segments("Lenvatinib", _pieces(vocab), _short_pieces(vocab)) == ["Lenvatinib"]
+
+
+def test_a_value_in_a_unit_only_one_analyte_has_binds_to_it_only_if_it_was_named_last() -> None:
+    text = (
+        "Her AFP kept climbing through regorafenib and, before that, through sorafenib: 150, then 600, now 2,400 ng/mL."
+    )
+    assert read(text).facts["afp_ng_ml"].value == 2400
+    ferritin = read("AFP 30 in June; ferritin was checked in the other lab and came back high at 400 ng/mL")
+    assert ferritin.facts["afp_ng_ml"].value == 30  # the 400 follows a ferritin, not the AFP

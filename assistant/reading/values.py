@@ -439,6 +439,7 @@ class Scan:
     elsewhere: Callable[[int], bool] = _nobody  # whether the text at a character is about someone else
     sentence: int = 0  # sentences ended so far
     named: dict[str, int] = default(default_factory=dict)  # analyte -> the sentence it was last named in
+    last_named: str | None = None  # the analyte (or "" for another measurement) named last
     heading: dict[str, str] = default(default_factory=dict)  # analyte -> unit written after its name ("AFP (IU/mL):")
 
 
@@ -497,6 +498,7 @@ def read_values(
             key = key.removeprefix(LETTER_ONLY)
             owner, owner_at, words_since, scan.carried = key, i, 0, False
             scan.named[key] = scan.sentence
+            scan.last_named = key
             _heading_unit(scan, key, i + max(length, 1))
             analyte = vocab.analytes.get(key)
             if analyte and analyte.kind in ("scale", "child_pugh", "stage"):
@@ -631,9 +633,16 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
         key = unit_owner  # "90 kg", "350 IU/mL": the unit names the analyte
     elif unit and unit_owner == "" and not (owner and unit in vocab.analytes.get(owner or "", _NONE).units):
         key = None  # "5 cm", "3 months": not an analyte value
-    if key is None and unit_owner and scan.sentence - scan.named.get(unit_owner, -9) == 1:
+    if (
+        key is None
+        and unit_owner
+        and scan.last_named == unit_owner  # no other measurement named since ("...; ferritin came back at 400 ng/mL")
+        and scan.sentence - scan.named.get(unit_owner, -9) in (0, 1)
+    ):
         # "REACH-2 only took patients with AFP of 400 ng/mL or more. Ours is 220 ng/mL": a value with no
-        # analyte name, in a unit only one analyte has, right after a sentence that named that analyte, is its
+        # analyte name, in a unit only one analyte has, right after a sentence that named that analyte, is its;
+        # so is one further on in the sentence that named it last ("Her AFP kept climbing through regorafenib
+        # and, before that, through sorafenib: 150, then 600, now 2,400 ng/mL")
         key = unit_owner
     end = (second if second is not None else i) + length
     analyte = vocab.analytes.get(key or "")
