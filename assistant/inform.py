@@ -66,6 +66,12 @@ def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
             line = b.supported(sentence, [chunk])
             if line:
                 b.add(f"- {line}")
+        # a combination: each agent's label says how that agent is given (its dose, infusion, number of doses)
+        for agent_chunks in _label_dosing(session, regimen) if "+" in regimen else []:
+            for sentence, chunk in best_sentences("dose mg every weeks infusion kg minutes doses", agent_chunks, 1):
+                line = b.supported(sentence, [chunk])
+                if line and f"- {line}" not in b.lines:
+                    b.add(f"- {line}")
         weight_based(session, b, regimen, chunks, weight)
 
 

@@ -509,3 +509,15 @@ def test_which_are_iv_also_says_how_the_others_shown_are_given(assistant) -> Non
 def test_why_a_combination_is_not_used_says_its_trial_was_negative(assistant) -> None:
     (answer,) = ask_all(assistant, ["why isnt lenvatinib plus pembrolizumab used for HCC? thought it looked promising"])
     assert "the trial is negative" in answer["text"] and "LEAP-002" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("STRIDE - treme given how many times, what dose?", "tremelimumab-label"),
+        ("nivo + ipi first line HCC - doses and how many cycles of the combo?", "nivolumab-label"),
+    ],
+)
+def test_a_combinations_dosing_cites_each_agents_label(assistant, question: str, label: str) -> None:
+    (answer,) = ask_all(assistant, [question])
+    assert label in {c["doc_id"] for c in answer["citations"]}
