@@ -1228,3 +1228,10 @@ def test_a_value_in_a_unit_only_one_analyte_has_binds_to_it_only_if_it_was_named
     assert read(text).facts["afp_ng_ml"].value == 2400
     ferritin = read("AFP 30 in June; ferritin was checked in the other lab and came back high at 400 ng/mL")
     assert ferritin.facts["afp_ng_ml"].value == 30  # the 400 follows a ferritin, not the AFP
+
+
+def test_a_studys_title_gives_no_patient_facts() -> None:
+    title = "Ramucirumab after sorafenib in patients with advanced hepatocellular carcinoma (REACH-2)."
+    assert read(title).received == []
+    own = read("He progressed on sorafenib and I wonder whether cabo is used in patients with CP-B.")
+    assert own.received == ["sorafenib"]
