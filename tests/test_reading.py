@@ -1235,3 +1235,18 @@ def test_a_studys_title_gives_no_patient_facts() -> None:
     assert read(title).received == []
     own = read("He progressed on sorafenib and I wonder whether cabo is used in patients with CP-B.")
     assert own.received == ["sorafenib"]
+
+
+@pytest.mark.parametrize(
+    ("text", "received"),
+    [
+        ("Oct 2023 - camrelizumab + apatinib (rivoceranib); PD on CT Feb 2025", ["camrelizumab+rivoceranib"]),
+        (
+            "1. Atezolizumab + bevacizumab, March 2023 - January 2024; stopped for progression.",
+            ["atezolizumab+bevacizumab"],
+        ),
+        ("Lenvatinib proposed; PD on the last scan after TACE", []),  # proposed, not given
+    ],
+)
+def test_a_rows_outcome_after_a_semicolon_is_of_the_drug_of_the_row(text: str, received: list[str]) -> None:
+    assert read(text).received == received

@@ -589,6 +589,8 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
             role = "PROPOSED"
         if role is None and _next_to_outcome(m, by_sentence):
             role = "RECEIVED"  # "progressed on sorafenib", "sorafenib, intolerant": an outcome implies it was given
+        if role is None and not m.question and _outcome_after_semicolon(m, analysis, norm, by_sentence):
+            role = "RECEIVED"  # "Oct 2023 - camrelizumab + apatinib; PD on CT Feb 2025": the row's outcome
         if role is None:
             role = "PROPOSED" if m.question else ("RECEIVED" if m.sentence in outcome_sentences else None)
         names = _regimens(m, vocab)
@@ -669,7 +671,9 @@ def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> 
                 and o.role
                 and vocab.concepts.get(o.label) is not None
                 and vocab.concepts[o.label].field == "prior_therapies"
-                and norm.text[o.end : first.start].strip() == "("
+                and "NEGATED_EXISTENCE" not in o.categories
+                # "... treatment (atezolizumab and bev)"; a form's answer: "Prior systemic therapy: atezo/bev"
+                and norm.text[o.end : first.start].strip() in ("(", ":", "-", "–")
             ),
             None,
         )
@@ -736,6 +740,22 @@ def _owner(o: Mention, by_sentence: dict[int, list[Mention]], reach: int = 24) -
     if before:
         return max(before, key=lambda d: d.end)
     return min(drugs, key=lambda d: _gap(d, o)) if drugs else None
+
+
+def _outcome_after_semicolon(
+    m: Mention, analysis: Analysis, norm: Normalised, by_sentence: dict[int, list[Mention]]
+) -> bool:
+    """Whether the drug's sentence ends in a ";" and the rest of its row opens with an outcome of no drug of its own
+    ("1. Atezolizumab + bevacizumab, March 2023 - January 2024; stopped for progression")."""
+    sentence = analysis.sentences[m.sentence]
+    if m.sentence + 1 >= len(analysis.sentences) or not norm.text[sentence.start : sentence.end].rstrip().endswith(";"):
+        return False
+    if "\n" in norm.text[m.end : sentence.end]:
+        return False
+    following = by_sentence.get(m.sentence + 1, [])
+    return any(o.label in OUTCOME_CONCEPTS and "NEGATED_EXISTENCE" not in o.categories for o in following) and not any(
+        o.label == DRUG for o in following
+    )
 
 
 def _next_to_outcome(m: Mention, by_sentence: dict[int, list[Mention]], reach: int = 24) -> bool:
