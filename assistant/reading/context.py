@@ -16,6 +16,14 @@ from ..errors import CorpusError
 from .forms import absent_rows, unchecked_rows
 from .rows import runs_on, unwrapped
 from .vocabulary import Vocabulary, exact_case
+from .whose import (
+    choice_spans,
+    header_spans,
+    others_sentences,
+    patient_again,
+    population_sentences,
+    writers_relative,
+)
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
 ROLES = ("RECEIVED", "PROPOSED", "COMPARED", "STATED")  # STATED: received when said in a statement
@@ -436,245 +444,6 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
     return not any(f" {w} " in text for w in vocab.patient_words)
 
 
-WRITER = {"my", "our", "me", "i"}
-OTHERS = {"his", "her", "their", "your", "patient's", "whose"}
-
-
-def _writers_relative(
-    doc: Any, start: int, end: int, names: frozenset[str] = frozenset(), writer_is_patient: bool = False
-) -> bool:
-    """A family word owned by the writer ("my dad", "Dad's scan") names the patient, not a relative; so does
-    a family word written as a name ("Mum has lupus", the vocabulary's `kin_names`) unless someone else's
-    ("his Mum"). When the writer speaks of their own illness ("my cancer", "I've never had one"), the
-    writer is the patient and "my uncle" is a relative."""
-    if writer_is_patient:
-        return False
-    before = doc[start - 1].lower_ if start > 0 else ""
-    if before in OTHERS or any(t.lower_ in OTHERS for t in doc[start:end]):
-        return False  # "his father's tumour", "the TIA was his brother's": someone else's relative
-    if before in WRITER or any(t.lower_.endswith("'s") or t.lower_ == "'s" for t in doc[start : end + 1]):
-        return True
-    return doc[start].text in names and before not in OTHERS
-
-
-WRITER_WORDS = {"i", "me", "my", "we", "our", "myself", "i'm", "i've"}
-
-
-def _others_sentences(
-    doc: Any, sentences: list[Any], vocab: Vocabulary, writer_is_patient: bool, clinician: bool = False
-) -> set[int]:
-    """Sentences telling another person's story when a patient or a relative writes about several people.
-
-    The patient is the writer (who speaks of their own illness) or the relative named after a `patient_named_by`
-    cue ("I'm asking now for my MUM"). A sentence whose first person is another relative ("My husband was on
-    sorafenib ...") or a pronoun whose last referent is one ("He stopped it after a month"), and which does not
-    also speak of the patient, is that relative's story. A pronoun after a carer ("my oncologist ... she said")
-    reports on the patient. Words in the vocabulary's `story`."""
-    kin = {w: g for g, words in vocab.kin.items() for w in words}
-    pronoun = {w: g for g, words in vocab.pronouns.items() for w in words}
-    if not kin:
-        return set()
-
-    lowers = [t.lower_ for t in doc]
-    if not kin.keys() & set(lowers):
-        return set()  # no family word at all: every sentence is the patient's
-
-    def relative(i: int) -> str | None:
-        """The family word at token i when it names a relative ("my husband", "Mum")."""
-        word = lowers[i]
-        if word not in kin:
-            return None
-        before = lowers[i - 1] if i > 0 else ""
-        return word if before in ("my", "our") or doc[i].text in vocab.kin_names else None
-
-    if clinician or (not writer_is_patient and not any(relative(i) for i in range(len(lowers)))):
-        return _relatives_sentences(doc, sentences, kin, pronoun)
-    named = [(i, w) for i in range(len(lowers)) if (w := relative(i))]
-    if not named:
-        return set()
-    patient: str | None = None  # None: the writer
-    if not writer_is_patient:
-        cued = [w for i, w in named if _cued(doc, i, vocab.patient_named_by)]
-        if not cued or all(w == cued[0] for _, w in named):
-            return set()  # the relative named is the patient (the usual reading)
-        patient = cued[0]
-    others_genders = {kin[w] for _, w in named if w != patient}
-    patient_pronouns = (
-        set(vocab.pronouns.get(kin[patient], ())) if patient and kin[patient] not in others_genders else set()
-    )
-
-    def speaks_of_patient(sentence: Any) -> bool:
-        for t in sentence:
-            word = t.lower_
-            if patient is None and word in WRITER_WORDS and not (t.i + 1 < len(doc) and relative(t.i + 1)):
-                return True
-            if patient is not None and (relative(t.i) == patient or word in patient_pronouns):
-                return True
-        return False
-
-    result: set[int] = set()
-    last: dict[str, str] = {}  # pronoun gender -> the person last named with it ("carer" for a carer)
-    for n, sentence in enumerate(sentences):
-        first: tuple[str, str] | None = None
-        for t in sentence:
-            word = t.lower_
-            if (who := relative(t.i)) is not None:
-                first = ("kin", who)
-                break
-            if word in WRITER_WORDS and not (t.i + 1 < len(doc) and relative(t.i + 1)):
-                first = ("writer", "")
-                break
-            if word in vocab.carers:
-                first = ("carer", "")
-                break
-            if word in pronoun:
-                first = ("pronoun", pronoun[word])
-                break
-        whose = None
-        if first is not None and first[0] == "kin":
-            whose = first[1]
-        elif first is not None and first[0] == "pronoun":
-            whose = last.get(first[1])
-        if whose is not None and whose != "carer" and whose != patient and not speaks_of_patient(sentence):
-            result.add(n)
-        for t in sentence:  # the people named here are the referents of later pronouns
-            if (who := relative(t.i)) is not None:
-                last[kin[who]] = who
-            elif t.lower_ in vocab.carers:
-                last.update({gender: "carer" for gender in vocab.pronouns})
-    return result
-
-
-def _population_sentences(sentences: list[Any], listed: list[tuple[int, int]], vocab: Vocabulary) -> set[int]:
-    """Sentences said of a trial's or a guideline's population, not of the patient: opened by a word of the
-    vocabulary's `story.population` ("Patients had Child-Pugh A liver function", "The trial enrolled people
-    whose ...", "RESORCE: patients who tolerated sorafenib ..."), or inside a list under a population heading
-    ("Inclusion: ...; Child-Pugh A; ECOG 0-1."). A sentence that names a particular patient ("patients like
-    him", "my pt") is the patient's."""
-    openers = [" ".join(re.findall(r"[a-z0-9']+", opener)) for opener in vocab.population]
-    first_words = {opener.split()[0] for opener in openers if opener} | set(vocab.population_headers)
-    found: set[int] = set()
-    carried = False  # the sentence before was the population's and did not end (a wrapped line, a long list)
-    for n, sent in enumerate(sentences):
-        if carried:
-            found.add(n)
-        elif not listed and not any(t.lower_ in first_words or t.text == "," for t in sent[:5]):
-            continue  # no opener, heading or heading comma among its first words: not the population's
-        tokens = [t for t in sent[:24] if not (t.is_space or t.text in QUOTES)]  # its opening words
-        while tokens and tokens[0].lower_ in vocab.population_headers:
-            tokens = tokens[1:]  # "METHODS In this open-label phase 3 trial, patients ..."
-        leads = [tokens]
-        # a heading before the subject ("Methods: patients with ...", "RESORCE: patients ..."; ':' reads as ',')
-        comma = next((k for k, t in enumerate(tokens[:4]) if t.text == ","), None)
-        if comma is not None:
-            leads.append(tokens[comma + 1 :])
-        for lead in leads:
-            words = " ".join(w for t in lead[:12] for w in re.findall(r"[a-z0-9']+", t.lower_)) + " "
-            if any(words.startswith(f"{opener} ") for opener in openers):
-                found.add(n)
-        if any(a <= sent.start_char < b for a, b in listed):
-            found.add(n)
-        if n in found and vocab.names_particular(sent.text):
-            found.discard(n)  # "patients like him": the patient's
-        carried = n in found and sent.text.rstrip().rstrip("".join(QUOTES))[-1:] not in (".", "?", "!")
-    return found
-
-
-QUOTES = {'"', "'", "“", "”", "‘", "’", "`"}
-LABEL = re.compile(r"^[ \t>*-]*([A-Za-z][A-Za-z0-9 /-]{0,40}?)\s*:", re.M)
-CHOICE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Ea-e])\)|([A-Ea-e])[.)])(?=\s)")
-
-
-def _header_spans(text: str, headers: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Character spans of lists under a population heading ("Inclusion: ...", "Exclusion criteria: ..."): from
-    the heading to the next line that opens with a heading of its own, a blank line, or the end."""
-    spans: list[tuple[int, int]] = []
-    labels = list(LABEL.finditer(text))
-    for k, label in enumerate(labels):
-        if label.group(1).strip().lower() not in headers:
-            continue
-        end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
-        blank = text.find("\n\n", label.end(), end)
-        spans.append((label.start(), blank if blank >= 0 else end))
-    return spans
-
-
-def _choice_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of a question's lettered choices ("A) REFLECT B) RESORCE C) ...", "(a) ... (b) ..."): at
-    least three, lettered in order from A. Their words are choices offered, not facts of a patient."""
-    marks = [(m.start(), (m.group(1) or m.group(2)).lower()) for m in CHOICE.finditer(text)]
-    runs: list[list[int]] = []
-    for start, letter in marks:
-        if letter == "a":
-            runs.append([start])
-        elif runs and len(runs[-1]) == ord(letter) - ord("a"):
-            runs[-1].append(start)
-    spans: list[tuple[int, int]] = []
-    for run in runs:
-        if len(run) < 3:
-            continue
-        last_end = text.find("\n", run[-1])
-        spans.append((run[0], last_end if last_end >= 0 else len(text)))
-    return spans
-
-
-def _patient_again(doc: Any, t: int, cue_start: int, cue_end: int, vocab: Vocabulary) -> bool:
-    """Whether token t, after a relative's cue, speaks of the patient again: a subject pronoun ("his wife says he
-    had a transplant"), or a pronoun of the other gender than the relative's ("his wife says his AFP is 500")."""
-    genders = {g for g, words in vocab.kin.items() for k in range(cue_start, cue_end) if doc[k].lower_ in words}
-    if not genders:
-        return False  # "a man said he bled": not a relative of the patient; the story stays the speaker's
-    word = doc[t].lower_
-    return word in vocab.subjects or any(word in words for g, words in vocab.pronouns.items() if g not in genders)
-
-
-THIRD_PERSON_OWNERS = {"his", "her", "their", "patient's", "pt's"}
-
-
-def _relatives_sentences(doc: Any, sentences: list[Any], kin: dict[str, str], pronoun: dict[str, str]) -> set[int]:
-    """In a note about the patient in the third person, a sentence whose first person is the patient's relative
-    ("His older brother died of HCC after a year on sorafenib"; "mother RA on MTX" in a family history) and
-    that says nothing of the patient (no pronoun but the relative's own "his") is the relative's story. Pronoun
-    sentences after it stay the patient's: in a clinician's note "he" is the patient."""
-    result: set[int] = set()
-    for n, sentence in enumerate(sentences):
-        words = [t for t in sentence if not t.is_punct and not t.is_space]
-        first = next((t for t in words if t.lower_ in kin), None)
-        if first is None:
-            continue
-        # the relative's owner: "his" in "His older brother"
-        owner_at = next(
-            (
-                k
-                for k in range(first.i - 1, max(sentence.start, first.i - 3) - 1, -1)
-                if doc[k].lower_ in THIRD_PERSON_OWNERS
-            ),
-            first.i - 1,
-        )
-        owner = doc[owner_at].lower_ if owner_at >= 0 else ""
-        if any(t.lower_ in pronoun and t.i < owner_at for t in words):
-            continue  # the patient first: "He says his brother had a transplant"
-        # a relative opening the sentence or a heading's answer ("Mother: RA on MTX", "FHx: father HCC, OLT 2011";
-        # the analysis reads ":" as ",")
-        place = words.index(first)
-        opens = place == 0 or (place <= 2 and any(t.text in (":", ",") for t in doc[sentence.start : first.i]))
-        if owner not in THIRD_PERSON_OWNERS and not opens:
-            continue
-        if first.i + 1 < len(doc) and doc[first.i + 1].lower_ == "of":
-            continue  # "father of two, had a liver transplant in 2015": the patient described
-        if any(t.lower_ in pronoun and t.i != owner_at for t in words):
-            continue  # "his wife says he had a transplant": of the patient too
-        result.add(n)
-    return result
-
-
-def _cued(doc: Any, i: int, cues: tuple[str, ...]) -> bool:
-    """Whether the words before the "my" of the family word at token i end with one of `cues`."""
-    start = i - 1 if i > 0 and doc[i - 1].lower_ in ("my", "our") else i
-    before = " " + " ".join(t.lower_ for t in doc[max(0, start - 6) : start]) + " "
-    return any(before.endswith(f" {cue} ") for cue in cues)
-
-
 def _earlier_item_between(
     doc: Any, lo: int, hi: int, in_target: set[int] | None, separators: frozenset[str] = frozenset({","})
 ) -> bool:
@@ -715,7 +484,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # sentence family history (same length again).
     # Words said of a trial's population or offered as a question's choices (an abstract, an eligibility list, a
     # multiple-choice item): found on the text as written, before ':' and ';' are changed below.
-    listed = _header_spans(text, vocab.population_headers) + _choice_spans(text)
+    listed = header_spans(text, vocab.population_headers) + choice_spans(text)
     # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
     absent = absent_rows(text, vocab.absent_answers)
     text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], unwrapped(text).replace(";", "\r").replace(":", ","))
@@ -740,7 +509,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # transplant") is then someone else's; otherwise the writer is the patient and SPEAKER cues say nothing.
     own = vocab.writer_is_patient(text)
     relative_writes = any(
-        m.category == "FAMILY" and _writers_relative(doc, m.modifier_span[0], m.modifier_span[1], vocab.kin_names, own)
+        m.category == "FAMILY" and writers_relative(doc, m.modifier_span[0], m.modifier_span[1], vocab.kin_names, own)
         for m in modifiers
     )
     # SELF cues ("myself", "my own") name the writer alone: someone else's when a relative or a clinician
@@ -750,8 +519,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     if relative_writes or clinician:
         others.add("SELF")
     # "My husband was on sorafenib ... I'm asking now for my MUM": the husband's sentences are his story
-    stories = _others_sentences(doc, sentences, vocab, own, clinician)
-    population = _population_sentences(sentences, listed, vocab)
+    stories = others_sentences(doc, sentences, vocab, own, clinician)
+    population = population_sentences(sentences, listed, vocab)
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
     empty_rows = unchecked_rows(text, vocab.form_marks) + absent
@@ -803,10 +572,10 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 if gap < distance or (gap == distance and role == "STATED"):  # a plain cue beats a dose or date
                     role, distance = modifier.category, gap
-            elif modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names, own):
+            elif modifier.category == "FAMILY" and writers_relative(doc, m_start, m_end, vocab.kin_names, own):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
             elif modifier.category == "FAMILY" and any(
-                _patient_again(doc, t, m_start, m_end, vocab) for t in range(lo, hi)
+                patient_again(doc, t, m_start, m_end, vocab) for t in range(lo, hi)
             ):
                 continue  # "his wife says he had a liver transplant": the patient's, as the relative tells it
             elif modifier.category in ("SPEAKER", "SELF"):
@@ -838,14 +607,14 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         category = "FAMILY" if modifier.category in others else modifier.category
         if category in ("HYPOTHETICAL", "POPULATION", "FAMILY") and modifier.direction != "TERMINATE":
             m_start, m_end = modifier.modifier_span
-            if modifier.category == "FAMILY" and _writers_relative(doc, m_start, m_end, vocab.kin_names, own):
+            if modifier.category == "FAMILY" and writers_relative(doc, m_start, m_end, vocab.kin_names, own):
                 continue  # "my husband's AFP": the patient's
             start, end = modifier.scope_span
             cue_sentence = sentences[sentence_of[modifier.modifier_span[0]]]
             start, end = max(start, cue_sentence.start), min(end, cue_sentence.end)
             if category == "FAMILY" and modifier.direction == "FORWARD":
                 end = next(
-                    (t for t in range(max(start, m_end), end) if _patient_again(doc, t, m_start, m_end, vocab)), end
+                    (t for t in range(max(start, m_end), end) if patient_again(doc, t, m_start, m_end, vocab)), end
                 )
             if start < end:
                 scopes.append((category, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))

@@ -131,7 +131,7 @@ class Vocabulary:
     sentence_words: dict[str, tuple[str, ...]] = default(default_factory=dict)
     patient_words: tuple[str, ...] = ()
     kin_names: frozenset[str] = frozenset()  # family words written as a name by the patient's relative
-    # whose story a sentence tells when a lay writer names several people (see context.`_others_sentences`):
+    # whose story a sentence tells when a lay writer names several people (see whose.`others_sentences`):
     # family words and pronouns by the person they name ({"she": ["mum", ...], "he": [...]}), the words that
     # name the patient among them ("asking for my mum"), and people whose "she said" reports on the patient
     kin: dict[str, tuple[str, ...]] = default(default_factory=dict)
