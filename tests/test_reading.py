@@ -1250,3 +1250,18 @@ def test_a_studys_title_gives_no_patient_facts() -> None:
 )
 def test_a_rows_outcome_after_a_semicolon_is_of_the_drug_of_the_row(text: str, received: list[str]) -> None:
     assert read(text).received == received
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        (
+            "Infiltrative tumour involving approximately two thirds of the hepatic parenchyma.",
+            "liver_involvement_50",
+            True,
+        ),
+        ("He's never had a transplant or any immune problem.", "autoimmune_disease", False),
+    ],
+)
+def test_lay_and_radiology_words_as_data(text: str, field: str, value: object) -> None:
+    assert read(text).facts[field].value is value
