@@ -1265,3 +1265,17 @@ def test_a_rows_outcome_after_a_semicolon_is_of_the_drug_of_the_row(text: str, r
 )
 def test_lay_and_radiology_words_as_data(text: str, field: str, value: object) -> None:
     assert read(text).facts[field].value is value
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("BP running 182/106 despite amlodipine, ramipril and indapamide.", "uncontrolled_hypertension", True),
+        ("Ascites despite spironolactone 200 mg daily.", "ascites", "moderate_severe"),
+        ("Progressive under sorafenib since the CT in September.", "progressed", True),
+    ],
+)
+def test_despite_its_treatment_is_uncontrolled_and_progressive_under_a_drug_is_progression(
+    text: str, field: str, value: object
+) -> None:
+    assert read(text).facts[field].value == value
