@@ -459,20 +459,23 @@ def _earlier_item_between(
     return in_target is None or words >= 2 or any(t in in_target for t in range(lo, commas[-1]))
 
 
-def _asides(doc: Any) -> dict[int, frozenset[int]]:
-    """For each token, the bracket tokens of the closed asides ("(Vp4)") that end before it in its sentence."""
-    out: dict[int, frozenset[int]] = {}
+def _asides(doc: Any) -> list[tuple[int, int]]:
+    """The closed asides of the text ("(Vp4)"): (the "(" token, its ")" token), each within one sentence."""
+    out: list[tuple[int, int]] = []
     opened: list[int] = []
-    closed: set[int] = set()
     for token in doc:
         if token.is_sent_start:
-            opened, closed = [], set()
-        out[token.i] = frozenset(closed)
+            opened = []
         if token.text == "(":
             opened.append(token.i)
         elif token.text == ")" and opened:
-            closed |= {opened.pop(), token.i}
+            out.append((opened.pop(), token.i))
     return out
+
+
+def _passed(asides: list[tuple[int, int]], before: int) -> set[int]:
+    """The bracket tokens of the asides closed before token `before`."""
+    return {t for o, c in asides if c < before for t in (o, c)}
 
 
 def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
@@ -537,8 +540,9 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
             if sentence_of.get(m_start) != sentence_of[ent.start]:
                 continue  # medspaCy's max_scope window crosses sentences; a cue speaks within its own
             lo, hi = (m_end, ent.start) if m_end <= ent.start else (ent.end, m_start)
-            passed = asides.get(m_start, ()) if m_start >= ent.end else ()
-            if modifier.direction != "TERMINATE" and any(lo <= t < hi and t not in passed for t in stops):
+            ended = [t for t in stops if lo <= t < hi] if modifier.direction != "TERMINATE" else []
+            # an answer after the entity passes over the asides closed between them
+            if ended and (m_start < ent.end or any(t not in _passed(asides, m_start) for t in ended)):
                 continue
             if modifier.category not in NOT_ENDED_BY_CAUSE and any(lo <= t < hi for t in causes):
                 continue

@@ -432,7 +432,7 @@ def _labels_given_drug(line: Mention, analysis: Analysis) -> bool:
 
 # The words that grade a finding written as a row's label: past a colon or a dash, up to the next item (after a comma
 # comes another finding: "ascites, mild splenomegaly")
-GRADE_WORDS = re.compile(r"[ \t]*(?:[:\-–][ \t]*)?([^,;.\n(:]*)")
+GRADE_WORDS = re.compile(r"[ \t]*(?:[:\-–][ \t]*)?([^,;.\n(:]{0,30})")  # a grade is a few words at most
 
 
 def _graded(m: Mention, norm: Normalised, vocab: Vocabulary) -> Any:
