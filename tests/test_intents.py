@@ -11,7 +11,7 @@ from assistant.intents import classify
     "text",
     [
         "Can we combine TACE with lenvatinib for him?",
-        "Can we give TACE\nwith lenvatinib for this patient?",
+        "Tumour board question about the patient with the large segment 8 lesion: can we give TACE\nwith lenvatinib?",
     ],
 )
 def test_a_request_to_combine_locoregional_and_systemic_therapy_is_refused(text: str) -> None:
