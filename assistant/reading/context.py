@@ -10,11 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import CorpusError
 from .forms import absent_rows, unchecked_rows
-from .rows import runs_on, unwrapped
+from .rows import RULES_PATH, rules_file, runs_on, unwrapped
 from .vocabulary import Vocabulary, exact_case
 from .whose import (
     choice_spans,
@@ -25,7 +23,6 @@ from .whose import (
     writers_relative,
 )
 
-RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
 ROLES = ("RECEIVED", "PROPOSED", "COMPARED", "STATED")  # STATED: received when said in a statement
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")  # medspaCy's ConTextRule directions
 TERMINATED = ROLES + (
@@ -64,11 +61,7 @@ class Mention:
 
 def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
     """The project's ConText rules (medspaCy's context_rules.json shape), checked."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise CorpusError([f"{path}: cannot read the context rules: {exc}"]) from exc
-    rules = raw.get("context_rules") or []
+    rules = rules_file(path).get("context_rules") or []
     problems: list[str] = []
     written: set[str] = set()
     for n, rule in enumerate(rules):
@@ -93,16 +86,14 @@ def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
 @lru_cache(maxsize=4)
 def alternatives(path: Path = RULES_PATH) -> re.Pattern[str]:
     """The `alternatives` words of the context rules file ("vs", "or"): what joins the findings of a differential."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    words = "|".join(re.escape(str(w).lower()) for w in raw.get("alternatives") or []) or "(?!)"
+    words = "|".join(re.escape(str(w).lower()) for w in rules_file(path).get("alternatives") or []) or "(?!)"
     return re.compile(rf"[\s,]*(?:{words})[\s,]*", re.I)
 
 
 @lru_cache(maxsize=4)
 def list_joiners(path: Path = RULES_PATH) -> frozenset[str]:
     """The `list_joiners` words of the context rules file ("and", "or"): what closes a list."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return frozenset(str(w).lower() for w in raw.get("list_joiners") or [])
+    return frozenset(str(w).lower() for w in rules_file(path).get("list_joiners") or [])
 
 
 def _differentials(found: list[Mention], text: str, joiner: re.Pattern[str]) -> list[Mention]:

@@ -10,14 +10,36 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from ..errors import CorpusError
 
 if TYPE_CHECKING:
     from .values import Scan, Token
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
+
+
+def rules_file(path: Path = RULES_PATH) -> dict[str, Any]:
+    """The context rules file, parsed once per version of the file for every reader of it (ConText rules, value
+    rules, reading orders, the words of differentials and lists). Read-only: callers copy what they change."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise CorpusError([f"{path}: cannot read the context rules: {exc}"]) from exc
+    return _parsed_rules(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _parsed_rules(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError([f"{path}: cannot read the context rules: {exc}"]) from exc
+
+
 SENTENCE_END = {".", ";", "!", "?", "\n"}
 
 
@@ -68,9 +90,8 @@ def unwrapped(text: str) -> str:
 def reading_orders(path: Path = RULES_PATH) -> dict[str, re.Pattern[str]]:
     """The `reading_order` phrases of the context rules file, one pattern per order: how a writer says in which
     order undated readings of one analyte are listed ("newest first", "oldest to newest")."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     out: dict[str, re.Pattern[str]] = {}
-    for order, phrases in (raw.get("reading_order") or {}).items():
+    for order, phrases in (rules_file(path).get("reading_order") or {}).items():
         alternatives = "|".join(re.escape(str(p).lower()).replace(r"\ ", r"\s+") for p in phrases)
         out[str(order)] = re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
     return out

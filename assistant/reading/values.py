@@ -19,15 +19,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..calculators import child_pugh_class
 from .columns import apply_columns
 from .dates import DATE, DATE_SLOT, date_near, latest, when
-from .rows import SENTENCE_END, after_reference_word, just_read, order_said, reference_range, runs_on
+from .rows import (
+    RULES_PATH,
+    SENTENCE_END,
+    after_reference_word,
+    just_read,
+    order_said,
+    reference_range,
+    rules_file,
+    runs_on,
+)
 from .vocabulary import Analyte, Normalised, Vocabulary, exact_case
 
-RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "context_rules.yaml"
 REACH = 8  # words between an analyte's name and its value
 LETTER_ONLY = "letter-only:"  # marks names that count only when a class letter follows ("Child A6")
 WINDOW = 8  # tokens either side of a value searched for the cues of the value rules
@@ -101,7 +107,7 @@ def value_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
     """The `value_rules` of the context rules file, a `<class>` in a literal expanded to each word of
     that class of `value_word_classes` ("in <month>": "in january", "in jan", ...; a class written
     "1990..2039" is that range of whole numbers)."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = rules_file(path)
     classes: dict[str, list[str]] = {}
     for name, words in (raw.get("value_word_classes") or {}).items():
         if isinstance(words, str) and ".." in words:
