@@ -149,9 +149,9 @@ def _pieces(vocab: Vocabulary) -> frozenset[str]:
 
 @lru_cache(maxsize=2)
 def _short_pieces(vocab: Vocabulary) -> frozenset[str]:
-    """Pieces of one or two letters a run may hold: the glued words ("no") and two-letter shorthand ("1L", "on")."""
+    """Pieces of one or two letters a run may hold: the glued words ("no", "on") and two-letter shorthand ("1L")."""
     keys = {k.lstrip("=").lower() for k in vocab.shorthand}
-    return frozenset({*vocab.glued_words, "on", *(k for k in keys if len(k) <= 2)})
+    return frozenset({*vocab.glued_words, *(k for k in keys if len(k) <= 2)})
 
 
 def _kind(c: str) -> str:
@@ -417,13 +417,17 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
             out.unread.append(f"{name.replace('_', ' ')}: '{fact.text}' is stated, but {shown} is still open: not used")
 
 
+def _written_on(line: Mention, drug: Mention) -> bool:
+    """Whether a line of therapy is written right on a drug ("first line nivolumab + ipilimumab", "2L lenvatinib")."""
+    return line.sentence == drug.sentence and 0 <= drug.start - line.end <= 2
+
+
 def _labels_given_drug(line: Mention, analysis: Analysis) -> bool:
     """Whether a line ("1L", "second-line") is written on a drug stated as given ("2L lenvatinib 8 mg 11/2025-09/2026
     -> PD"): it is the line that drug was given in; the line to choose follows from the drugs received."""
     return not analysis.sentences[line.sentence].question and any(
         d.label == DRUG
-        and d.sentence == line.sentence
-        and 0 <= d.start - line.end <= 2
+        and _written_on(line, d)
         and d.role != "PROPOSED"
         and not d.categories & {"NEGATED_EXISTENCE", "HYPOTHETICAL", "FAMILY", "POPULATION"}
         for d in analysis.mentions
@@ -468,10 +472,7 @@ OPEN = object()  # a finding named as open, with no value ("?HE")
 
 def _graver_exists(name: str, value: Any) -> bool:
     """Whether a graver reading of field `name` than `value` exists (grades: a graver grade; yes/no: False)."""
-    if name in SAFER:
-        order = SAFER[name]
-        return value in order and order.index(value) > 0
-    return value is False
+    return _safer(name, SAFER[name][0] if name in SAFER else True, value)
 
 
 def _safer(name: str, a: Any, b: Any) -> bool:
@@ -655,10 +656,9 @@ def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> 
             (
                 o
                 for o in found
-                if o.sentence == first.sentence
-                and vocab.concepts.get(o.label) is not None
+                if vocab.concepts.get(o.label) is not None
                 and vocab.concepts[o.label].drug_role
-                and 0 <= first.start - o.end <= 2
+                and _written_on(o, first)
             ),
             None,
         )
