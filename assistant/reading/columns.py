@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .dates import _MONTH, DATE, _month, when
@@ -24,6 +25,7 @@ _DATE = re.compile(DATE, re.IGNORECASE)
 _MONTH_ALONE = re.compile(rf"(?P<m>{_MONTH})(?:\s+(?P<y>(?:19|20)\d{{2}}))?", re.IGNORECASE)
 NUMBER = re.compile(r"(?<![\w.,/])\d+(?:[.,]\d+)?(?![\w/])")
 FILLER = re.compile(r"[\s|:,;()\[\]-]+")
+CELLS = re.compile(r"\s{2,}|\t|\|")  # what separates the cells of a pasted table's row
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def header_rows(text: str, vocab: Vocabulary) -> dict[int, list[Column]]:
     headers: dict[int, list[Column]] = {}
     start = 0
     for line in text.split("\n"):
-        cells = [c for c in re.split(r"\s{2,}|\t|\|", line.strip()) if c.strip()]
+        cells = [c for c in CELLS.split(line.strip()) if c.strip()]
         columns = [_label(c, vocab) for c in cells]
         if len(columns) >= 3 and columns[0] is None:
             columns = columns[1:]  # the table's name in the first cell
@@ -131,15 +133,18 @@ def apply_columns(found: dict[str, list[Any]], text: str, vocab: Vocabulary) -> 
 # ("T.bil (umol/L) 58 (25-Nov), Alb (g/L) 27 (25-Nov), INR 1.8 (25-Nov)"), so the value reader binds every number
 # to its column's analyte and the dated readings are ordered like any others.
 
-_CELLS = re.compile(r"\s{2,}|\t|\|")
 _UNIT_CELL = re.compile(r"^(?P<name>.*?)\s*(?:\((?P<unit>[^()]*)\))?\s*$")
+
+
+@lru_cache(maxsize=2)
+def _analyte_names(vocab: Vocabulary) -> frozenset[str]:
+    return frozenset(n.lstrip("=").lower() for a in vocab.analytes.values() for n in a.names)
 
 
 def _analyte_cell(cell: str, vocab: Vocabulary) -> bool:
     """Whether a header cell is an analyte's name, with or without its unit in brackets ("T.bil (umol/L)")."""
     found = _UNIT_CELL.match(cell.strip())
-    name = (found.group("name") if found else cell).strip().lower()
-    return any(name == n.lstrip("=").lower() for a in vocab.analytes.values() for n in a.names)
+    return (found.group("name") if found else cell).strip().lower() in _analyte_names(vocab)
 
 
 def analyte_columns(text: str, vocab: Vocabulary) -> str:
@@ -148,7 +153,7 @@ def analyte_columns(text: str, vocab: Vocabulary) -> str:
     header: list[str] | None = None
     out: list[str] = []
     for line in lines:
-        cells = [c.strip() for c in _CELLS.split(line.strip()) if c.strip()]
+        cells = [c.strip() for c in CELLS.split(line.strip()) if c.strip()]
         if len(cells) >= 3 and sum(_analyte_cell(c, vocab) for c in cells[1:]) >= 2 and not NUMBER.search(line):
             header = cells
             out.append(line)

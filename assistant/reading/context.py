@@ -450,6 +450,16 @@ def _earlier_item_between(
     return in_target is None or words >= 2 or any(t in in_target for t in range(lo, commas[-1]))
 
 
+@lru_cache(maxsize=2)
+def _concept_kinds(vocab: Vocabulary) -> tuple[frozenset[str], frozenset[str]]:
+    """Concepts that state their own value and say nothing when negated ("BP well controlled"), and concepts whose
+    affirmed finding withholds a regimen (a transplant, high-risk varices)."""
+    concepts = vocab.concepts.items()
+    self_stated = frozenset(k for k, c in concepts if c.negated == "ignore" and c.value is not None and c.field)
+    withholding = frozenset(k for k, c in concepts if c.value is True and c.negated is False)
+    return self_stated, withholding
+
+
 def _asides(doc: Any) -> list[tuple[int, int]]:
     """The closed asides of the text ("(Vp4)"): (the "(" token, its ")" token), each within one sentence."""
     out: list[tuple[int, int]] = []
@@ -491,9 +501,10 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # Terminating cues ("due to", "(", "but", "however") end every cue's reach; applied here because
     # medspaCy's windowed scopes (max_scope) are not cut by them.
     stops = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.direction == "TERMINATE")
-    # An answer after a closed aside ("Main portal vein invasion (Vp4): No", "lupus (SLE) ruled out") passes over
-    # the aside's brackets: it answers the item the aside qualifies. A cue before or inside an aside is still
-    # ended by its brackets ("(no HE) ascites moderate"; "no ascites (on diuretics), lupus").
+    # An answer after a closed aside ("Main portal vein invasion (Vp4), No") passes over the aside's brackets: it
+    # answers the item the aside qualifies (within the answer cue's reach; medspaCy itself ends some cues there).
+    # A cue before or inside an aside is still ended by its brackets ("(no HE) ascites moderate"; "no ascites (on
+    # diuretics), lupus").
     asides = _asides(doc)
     causes = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.category == "CAUSE")
     scopes: list[tuple[str, int, int]] = []
@@ -519,10 +530,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
     empty_rows = unchecked_rows(text, vocab.form_marks) + absent
     joiners = list_joiners()
-    withholding = {label for label, c in vocab.concepts.items() if c.value is True and c.negated is False}
-    self_stated = {
-        label for label, c in vocab.concepts.items() if c.negated == "ignore" and c.value is not None and c.field
-    }
+    item_ends = frozenset({","}) | joiners
+    self_stated, withholding = _concept_kinds(vocab)
     for ent in doc.ents:
         categories: set[str] = set()
         role, distance = None, 10**6
@@ -549,7 +558,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                     in_target if modifier.category == "NEGATED_EXISTENCE" else None,
                     # "she isn't on blood thinners and her blood pressure is normal": a finding that states its own
                     # value is its own item after a comma or a joiner
-                    frozenset({","}) | joiners if modifier.category == "NEGATED_EXISTENCE" else frozenset({","}),
+                    item_ends if modifier.category == "NEGATED_EXISTENCE" else frozenset({","}),
                 )
             ):
                 continue  # "not anticoagulated, BP well controlled", "not suitable for TACE, treatment naive": own item
