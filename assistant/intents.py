@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .facts import COMBO_NAMES, DRUG_NAMES, PAIRS, normalise_spelling
-from .reading.rows import unwrapped
+from .reading.rows import message_sentences, unwrapped
 
 Kind = Literal["recommendation", "information", "clarification", "refusal"]
 Topic = Literal[
@@ -85,7 +85,6 @@ LOCOREGIONAL_COMBO = re.compile(
     r"\b(?:plus|with|and|combined|together|\+)\b|\b(?:plus|with|and|\+)\s+(?:tace|sirt|y-?90)\b",
     re.I,
 )
-SENTENCE_SPLIT = re.compile(r"(?<=[.?!;])\s+|\n")
 INFO_ASK = re.compile(
     r"\b(?:what (?:did|does|do|was|were|is|are)|why|results?|show(?:ed|n)?|data|evidence|"
     r"explain|tell me about|how did|outcome|hazard ratio|survival|pfs|os\b|response rate|"
@@ -358,7 +357,7 @@ def classify(
         # the request in the combination's own sentence: "before that TACE x4 and Y-90 ... eradication programme
         # still ongoing" is history and an unrelated "still", not a request to combine
         if any(
-            LOCOREGIONAL_COMBO.search(part) and REQUEST.search(part) for part in SENTENCE_SPLIT.split(unwrapped(text))
+            LOCOREGIONAL_COMBO.search(part) and REQUEST.search(part) for part in message_sentences(unwrapped(text))
         ) and not INFO_ASK.search(text):
             intent.kind, intent.refusal_reason = "refusal", "off_pathway"
             intent.refusal_detail = "locoregional combination"

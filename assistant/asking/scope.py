@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from ..errors import CorpusError
+from ..reading.rows import message_sentences
 from ..reading.vocabulary import vocabulary as load_vocabulary
 from .names import Names
 
@@ -30,8 +31,6 @@ Reason = Literal[
 ]
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 _CLAUSE_END = re.compile(r"[,;:.!?()\n]")
-# A line break always ends a sentence (a pasted table's rows); a full stop only before a space or the end.
-_SENTENCE_END = re.compile(r"[.;!?]+(?:\s|$)|\n+")
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 # An age written as an age: "14-year-old", "14 years old", "14 yo", "14y/o", "aged 14", "age 14".
 _AGE = re.compile(
@@ -249,7 +248,7 @@ class Scope:
         # The animal is the question's subject only in a sentence that also speaks of the cancer or its treatment
         # ("my dog has HCC", "sorafenib dose for a cat"), not "she still walks the dog twice a day".
         found = ""
-        for sentence in _sentences(text):
+        for sentence in message_sentences(text):
             topical = _first(self._hcc, sentence) or _first(self._animal_topic, sentence)
             if topical or self.names.find(sentence, ("drug", "regimen")):
                 found = found or self._asserted(self._animals, sentence, history_counts=True)
@@ -309,7 +308,7 @@ class Scope:
             return self._say("above_label", "escalation", escalation.group(0))
         weight = self._weight.search(text)
         weight_kg = _number(weight.group(1)) * self._weight_units[weight.group(2).lower()] if weight else None
-        for sentence in _sentences(text):
+        for sentence in message_sentences(text):
             decision = self._sentence_doses(sentence, weight_kg)
             if decision is not None:
                 return decision
@@ -354,7 +353,7 @@ class Scope:
         400 mg bid" -> 800; "never more than 200 mg a day" (after sorafenib) -> 200. A dose without a frequency
         is left out (how often it was taken is not written)."""
         out: list[tuple[str, float]] = []
-        for sentence in _sentences(text):
+        for sentence in message_sentences(text):
             if not any(ch.isdigit() for ch in sentence):
                 continue  # no number, no dose
             agents = [m for m in self.names.find(sentence, ("drug",)) if m.canonical in self.doses]
@@ -418,10 +417,6 @@ def _number(text: str) -> float:
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     """Characters between two spans (0 when they touch or overlap)."""
     return max(b[0] - a[1], a[0] - b[1], 0)
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def _read(path: Path) -> Any:

@@ -64,6 +64,16 @@ def runs_on(text: str, brk: int, at: int) -> bool:
         start = line_start - 1
 
 
+# A line break always ends a sentence of a message (a pasted table's rows); a full stop only before a space or the end.
+MESSAGE_SENTENCE_END = re.compile(r"[.;!?]+(?:\s|$)|\n+")
+
+
+def message_sentences(text: str) -> list[str]:
+    """The sentences of a message as plain strings, for rules that look within one sentence (scope decisions, the
+    request to combine treatments)."""
+    return [s for s in MESSAGE_SENTENCE_END.split(text) if s.strip()]
+
+
 WRAPPED = re.compile(r"\n(?=[ \t]*[a-z])")
 WRAP_SHARE = 0.6  # a line at least this share of the message's longest line may have been wrapped
 WRAP_LEAST = 40  # characters: a shorter line is a row of its own ("sorafenib - never")
