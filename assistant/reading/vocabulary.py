@@ -217,13 +217,16 @@ class Vocabulary:
                 found.append(implied)
         return found
 
-    def words(self) -> set[str]:
-        """Every word of six letters or more the vocabulary knows (for spelling correction)."""
+    def _names(self) -> list[str]:
+        """The names of drugs and analytes and the phrases of findings, as written."""
         entries = [n for names in self.agents.values() for n in names]
         entries += [n for a in self.analytes.values() for n in a.names]
-        entries += [p for c in self.concepts.values() for p in c.phrases]
+        return entries + [p for c in self.concepts.values() for p in c.phrases]
+
+    def words(self) -> set[str]:
+        """Every word of six letters or more the vocabulary knows (for spelling correction)."""
         out: set[str] = set()
-        for entry in entries:
+        for entry in self._names():
             for word in re.split(r"[\s/+]+", exact_case(entry)[0].lower()):
                 if len(word) >= 6 and re.fullmatch(r"[a-z][a-z'-]+", word):
                     out.add(word)
@@ -232,10 +235,7 @@ class Vocabulary:
     def tokens(self) -> frozenset[str]:
         """Every single word the vocabulary writes, lower case, short ones and shorthand keys included ("hcc",
         "olt", "vp4", "s/p"): the pieces a run of words typed without spaces is split into."""
-        entries = [n for names in self.agents.values() for n in names]
-        entries += [n for a in self.analytes.values() for n in a.names]
-        entries += [p for c in self.concepts.values() for p in c.phrases]
-        entries += [n for names in self.terms.values() for n in names] + list(self.terms)
+        entries = self._names() + [n for names in self.terms.values() for n in names] + list(self.terms)
         entries += [n for names in self.trials.values() for n in names]
         entries += list(self.shorthand) + list(self.glued_words) + list(self.foreign_units)
         out = {w for e in entries for w in exact_case(e)[0].lower().split()}
