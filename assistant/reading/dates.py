@@ -19,7 +19,10 @@ _MONTH = (
 )
 DATE = (
     r"(?P<date>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
-    r"|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|(?P<na>\d{1,2})/(?P<nb>\d{1,2})/(?P<ny>\d{2,4})"
+    # day and month without a year ("AFP 02/06 1210 | 28/11 285"); never inside a number ("BP 128/76"), before
+    # "of" or "%" ("2/3 of the liver"), or before a tablet or dose ("1/2 tab"); see `pair_is_date`
+    r"|(?<![\w/.,])(?P<pa>\d{1,2})/(?P<pb>\d{1,2})(?![\w/]|[.,]\d|\s*(?:of\b|%|tab|cap|dose))"
     r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?(?:\s+|-)(?P<dm>" + _MONTH + r")(?:(?:\s+|-)(?P<dy>\d{4}))?(?![a-z])"
     r"|(?P<ym>" + _MONTH + r"),?\s+(?P<yy>(?:19|20)\d{2})(?![\d:a-z])"
     r"|(?P<mm>" + _MONTH + r")\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?(?![\d:a-z])"
@@ -28,6 +31,33 @@ DATE = (
     r"|(?:(?<=\bin )|(?<=\bon ))(?P<am>" + _MONTH + r")"
     r")"
 )
+
+
+# Scales written as "a/b" ("grade 3/4", "ECOG 0/1", "CP 5/6", "BP 90/60"): a pair after one is never a date.
+PAIR_SCALES = frozenset(
+    {"grade", "gr", "g", "vp", "cp", "ctp", "child", "pugh", "ecog", "ps", "who", "class", "stage", "score", "bp"}
+    | {"nyha", "ratio", "x", "ctcae"}
+)
+
+
+def pair_is_date(match: re.Match[str], before: str | None) -> bool:
+    """Whether a day/month pair without a year is a date: both parts possible as day and month one way or the
+    other (1-31 and 1-12), and no scale named right before it (`before`, the word written before the pair)."""
+    a, b = int(match.group("pa")), int(match.group("pb"))
+    if before is not None and before.lower() in PAIR_SCALES:
+        return False
+    return 1 <= a <= 31 and 1 <= b <= 31 and min(a, b) <= 12
+
+
+def orient(stamps: list[tuple[str, int, int, int]]) -> dict[int, tuple[int, int, int]]:
+    """Numeric dates ("12/10/2026", "28/11") as sortable (year or 0, month, day), by index, where the message says
+    which part is the day: a first part over 12 anywhere makes every numeric date day-first, a second part over 12
+    month-first. `stamps` holds (index, first, second, year or 0); a message that says neither, or both, gives none."""
+    day_first = any(a > 12 for _, a, _, _ in stamps)
+    month_first = any(b > 12 for _, _, b, _ in stamps)
+    if day_first == month_first:
+        return {}
+    return {k: (y, b, a) if day_first else (y, a, b) for k, a, b, y in stamps}
 
 
 def _month(name: str) -> int:
@@ -53,7 +83,12 @@ def when(match: re.Match[str]) -> tuple[int, int, int] | None:
 def date_near(tokens: list[Any], i: int, end: int) -> tuple[int, int, int] | None:
     """The date written right before the value at tokens[i:end + 1] ("2026-11-18 4,870", "3 Oct: 3.6") or right
     after it ("4,870 (18 Nov)")."""
-    for j in (i - 1, i - 2):
+    before = i - 1
+    if before >= 0 and tokens[before].text == ")":
+        # a short aside between the date and its value ("02/12 (discharge) 40")
+        opened = next((k for k in range(before - 1, max(-1, before - 5), -1) if tokens[k].text == "("), None)
+        before = opened - 1 if opened is not None else before
+    for j in (before, before - 1):
         if j >= 0 and tokens[j].kind == "date":
             return tokens[j].when
         if j >= 0 and tokens[j].text not in (":", ",", "-", "("):

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..calculators import child_pugh_class
 from .columns import apply_columns
-from .dates import DATE, DATE_SLOT, date_near, latest, when
+from .dates import DATE, DATE_SLOT, date_near, latest, orient, pair_is_date, when
 from .rows import (
     RULES_PATH,
     SENTENCE_END,
@@ -132,8 +132,26 @@ def value_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
 def tokenize(text: str) -> list[Token]:
     """Tokens of `text` (already normalised); over-long runs are skipped, not parsed."""
     tokens: list[Token] = []
+    numeric: list[tuple[int, int, int, int]] = []  # (token index, first part, second part, year or 0)
     for match in TOKEN.finditer(text):
+        if match.group("pa") and not pair_is_date(match, tokens[-1].text if tokens else None):
+            for part, start in ((match.group("pa"), match.start("pa")), ("/", match.end("pa"))):
+                kind = "punct" if part == "/" else "num"
+                tokens.append(Token(kind, part, start, start + len(part), None if part == "/" else float(part), part))
+            second = match.group("pb")
+            tokens.append(Token("num", second, match.start("pb"), match.end("pb"), float(second), second))
+            continue
         if match.group("date"):
+            if match.group("pa") or match.group("na"):
+                year = int(match.group("ny") or 0)
+                numeric.append(
+                    (
+                        len(tokens),
+                        int(match.group("pa") or match.group("na")),
+                        int(match.group("pb") or match.group("nb")),
+                        year + 2000 if 0 < year < 100 else year,
+                    )
+                )
             tokens.append(Token("date", match.group(0), match.start(), match.end(), when=when(match)))
             continue
         if match.group("num"):
@@ -160,6 +178,8 @@ def tokenize(text: str) -> list[Token]:
             continue  # a hard-wrapped sentence ("No invasion of the\nportal trunk") goes on after the break
         else:
             tokens.append(Token("punct", match.group(0), match.start(), match.end()))
+    for k, stamp in orient(numeric).items():
+        tokens[k].when = stamp
     return tokens
 
 
