@@ -1279,3 +1279,75 @@ def test_despite_its_treatment_is_uncontrolled_and_progressive_under_a_drug_is_p
     text: str, field: str, value: object
 ) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The cancer is in my liver and there's a small spot in one lung.", True),
+        ("s/p LT 2019 for HCC, recurrance lung + 2 liver lesions, on tac+MMF.", True),
+        ("Relapse bone, T10, on the staging CT.", True),
+        ("No disease in the lungs or bones on the staging CT.", False),
+    ],
+)
+def test_a_growth_written_with_a_site_outside_the_liver_is_extrahepatic_spread(text: str, value: bool) -> None:
+    _assert_reads(text, "extrahepatic_spread", value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # day/month without a year: a date, not a value; one part over 12 says which part is the day
+        ("AFP (ng/mL): 02/06 1210 | 01/09 640 | 28/11 285.", "afp_ng_ml", 285.0),
+        ("Weights: 15/09 68 kg; 20/10 63 kg; 24/11 59,5 kg (home scales).", "weight_kg", 59.5),
+        ("Bilirubin (umol/L): 23/11 34 | 26/11 52 | 29/11 47 | 02/12 (discharge) 40.", "bilirubin_mg_dl", 2.3392),  # 40 umol/L, to 4 decimals
+        ("Progressed on sorafenib (PD on CT 02/11). AFP 250 ng/mL (local lab, 28/11).", "afp_ng_ml", 250.0),
+        # a pair after a scale's name, inside a number, or before "of" is not a date
+        ("HE grade 1/2 on lactulose.", "encephalopathy", "grade_1_2"),
+        ("BP 128/76, AFP 12/10/2026 300, 14/11/2026 500 ng/mL.", "afp_ng_ml", 500.0),
+    ],
+)
+def test_a_day_and_month_without_a_year_is_a_date(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Had my banding again tues, the 3rd time since the bleed; the veins still arent all gone so more next month.", True),
+        ('The gastro team "put rings on the veins in his gullet" and he is booked for another session on 18/12.', True),
+        ("OGD 20/11: grade III varices - 6 bands applied. Check OGD 27/11: residual varices, 3 further bands.", True),
+        ("OGD 2025: banding completed, varices eradicated.", False),
+        ("Had banding in 2024.", None),  # named, not said whether complete: asked, not guessed
+        ("She had no treatment for the varices.", None),  # untreated, not absent
+    ],
+)
+def test_banding_is_read_by_whether_it_goes_on(text: str, value: object) -> None:
+    _assert_reads(text, "high_risk_varices", value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She has never had any cancer treatment.",
+        "No prior anticancer drug therapy.",
+        "HCC with right portal vein branch invasion, diagnosed 10/2026, not yet treated.",
+        "Mr S (71), HCC, no anticancer treatment yet.",
+    ],
+)
+def test_treatment_naive_in_its_many_wordings(text: str) -> None:
+    _assert_reads(text, "prior_therapies", [])
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Small spots on my lung on the CT but they're not sure if it's the cancer spreading.", None),
+        ("Lung nodules, but the radiologist is unsure whether they are metastases.", None),
+        ("Spread to the lungs but not sure about the bones.", True),  # the doubt is of the bones only
+        ("There's a patch in one of the bones in his back.", True),
+        ("No extrahepatic localisations.", False),
+    ],
+)
+def test_doubt_after_but_and_growths_outside_the_liver(text: str, value: object) -> None:
+    _assert_reads(text, "extrahepatic_spread", value)
