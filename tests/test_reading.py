@@ -1351,3 +1351,22 @@ def test_treatment_naive_in_its_many_wordings(text: str) -> None:
 )
 def test_doubt_after_but_and_growths_outside_the_liver(text: str, value: object) -> None:
     _assert_reads(text, "extrahepatic_spread", value)
+
+
+MDT = (
+    "Liver cancer MDT - 03/12/2026 (extract)\n"
+    "Case 5: 72M, ALD, CP B8, PS 2, AFP 15 000 ng/mL, diffuse HCC with Vp4 -> BSC.\n"
+    "Case 6: 61F, MASLD cirrhosis, CP A5, PS 0, AFP 12 ng/mL. No macrovascular invasion. No previous systemic therapy.\n"
+)
+
+
+def test_of_several_cases_only_the_one_asked_about_gives_facts() -> None:
+    """Tumour-board minutes list two cases and ask about case 6: case 5's Vp4, CP B8 and AFP are not the patient's."""
+    got = read(MDT + "Query: please advise on first-line options for case 6.").values
+    assert got["afp_ng_ml"] == 12.0 and got["child_pugh_class"] == "A" and got["ecog"] == 0, got
+    assert got["main_portal_vein_invasion"] is False, got
+
+
+def test_of_several_cases_with_none_asked_about_the_facts_conflict_and_are_asked_for() -> None:
+    reading = read(MDT + "Query: first-line options?")
+    assert "afp_ng_ml" not in reading.values and any("AFP" in u for u in reading.unread), reading.unread

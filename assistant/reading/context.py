@@ -17,6 +17,7 @@ from .vocabulary import Vocabulary, exact_case
 from .whose import (
     choice_spans,
     header_spans,
+    other_case_spans,
     others_sentences,
     patient_again,
     population_sentences,
@@ -488,7 +489,11 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # sentence family history (same length again).
     # Words said of a trial's population or offered as a question's choices (an abstract, an eligibility list, a
     # multiple-choice item): found on the text as written, before ':' and ';' are changed below.
-    listed = header_spans(text, vocab.population_headers) + choice_spans(text)
+    listed = (
+        header_spans(text, vocab.population_headers)
+        + choice_spans(text)
+        + other_case_spans(text, vocab.case_labels)  # "Case 5: ... Case 6: ... advise for case 6"
+    )
     # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
     absent = absent_rows(text, vocab.absent_answers)
     text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], unwrapped(text).replace(";", "\r").replace(":", ","))

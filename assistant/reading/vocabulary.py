@@ -145,6 +145,7 @@ class Vocabulary:
     # headings of lists said of one ("Inclusion:", "Exclusion criteria:")
     population: tuple[str, ...] = ()
     population_headers: tuple[str, ...] = ()
+    case_labels: tuple[str, ...] = ()  # "Case 5:", "Patient B -": headings of several cases in one message
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
     tolerated_daily_doses: tuple[tuple[str, float, str], ...] = ()
     # written-out numbers: {"units": {...}, "tens": {...}, "scales": {...}, "point": [...], "joiner": [...]}
@@ -441,6 +442,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         age_words=tuple(str(w).lower() for w in (raw.get("story") or {}).get("age_words") or []),
         population=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population") or []),
         population_headers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population_headers") or []),
+        case_labels=tuple(str(w).lower() for w in (raw.get("story") or {}).get("case_labels") or []),
         number_words=dict(raw.get("number_words") or {}),
         form_marks=(
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("checked") or []),

@@ -176,6 +176,32 @@ def header_spans(text: str, headers: tuple[str, ...]) -> list[tuple[int, int]]:
     return spans
 
 
+def other_case_spans(text: str, labels: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Character spans of the other cases when a message lists several under their own headings ("Case 5: ...",
+    "Case 6: ...", "Patient B -") and asks about one of them by its label elsewhere ("please advise for case 6"):
+    each heading's block runs to the next heading. Nothing when fewer than two cases are listed or the message
+    does not say which one it asks about (their facts then conflict and are asked for). Labels are data
+    (the vocabulary's `story.case_labels`)."""
+    if not labels:
+        return []
+    label = "(?:" + "|".join(re.escape(w) for w in sorted(labels, key=len, reverse=True)) + ")"
+    ident = r"#?\s*(?P<id>\d{1,4}[a-z]?|[a-z])\b"
+    headers = list(re.finditer(rf"^[ \t>*•-]*{label}\s*{ident}\s*[:\-–)]", text, re.I | re.M))
+    ids = [h.group("id").lower() for h in headers]
+    if len(set(ids)) < 2:
+        return []
+    at_header = {h.start("id") for h in headers}
+    asked = {
+        m.group("id").lower()
+        for m in re.finditer(rf"\b{label}\s*{ident}", text, re.I)
+        if m.start("id") not in at_header
+    }
+    if len(asked) != 1 or not asked <= set(ids):
+        return []
+    ends = [h.start() for h in headers[1:]] + [len(text)]
+    return [(h.start(), end) for h, end, n in zip(headers, ends, ids, strict=True) if n not in asked]
+
+
 def choice_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of a question's lettered choices ("A) REFLECT B) RESORCE C) ...", "(a) ... (b) ..."): at
     least three, lettered in order from A. Their words are choices offered, not facts of a patient."""
