@@ -1370,3 +1370,54 @@ def test_of_several_cases_only_the_one_asked_about_gives_facts() -> None:
 def test_of_several_cases_with_none_asked_about_the_facts_conflict_and_are_asked_for() -> None:
     reading = read(MDT + "Query: first-line options?")
     assert "afp_ng_ml" not in reading.values and any("AFP" in u for u in reading.unread), reading.unread
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("I weigh 9 stone 6 now, I've lost about a stone since the summer.", 59.8742),  # 132 lb
+        ("Weight 11 stone 2 lb.", 70.7604),  # 156 lb
+        ("Presenting with weight loss (9 kg over 4 months). Weight 61 kg.", 61.0),  # a change is not a weight
+        ("Lost 6 kg since June, now 58 kg.", 58.0),
+        ("Weight dropped to 59 kg.", 59.0),  # a change put in force is the value
+    ],
+)
+def test_weights_in_stones_and_changes_of_weight(text: str, value: float) -> None:
+    _assert_reads(text, "weight_kg", value)
+
+
+def test_a_weight_loss_alone_gives_no_weight() -> None:
+    _assert_reads("Found after presenting with weight loss (9 kg over 4 months).", "weight_kg", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "received"),
+    [
+        ("They want to start me on tablets called lenvatinib. What dose would I be on?", []),
+        (
+            "He received STRIDE from 01/2026; at progression in 09/2026 durvalumab was stopped. The previous"
+            " oncologist had mentioned cabozantinib as the next step, but nothing has been started.",
+            ["durvalumab+tremelimumab"],
+        ),
+        ("Durvalumab monotherapy 2025, PD.", ["durvalumab"]),
+    ],
+)
+def test_proposals_and_a_regimens_own_agent_are_not_new_lines(text: str, received: list[str]) -> None:
+    assert read(text).received == received
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Assessed for transplant and declined (tumour burden). Previous transplant: nil.", "solid_organ_transplant", False),
+        (
+            "Writing on behalf of my mum (76); her cancer has spread to her lungs. Family background: my aunt injects"
+            " methotrexate for her rheumatoid arthritis.",
+            "autoimmune_disease",
+            None,
+        ),
+        ("Asking for my mum: she had a kidney transplant. My dad has RA.", "solid_organ_transplant", True),
+    ],
+)
+def test_considered_for_transplant_and_the_relative_asked_for(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

@@ -17,6 +17,7 @@ from .vocabulary import Vocabulary, exact_case
 from .whose import (
     choice_spans,
     header_spans,
+    named_patient,
     other_case_spans,
     others_sentences,
     patient_again,
@@ -522,6 +523,16 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         m.category == "FAMILY" and writers_relative(doc, m.modifier_span[0], m.modifier_span[1], vocab.kin_names, own)
         for m in modifiers
     )
+    # "writing on behalf of my mum ... my aunt injects methotrexate": of the writer's relatives, only the one asked
+    # for is the patient
+    patient_kin = None if own else named_patient(doc, vocab)
+
+    def patients(m_start: int, m_end: int) -> bool:
+        """Whether the family cue at doc[m_start:m_end] names the patient (the writer's relative, or the one asked for)."""
+        if not writers_relative(doc, m_start, m_end, vocab.kin_names, own):
+            return False
+        return patient_kin is None or any(doc[k].lower_ == patient_kin for k in range(m_start, m_end))
+
     # SELF cues ("myself", "my own") name the writer alone: someone else's when a relative or a clinician
     # writes ("a GI fellow with ulcerative colitis myself"); a clinician's "I have a 60M with ..." is the patient's.
     others = {"SPEAKER"} if relative_writes else set()
@@ -581,7 +592,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 if gap < distance or (gap == distance and role == "STATED"):  # a plain cue beats a dose or date
                     role, distance = modifier.category, gap
-            elif modifier.category == "FAMILY" and writers_relative(doc, m_start, m_end, vocab.kin_names, own):
+            elif modifier.category == "FAMILY" and patients(m_start, m_end):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
             elif modifier.category == "FAMILY" and any(
                 patient_again(doc, t, m_start, m_end, vocab) for t in range(lo, hi)
@@ -616,7 +627,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         category = "FAMILY" if modifier.category in others else modifier.category
         if category in ("HYPOTHETICAL", "POPULATION", "FAMILY") and modifier.direction != "TERMINATE":
             m_start, m_end = modifier.modifier_span
-            if modifier.category == "FAMILY" and writers_relative(doc, m_start, m_end, vocab.kin_names, own):
+            if modifier.category == "FAMILY" and patients(m_start, m_end):
                 continue  # "my husband's AFP": the patient's
             start, end = modifier.scope_span
             cue_sentence = sentences[sentence_of[modifier.modifier_span[0]]]

@@ -604,10 +604,12 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
             out.asked += [n for n in names if n not in out.asked]
         else:
             unknown.append(norm.span(m.start, m.end))
+    # An agent of a regimen the message says was received is part of it, in any sentence ("nivo-ipi then nivolumab";
+    # "he received STRIDE from 01/2026; at progression durvalumab was stopped"), not a line of its own.
+    named_anywhere = {k for keys in received.values() for k in keys if k not in vocab.agents}
+    parts = {a for r in named_anywhere for a in vocab.regimens.get(r, {}).get("agents", [])}
     for keys in received.values():
         named = [k for k in keys if k not in vocab.agents]
-        # An agent of a regimen named in the same sentence is part of it ("nivo-ipi then nivolumab").
-        parts = {a for r in named for a in vocab.regimens.get(r, {}).get("agents", [])}
         agents = [k for k in keys if k in vocab.agents and k not in parts]
         regimens = named + vocab.regimen_of_agents(agents)
 
@@ -618,7 +620,8 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         for regimen in sorted(regimens, key=written_at):  # in the order written: the last one is the current one
             if regimen not in out.received:
                 out.received.append(regimen)
-    out.asked = [r for r in out.asked if r not in out.received]
+    given = set(out.received) | {a for r in out.received for a in vocab.regimens.get(r, {}).get("agents", [])}
+    out.asked = [r for r in out.asked if r not in given]
     if out.received:
         words = ", ".join(dict.fromkeys(t for ts in texts.values() for t in ts))
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)

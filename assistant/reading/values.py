@@ -718,6 +718,13 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             out.unread.append(f"{analyte.label} '{text}': the unit {unit} is not one I can convert")
             return end + 1
         factor = analyte.units[unit]
+        smaller = analyte.then_units.get(unit)
+        if smaller and end + 1 < len(tokens) and tokens[end + 1].kind == "num" and tokens[end + 1].value is not None:
+            # "9 stone 6", "9 stone 6 lb": the number after the larger unit is in the smaller one
+            number, factor = number * factor + tokens[end + 1].value * analyte.units[smaller], 1.0
+            extra, after = _unit_after(tokens, end + 1, tables)
+            end += 1 + (extra if after == smaller or analyte.units.get(after) == analyte.units[smaller] else 0)
+            text = norm.span(tokens[owner_at].start if key == owner and owner_at >= 0 else tok.start, tokens[end].end)
     else:
         resolved = _unitless(analyte, number)
         if resolved is None:
@@ -869,6 +876,8 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading,
     readings listed in an order the message states ("newest first") give the newest."""
     for key, values in found.items():
         label = vocab.analytes[key].label
+        # an amount of change ("weight loss (9 kg over 4 months)") is not a value, unless put in force ("down to 59")
+        values = [v for v in values if "CHANGE" not in v.cues or "CURRENT" in v.cues]
         kept = [v for v in values if "REJECTED" not in v.cues]
         if len(kept) < len(values):
             out.corrected.add(vocab.analytes[key].field)

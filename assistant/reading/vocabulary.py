@@ -51,6 +51,7 @@ class Analyte:
     names_with_letter_only: tuple[str, ...] = ()  # names that count only with a class letter after them
     bare_class: bool = False  # a class letter glued to a matching score ("B7") is this analyte
     glued_alone: tuple[str, ...] = ()  # names read with a class letter glued on and no score ("CPA")
+    then_units: dict[str, str] = default(default_factory=dict)  # "9 stone 6": a number after a stone is in pounds
 
 
 WORD = re.compile(r"[a-z0-9']+")
@@ -271,6 +272,7 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
         names_with_letter_only=tuple(str(n) for n in raw.get("names_with_letter_only") or ()),
         bare_class=bool(raw.get("bare_class", False)),
         glued_alone=tuple(str(n).lower() for n in raw.get("glued_alone") or ()),
+        then_units={str(u).lower(): str(v).lower() for u, v in (raw.get("then_units") or {}).items()},
     )
 
 

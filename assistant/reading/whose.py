@@ -71,10 +71,9 @@ def others_sentences(
         return set()
     patient: str | None = None  # None: the writer
     if not writer_is_patient:
-        asked_for = [w for i, w in named if cued(doc, i, vocab.patient_named_by)]
-        if not asked_for or all(w == asked_for[0] for _, w in named):
+        patient = named_patient(doc, vocab, named)
+        if patient is None:
             return set()  # the relative named is the patient (the usual reading)
-        patient = asked_for[0]
     others_genders = {kin[w] for _, w in named if w != patient}
     patient_pronouns = (
         set(vocab.pronouns.get(kin[patient], ())) if patient and kin[patient] not in others_genders else set()
@@ -120,6 +119,24 @@ def others_sentences(
             elif t.lower_ in vocab.carers:
                 last.update({gender: "carer" for gender in vocab.pronouns})
     return result
+
+
+def named_patient(doc: Any, vocab: Vocabulary, named: list[tuple[int, str]] | None = None) -> str | None:
+    """The family word naming the patient when a relative writes about several of their relatives and says which
+    one they ask for ("writing on behalf of my mum ... my aunt injects methotrexate"): "mum". None when one relative
+    is named (the usual reading: that relative is the patient) or none is asked for. `named`: (token, word) of each
+    relative the writer names ("my aunt", "Mum"), found here when not given."""
+    if named is None:
+        kin = {w for words in vocab.kin.values() for w in words}
+        named = [
+            (t.i, t.lower_)
+            for t in doc
+            if t.lower_ in kin and (t.i > 0 and doc[t.i - 1].lower_ in ("my", "our") or t.text in vocab.kin_names)
+        ]
+    asked_for = [w for i, w in named if cued(doc, i, vocab.patient_named_by)]
+    if not asked_for or all(w == asked_for[0] for _, w in named):
+        return None
+    return asked_for[0]
 
 
 def population_sentences(sentences: list[Any], listed: list[tuple[int, int]], vocab: Vocabulary) -> set[int]:
