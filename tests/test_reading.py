@@ -1421,3 +1421,52 @@ def test_proposals_and_a_regimens_own_agent_are_not_new_lines(text: str, receive
 )
 def test_considered_for_transplant_and_the_relative_asked_for(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+PRESCREEN = (
+    "Pre-screening - study HCC-2L-201 (novel TKI vs placebo after first line)\n"
+    "Protocol summary (reference only): enrolled population CP A 100%, ECOG 0-1, 31% AFP >= 400 ng/mL, 22% main"
+    " portal vein invasion, 70% prior atezo-bev.\n"
+    "Candidate 201-0041 (58 F), 29/11/2026: CP A6; ECOG 1; AFP 84 ng/mL; right portal vein branch thrombus (Vp3),"
+    " main trunk patent; prior lenvatinib 8 mg 03/2026-10/2026, PD on CT 27/10; no other systemic therapy."
+)
+
+
+def test_a_heading_line_of_a_studys_population_ends_at_its_full_stop() -> None:
+    """The protocol's population line gives no fact; the candidate's line after it does (its month/year dates are
+    dates, so the AFP is not read as a range running into them)."""
+    reading = read(PRESCREEN)
+    assert reading.values["afp_ng_ml"] == 84.0 and reading.values["main_portal_vein_invasion"] is False
+    assert reading.received == ["lenvatinib"]
+
+
+def test_what_a_protocol_requires_is_not_the_patients_value() -> None:
+    text = "Pre-screening log - study X (protocol requires AFP >= 400 ng/mL)\nCandidate 0093, 66 M\n- AFP 176 ug/L (25/11)"
+    _assert_reads(text, "afp_ng_ml", 176.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        (
+            'I found this on a patient forum: "My husband, 70, Child-Pugh A, took sorafenib for a year, then'
+            ' cabozantinib." My own husband was only just diagnosed.',
+            "child_pugh_class",
+            None,
+        ),
+        (
+            'Checking a teaching slide: "The pivotal trials enrolled Child-Pugh A, ECOG 0-1 patients." Is it correct?',
+            "child_pugh_class",
+            None,
+        ),
+        # a quotation of the patient's own record stays the patient's
+        ('The CT report describes a mass that "replaces more than half of the liver parenchyma".', "liver_involvement_50", True),
+        # a question in general after a heading ("MCQ:"): the drug it says was given is not the patient's
+        ("MCQ: Which phase 3 trial supported regorafenib after sorafenib? A) REFLECT B) RESORCE C) CELESTIAL", "prior_therapies", None),
+        ("PD on sorafenib, which next?", "prior_therapies", ["sorafenib"]),
+    ],
+)
+def test_quotations_from_other_sources_and_headed_questions_give_no_patient_facts(
+    text: str, field: str, value: object
+) -> None:
+    _assert_reads(text, field, value)

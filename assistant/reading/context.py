@@ -19,6 +19,7 @@ from .whose import (
     header_spans,
     named_patient,
     other_case_spans,
+    quoted_source_spans,
     others_sentences,
     patient_again,
     population_sentences,
@@ -427,7 +428,12 @@ class Analysis:
 
 
 def _general(sent: Any, vocab: Vocabulary) -> bool:
-    first = next((t.lower_ for t in sent if not t.is_punct), None)  # most sentences stop here
+    words = [t for t in sent if not t.is_space]
+    # a short heading before the question ("MCQ: Which trial ...", "Quick q: is ..."; ':' reads as ',') is passed over
+    heading = next((k for k, t in enumerate(words[:4]) if t.text == ","), None)
+    if heading and " ".join(t.lower_ for t in words[:heading]) in vocab.question_headings:
+        words = words[heading + 1 :]
+    first = next((t.lower_ for t in words if not t.is_punct), None)  # most sentences stop here
     question = first is not None and sent.text.rstrip().endswith("?")
     if first is None or not (
         first in vocab.general_request_openers or (question and first in vocab.general_question_openers)
@@ -494,6 +500,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         header_spans(text, vocab.population_headers)
         + choice_spans(text)
         + other_case_spans(text, vocab.case_labels)  # "Case 5: ... Case 6: ... advise for case 6"
+        + quoted_source_spans(text, vocab.quoted_sources)  # 'a patient forum: "My husband ... took sorafenib"'
     )
     # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
     absent = absent_rows(text, vocab.absent_answers)

@@ -20,6 +20,7 @@ _MONTH = (
 DATE = (
     r"(?P<date>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
     r"|(?P<na>\d{1,2})/(?P<nb>\d{1,2})/(?P<ny>\d{2,4})"
+    r"|(?<![\w/.])(?P<um>0?[1-9]|1[0-2])/(?P<uy>(?:19|20)\d{2})(?![\w/])"  # month and year: "03/2026-10/2026"
     # day and month without a year ("AFP 02/06 1210 | 28/11 285"); never inside a number ("BP 128/76"), before
     # "of" or "%" ("2/3 of the liver"), or before a tablet or dose ("1/2 tab"); see `pair_is_date`
     r"|(?<![\w/.,])(?P<pa>\d{1,2})/(?P<pb>\d{1,2})(?![\w/]|[.,]\d|\s*(?:of\b|%|tab|cap|dose))"
@@ -71,6 +72,8 @@ def when(match: re.Match[str]) -> tuple[int, int, int] | None:
     if match.group("dm"):
         year = int(match.group("dy")) if match.group("dy") else 0
         return year, _month(match.group("dm")), int(match.group("dd"))
+    if match.group("um"):
+        return int(match.group("uy")), int(match.group("um")), 0
     if match.group("ym"):
         return int(match.group("yy")), _month(match.group("ym")), 0
     if match.group("mm"):

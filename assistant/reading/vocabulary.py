@@ -123,6 +123,7 @@ class Vocabulary:
     foreign_units: list[str]
     concepts: dict[str, Concept]
     general_question_openers: frozenset[str] = frozenset()
+    question_headings: frozenset[str] = frozenset()  # "MCQ:", "Quick q:" before a question in general
     general_request_openers: frozenset[str] = frozenset()
     question_starts: tuple[tuple[str, ...], ...] = ()  # words that open a question with or without "?"
     writer_illness: tuple[str, ...] = ()  # words by which the writer speaks of their own illness
@@ -147,6 +148,7 @@ class Vocabulary:
     population: tuple[str, ...] = ()
     population_headers: tuple[str, ...] = ()
     case_labels: tuple[str, ...] = ()  # "Case 5:", "Patient B -": headings of several cases in one message
+    quoted_sources: tuple[str, ...] = ()  # 'a patient forum: "..."': a quotation from these is not the patient's
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
     tolerated_daily_doses: tuple[tuple[str, float, str], ...] = ()
     # written-out numbers: {"units": {...}, "tens": {...}, "scales": {...}, "point": [...], "joiner": [...]}
@@ -420,6 +422,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         foreign_units=[str(u).lower() for u in raw.get("foreign_units") or []],
         concepts=concepts,
         general_question_openers=frozenset(str(w) for w in raw.get("general_question_openers") or []),
+        question_headings=frozenset(str(w).lower() for w in raw.get("question_headings") or []),
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
         question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("question_starts") or []),
         writer_illness=tuple(str(w).lower() for w in raw.get("writer_illness") or []),
@@ -445,6 +448,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         population=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population") or []),
         population_headers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population_headers") or []),
         case_labels=tuple(str(w).lower() for w in (raw.get("story") or {}).get("case_labels") or []),
+        quoted_sources=tuple(str(w).lower() for w in (raw.get("story") or {}).get("quoted_sources") or []),
         number_words=dict(raw.get("number_words") or {}),
         form_marks=(
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("checked") or []),

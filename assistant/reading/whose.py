@@ -175,7 +175,8 @@ def population_sentences(sentences: list[Any], listed: list[tuple[int, int]], vo
 
 
 QUOTES = {'"', "'", "“", "”", "‘", "’", "`"}
-LABEL = re.compile(r"^[ \t>*-]*([A-Za-z][A-Za-z0-9 /-]{0,40}?)\s*:", re.M)
+LABEL = re.compile(r"^[ \t>*-]*([A-Za-z][A-Za-z0-9 /-]{0,40}?)\s*(?:\([^()\n]{0,30}\)\s*)?:", re.M)
+LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•>]|\d{1,2}[.)])")
 CHOICE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Ea-e])\)|([A-Ea-e])[.)])(?=\s)")
 
 
@@ -189,7 +190,17 @@ def header_spans(text: str, headers: tuple[str, ...]) -> list[tuple[int, int]]:
             continue
         end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
         blank = text.find("\n\n", label.end(), end)
-        spans.append((label.start(), blank if blank >= 0 else end))
+        end = blank if blank >= 0 else end
+        line_end = text.find("\n", label.end(), end)
+        if line_end >= 0 and text[label.end() : line_end].strip():
+            # a heading with its list on its own line ("Protocol summary: enrolled population CP A 100%, ...") ends
+            # there, unless the line runs on (no full stop) or list items follow: the next line may be the patient's
+            while line_end >= 0 and (
+                text[:line_end].rstrip()[-1:] not in (".", "!", "?") or LIST_ITEM.match(text[line_end + 1 : end])
+            ):
+                line_end = text.find("\n", line_end + 1, end)
+            end = line_end if line_end >= 0 else end
+        spans.append((label.start(), end))
     return spans
 
 
@@ -217,6 +228,27 @@ def other_case_spans(text: str, labels: tuple[str, ...]) -> list[tuple[int, int]
         return []
     ends = [h.start() for h in headers[1:]] + [len(text)]
     return [(h.start(), end) for h, end, n in zip(headers, ends, ids, strict=True) if n not in asked]
+
+
+QUOTED = re.compile(r"[\"“]([^\"“”\n]{20,}?)[\"”]")
+
+
+def quoted_source_spans(text: str, sources: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Character spans of passages quoted from a source that is not the patient's record ('I found this on a patient
+    forum: "My husband, 70, ... took sorafenib"', 'a teaching slide: "... enrolled Child-Pugh A"'): a quotation of
+    four words or more with a source word (the vocabulary's `story.quoted_sources`) in the eight words before it.
+    A quotation of the patient's own record ('the CT report describes a mass that "replaces more than half of the
+    liver"') names no such source and stays the patient's."""
+    if not sources:
+        return []
+    spans: list[tuple[int, int]] = []
+    for match in QUOTED.finditer(text):
+        if len(match.group(1).split()) < 4:
+            continue
+        before = re.findall(r"[a-z']+", text[max(0, match.start() - 80) : match.start()].lower())[-8:]
+        if set(before) & set(sources):
+            spans.append((match.start(), match.end()))
+    return spans
 
 
 def choice_spans(text: str) -> list[tuple[int, int]]:
