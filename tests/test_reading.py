@@ -1470,3 +1470,17 @@ def test_quotations_from_other_sources_and_headed_questions_give_no_patient_fact
     text: str, field: str, value: object
 ) -> None:
     _assert_reads(text, field, value)
+
+
+def test_a_population_heading_within_a_line_holds_its_list_to_the_full_stop() -> None:
+    text = (
+        "Trial listing I came across. Inclusion: HCC after prior sorafenib; AFP >= 400 ng/mL; Child-Pugh A; ECOG 0-1."
+        " Exclusion: prior liver transplant. Which approved drug was studied with criteria like these?"
+    )
+    reading = read(text)
+    assert reading.values == {} and reading.received == [], reading.values
+
+
+@pytest.mark.parametrize("text", ["Sorafenib stopped working in May.", "Lenvatinib no longer working, AFP rising."])
+def test_a_drug_that_stopped_working_was_received(text: str) -> None:
+    assert read(text).received, read(text)

@@ -175,7 +175,9 @@ def population_sentences(sentences: list[Any], listed: list[tuple[int, int]], vo
 
 
 QUOTES = {'"', "'", "“", "”", "‘", "’", "`"}
-LABEL = re.compile(r"^[ \t>*-]*([A-Za-z][A-Za-z0-9 /-]{0,40}?)\s*(?:\([^()\n]{0,30}\)\s*)?:", re.M)
+LABEL = re.compile(
+    r"(?:^[ \t>*-]*|(?<=[.!?] ))([A-Za-z][A-Za-z0-9 /-]{0,40}?)\s*(?:\([^()\n]{0,30}\)\s*)?:", re.M
+)  # at a line's start, or after a sentence within it ("Trial listing I came across. Inclusion: ...")
 LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•>]|\d{1,2}[.)])")
 CHOICE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Ea-e])\)|([A-Ea-e])[.)])(?=\s)")
 
@@ -191,6 +193,12 @@ def header_spans(text: str, headers: tuple[str, ...]) -> list[tuple[int, int]]:
         end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
         blank = text.find("\n\n", label.end(), end)
         end = blank if blank >= 0 else end
+        if label.start() > 0 and text[label.start() - 1] != "\n":
+            # a heading within a line ("... came across. Inclusion: HCC after sorafenib; AFP >= 400. Which drug?"):
+            # its list ends at its first full stop
+            stop = re.compile(r"[.!?](?:\s|$)").search(text, label.end(), end)
+            spans.append((label.start(), stop.end() if stop else end))
+            continue
         line_end = text.find("\n", label.end(), end)
         if line_end >= 0 and text[label.end() : line_end].strip():
             # a heading with its list on its own line ("Protocol summary: enrolled population CP A 100%, ...") ends
