@@ -340,12 +340,7 @@ class Session:
             and (
                 (
                     frame.intent == "overview"
-                    and (
-                        intent.general
-                        # "one of my patients ... I'd like to understand the landscape myself": a patient named
-                        # but none of their facts given, and the classifier sure the landscape is asked
-                        or (not reading.facts and not self.facts and frame.confidence >= CONFIDENT_OVERVIEW_NAMED)
-                    )
+                    and intent.general
                     and set(reading.facts) <= OVERVIEW_FACTS
                     and (
                         not (reading.facts or intent.regimens)

@@ -504,6 +504,7 @@ class PathwayEngine:
         caveats: dict[str, list[tuple[list[str], Rule]]] = {r: [] for r in wanted}
         asks: list[tuple[list[str], Rule, list[str]]] = []
         trace: list[TraceEntry] = []
+        depends: dict[tuple[str, str], list[str]] = {}  # (regimen, rule id) -> the unknown facts it waits on
         notes = [assessment.governing_note] if assessment.governing_note else []
         for rule in self.file.rules:
             outcome, held, unknown_fields = _evaluate(rule.when, facts)
@@ -529,12 +530,13 @@ class PathwayEngine:
                 for regimen in touched:
                     if rule.unknown == "needs_info":
                         statuses[regimen].append(("needs_info", rule))
+                        depends[(regimen, rule.id)] = unknown_fields
                         offers[regimen] = offers[regimen] or regimen in rule.then
                     else:
                         caveats[regimen].append((unknown_fields, rule))
             else:
                 trace.append(TraceEntry(rule.id, "not_applicable", held))
-        options = [self._verdict(r, statuses[r], offers[r], caveats[r], line) for r in wanted]
+        options = [self._verdict(r, statuses[r], offers[r], caveats[r], line, depends) for r in wanted]
         # A fact is missing when learning it could change a verdict: a needs_info rule, or a
         # caveat on a regimen that is offered now.
         status_of = {o.regimen: o.status for o in options}
@@ -559,12 +561,25 @@ class PathwayEngine:
         offered_by_a_rule: bool,
         caveats: list[tuple[list[str], Rule]],
         line: str,
+        depends: dict[tuple[str, str], list[str]] | None = None,
     ) -> RegimenVerdict:
         if not offered_by_a_rule and not any(s == "not_recommended" for s, _ in fired):
             fired = fired + [("not_recommended", NO_PATHWAY)]
         status = max((s for s, _ in fired), key=RANK.__getitem__) if fired else "not_recommended"
         deciding = [rule for s, rule in fired if s == status]
         reasons = list(dict.fromkeys(rule.because for rule in deciding))
+        if status == "needs_info" and depends:
+            # a rule that may apply: it waits on facts not yet known, so say which ("depends on Child-Pugh score:
+            # Child-Pugh B beyond B7: ..."), not the rule's finding as if it were the patient's
+            waits = [(rule, depends.get((regimen, rule.id), [])) for rule in deciding]
+            reasons = list(
+                dict.fromkeys(
+                    f"depends on {', '.join(self.label(f) for f in fields)}, not yet known; where it applies: {rule.because}"
+                    if fields
+                    else rule.because
+                    for rule, fields in waits
+                )
+            )
         rule_ids = list(dict.fromkeys(rule.id for rule in deciding))
         sources = list(dict.fromkeys(ref.id for rule in deciding for ref in rule.sources))
         notes: list[str] = []

@@ -522,20 +522,3 @@ def test_a_combinations_dosing_cites_each_agents_label(assistant, question: str,
     (answer,) = ask_all(assistant, [question])
     assert label in {c["doc_id"] for c in answer["citations"]}
 
-
-def test_a_clinician_naming_a_patient_but_asking_the_landscape_gets_it(assistant) -> None:
-    """A GP names the patient ("one of my patients ... too far along for surgery") but gives none of his facts and
-    asks which drugs exist first and afterwards: the landscape, not a surgery refusal or a hypothetical verdict."""
-    (answer,) = ask_all(
-        assistant,
-        [
-            "I'm a GP. One of my patients has just been told his liver cancer is too far along for surgery or any"
-            " local treatment. Before he sees the oncologists I'd like to understand the landscape myself: which drug"
-            " treatments exist for advanced hepatocellular carcinoma as a first treatment, and what is used afterwards"
-            " if that stops working?"
-        ],
-    )
-    assert answer["kind"] == "information" and answer["refusal"] is None
-    assert "Hypothetical scenario" not in answer["text"]
-    for name in ("atezolizumab", "durvalumab", "regorafenib", "cabozantinib"):
-        assert name in answer["text"].lower()

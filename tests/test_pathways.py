@@ -372,3 +372,13 @@ def test_the_trial_population_fills_only_what_is_not_known() -> None:
     filled = ENGINE.population_profile(stated)
     assert filled is not None and filled.ecog == 2 and filled.child_pugh_class == "A"
     assert filled.solid_organ_transplant is True and filled.prior_therapies == []
+
+
+def test_a_rule_that_may_apply_says_what_it_waits_on() -> None:
+    """With Child-Pugh unknown, the Child-Pugh B8-9 exclusion may apply: the reason names the unknown facts first,
+    not "Child-Pugh B beyond B7" as if it were the patient's finding."""
+    verdict = ENGINE.evaluate(make_profile({"ecog": 0, "prior_therapies": []}))
+    waiting = [o for o in verdict.options if o.status == "needs_info"]
+    assert waiting
+    for option in waiting:
+        assert all(r.startswith("depends on ") and "not yet known" in r for r in option.reasons), option.reasons
