@@ -389,7 +389,9 @@ class Session:
         if reading.elsewhere:
             said = ", ".join(dict.fromkeys(" ".join(w.split()) for w in reading.elsewhere))
             notices.append(
-                "Not taken as the patient's (said of a trial's population, another case, or a question's choices): " + said + "."
+                "Not taken as the patient's (said of a trial's population, another case, or a question's choices): "
+                + said
+                + "."
             )
         notices += [f"Conflicting statements, the safer reading is used: {item}." for item in reading.conflicts]
         notices += [f"Read from a description, not a stated value: {item}." for item in reading.inferred]

@@ -522,3 +522,18 @@ def test_a_combinations_dosing_cites_each_agents_label(assistant, question: str,
     (answer,) = ask_all(assistant, [question])
     assert label in {c["doc_id"] for c in answer["citations"]}
 
+
+def test_a_label_gap_is_said_as_not_in_my_sources(assistant) -> None:
+    (answer,) = ask_all(
+        assistant,
+        ["She missed her evening sorafenib dose. Should she take it in the morning together with the next one?"],
+        audience="patient",
+    )
+    assert "**Not in my sources:** The label sections available to us did not give" in answer["text"]
+
+
+def test_an_agent_named_within_its_regimen_is_the_one_answered(assistant) -> None:
+    """ "the first bevacizumab infusion in the atezo-bev regimen" asks about bevacizumab: atezolizumab's infusion
+    times are a neighbouring fact, not the answer."""
+    (answer,) = ask_all(assistant, ["How long should the first bevacizumab infusion run in the atezo-bev regimen?"])
+    assert "Bevacizumab (Avastin)" in answer["text"] and "Atezolizumab (Tecentriq)" not in answer["text"]

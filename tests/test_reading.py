@@ -1300,7 +1300,11 @@ def test_a_growth_written_with_a_site_outside_the_liver_is_extrahepatic_spread(t
         # day/month without a year: a date, not a value; one part over 12 says which part is the day
         ("AFP (ng/mL): 02/06 1210 | 01/09 640 | 28/11 285.", "afp_ng_ml", 285.0),
         ("Weights: 15/09 68 kg; 20/10 63 kg; 24/11 59,5 kg (home scales).", "weight_kg", 59.5),
-        ("Bilirubin (umol/L): 23/11 34 | 26/11 52 | 29/11 47 | 02/12 (discharge) 40.", "bilirubin_mg_dl", 2.3392),  # 40 umol/L, to 4 decimals
+        (
+            "Bilirubin (umol/L): 23/11 34 | 26/11 52 | 29/11 47 | 02/12 (discharge) 40.",
+            "bilirubin_mg_dl",
+            2.3392,
+        ),  # 40 umol/L, to 4 decimals
         ("Progressed on sorafenib (PD on CT 02/11). AFP 250 ng/mL (local lab, 28/11).", "afp_ng_ml", 250.0),
         # a pair after a scale's name, inside a number, or before "of" is not a date
         ("HE grade 1/2 on lactulose.", "encephalopathy", "grade_1_2"),
@@ -1314,7 +1318,10 @@ def test_a_day_and_month_without_a_year_is_a_date(text: str, field: str, value: 
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("Had my banding again tues, the 3rd time since the bleed; the veins still arent all gone so more next month.", True),
+        (
+            "Had my banding again tues, the 3rd time since the bleed; the veins still arent all gone so more next month.",
+            True,
+        ),
         ('The gastro team "put rings on the veins in his gullet" and he is booked for another session on 18/12.', True),
         ("OGD 20/11: grade III varices - 6 bands applied. Check OGD 27/11: residual varices, 3 further bands.", True),
         ("OGD 2025: banding completed, varices eradicated.", False),
@@ -1409,7 +1416,11 @@ def test_proposals_and_a_regimens_own_agent_are_not_new_lines(text: str, receive
 @pytest.mark.parametrize(
     ("text", "field", "value"),
     [
-        ("Assessed for transplant and declined (tumour burden). Previous transplant: nil.", "solid_organ_transplant", False),
+        (
+            "Assessed for transplant and declined (tumour burden). Previous transplant: nil.",
+            "solid_organ_transplant",
+            False,
+        ),
         (
             "Writing on behalf of my mum (76); her cancer has spread to her lungs. Family background: my aunt injects"
             " methotrexate for her rheumatoid arthritis.",
@@ -1441,7 +1452,9 @@ def test_a_heading_line_of_a_studys_population_ends_at_its_full_stop() -> None:
 
 
 def test_what_a_protocol_requires_is_not_the_patients_value() -> None:
-    text = "Pre-screening log - study X (protocol requires AFP >= 400 ng/mL)\nCandidate 0093, 66 M\n- AFP 176 ug/L (25/11)"
+    text = (
+        "Pre-screening log - study X (protocol requires AFP >= 400 ng/mL)\nCandidate 0093, 66 M\n- AFP 176 ug/L (25/11)"
+    )
     _assert_reads(text, "afp_ng_ml", 176.0)
 
 
@@ -1460,9 +1473,17 @@ def test_what_a_protocol_requires_is_not_the_patients_value() -> None:
             None,
         ),
         # a quotation of the patient's own record stays the patient's
-        ('The CT report describes a mass that "replaces more than half of the liver parenchyma".', "liver_involvement_50", True),
+        (
+            'The CT report describes a mass that "replaces more than half of the liver parenchyma".',
+            "liver_involvement_50",
+            True,
+        ),
         # a question in general after a heading ("MCQ:"): the drug it says was given is not the patient's
-        ("MCQ: Which phase 3 trial supported regorafenib after sorafenib? A) REFLECT B) RESORCE C) CELESTIAL", "prior_therapies", None),
+        (
+            "MCQ: Which phase 3 trial supported regorafenib after sorafenib? A) REFLECT B) RESORCE C) CELESTIAL",
+            "prior_therapies",
+            None,
+        ),
         ("PD on sorafenib, which next?", "prior_therapies", ["sorafenib"]),
     ],
 )

@@ -47,6 +47,7 @@ class DrugAnswers:
     patient_close: str
     care_team: str
     pathway_topics: re.Pattern[str] | None = None
+    gap_says: tuple[str, ...] = ()  # words of a label passage saying the labels we hold do not give something
 
     def defers_to_pathway(self, question: str, sentences: list[str]) -> bool:
         """The question names a pathway topic (varices, transplant, line of therapy...) that none of the
@@ -84,7 +85,13 @@ class DrugAnswers:
             if not raw.get(key):
                 raise CorpusError([f"{path}: {key} is missing"])
         topics = phrase_pattern([str(t) for t in raw.get("pathway_topics", [])])
-        return cls(questions, str(raw["patient_close"]), str(raw["care_team"]), topics)
+        gaps = tuple(str(g).lower() for g in raw.get("gap_says") or ())
+        return cls(questions, str(raw["patient_close"]), str(raw["care_team"]), topics, gaps)
+
+    def is_gap(self, line: str) -> bool:
+        """Whether a label line says our label passages do not give what was asked."""
+        low = line.lower()
+        return any(g in low for g in self.gap_says)
 
 
 @lru_cache(maxsize=8)
@@ -100,6 +107,9 @@ def agents_for(kb: Any, names: list[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         parts = [name] if name in drugs else [p for p in name.split("+") if p in drugs] or [name]
+        if len(parts) > 1 and any(p in names for p in parts):
+            # "the first bevacizumab infusion in the atezo-bev regimen": the agent named is the one asked about
+            parts = [p for p in parts if p in names]
         out.extend(p for p in parts if p not in out)
     return out
 
@@ -180,7 +190,8 @@ def drug_information(
             what = question.missing.format(name=regimen_name(agent).lower())
             b.add(f"{NOT_IN_SOURCES.format(what=what)} {UNCITED.format(why='no passage holds it')}")
         for line in lines:
-            b.add(f"- {line}")
+            # a passage saying the labels we hold do not give it is said as plainly as an answer not found
+            b.add(f"- **Not in my sources:** {line}" if answers.is_gap(line) else f"- {line}")
         if audience != "patient":
             for computed in computed_per_kg(agent, lines, weight):
                 b.add(computed)
