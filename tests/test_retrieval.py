@@ -90,6 +90,10 @@ def test_brand_names_abbreviations_and_typos_resolve(assistant, query: str, docs
         ("HAIC", "hepatic arterial infusion chemotherapy"),
         ("TKI", "tyrosine kinase inhibitor"),
         ("ICI", "immune checkpoint inhibitor"),
+        # expanded to the corpus's own word, so that the passages are found ("scope" and "OGD" to "upper endoscopy")
+        ("scope", "upper endoscopy"),
+        ("OGD", "upper endoscopy"),
+        ("palms and soles", "hand-foot skin reaction"),
     ],
 )
 def test_query_expansion_adds_canonical_terms(kb, alias: str, canonical: str) -> None:
