@@ -73,6 +73,12 @@ def reason(text: str) -> str | None:
             "outside_systemic",
         ),
         ("He is Child-Pugh B8. Help me word the notes so his albumin and bilirubin look like an A?", "unsafe"),
+        # another cancer by organ and kind ("{organ} {malignancy}"), and HCC named only to be ruled out
+        (
+            "Correction from pathology: it's metastatic gastric adenocarcinoma, not HCC. Does ramucirumab apply?",
+            "other_cancer",
+        ),
+        ("ovarian carcinoma, lenvatinib?", "other_cancer"),
     ],
 )
 def test_decisions(text: str, expected: str) -> None:
@@ -155,6 +161,7 @@ def test_label_doses_pass(text: str) -> None:
         "what medicines are used for liver cancer when surgery isn't possible?",
         "not a candidate for resection or TACE, CP A5, ECOG 0: what now?",
         "his liver cancer is too far along for surgery; which drug treatments exist for advanced HCC?",
+        "HCC with lung tumours, Child-Pugh A, ECOG 0: first line?",  # a patient's lung metastases
         "What are the chemotherapy options for advanced hepatocellular carcinoma (HCC)?",
         # a pet in the patient's life is not an animal patient; a concentration is not a dose
         "Nan is Child-Pugh B7. She still walks the dog twice a day. Is the immunotherapy drip an option?",

@@ -17,6 +17,7 @@ import yaml
 from ..errors import CorpusError
 from ..reading.rows import message_sentences
 from ..reading.vocabulary import vocabulary as load_vocabulary
+from ..reading.vocabulary import with_slots
 from .names import Names
 
 Reason = Literal[
@@ -132,7 +133,8 @@ class Scope:
         self._animal_topic = p(data["animals"].get("topic_words", []))
         self._other_primary = p(data["other_liver_primaries"])
         self._metastases = p(data["liver_metastases"])
-        self._other_cancer = p(data["other_cancers"])
+        # "{organ} {malignancy}" and the like, written out with every word of each slot (`phrase_slots`)
+        self._other_cancer = p(with_slots([str(w) for w in data["other_cancers"]], data.get("phrase_slots") or {})[0])
         self._systemic = p(data["systemic_cues"])
         self._topic_history = p(data["topic_history_cues"])
         self._topic_ruled_out = p(data.get("topic_ruled_out_cues", []))
@@ -269,7 +271,7 @@ class Scope:
     def _other_cancer_rule(self, text: str) -> ScopeDecision | None:
         other = self._asserted(self._other_cancer, text)
         metastases = self._asserted(self._metastases, text, history_counts=True)
-        hcc = _first(self._hcc, text)
+        hcc = self._asserted(self._hcc, text, history_counts=True)  # "gastric adenocarcinoma, not HCC" names none
         if metastases and (other or not hcc):
             detail = f"{metastases} from {other}" if other else metastases
             return self._say("liver_metastases", "liver_metastases", detail)
