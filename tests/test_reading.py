@@ -1505,3 +1505,33 @@ def test_a_population_heading_within_a_line_holds_its_list_to_the_full_stop() ->
 @pytest.mark.parametrize("text", ["Sorafenib stopped working in May.", "Lenvatinib no longer working, AFP rising."])
 def test_a_drug_that_stopped_working_was_received(text: str) -> None:
     assert read(text).received, read(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("On lenvatinib since June, CT says stable.", False),
+        ("im on lenvatinib 8mg snce june, ct sez stable no new spots.", False),
+        ("MRI stable.", False),
+        ("Scan showed new spots in the liver.", True),
+        ("Haemodynamically stable overnight.", None),  # stable, but not of the disease on imaging
+    ],
+)
+def test_imaging_said_stable_and_new_lesions(text: str, value: object) -> None:
+    _assert_reads(text, "progressed", value)
+
+
+def test_a_first_treatment_that_was_had_is_not_treatment_naive() -> None:
+    """ "her first cancer treatment" names a treatment, not its absence."""
+    _assert_reads("She had her first cancer treatment in 2024, sorafenib.", "prior_therapies", None)
+
+
+def test_a_trials_rule_holds_its_whole_sentence() -> None:
+    """ "IMbrave150 required an upper endoscopy within 6 months and excluded untreated or incompletely treated
+    high-risk varices": the trial's, to the sentence's end; the patient's own small varices are not high-risk."""
+    text = (
+        "IMbrave150 required an upper endoscopy within 6 months and excluded untreated or incompletely treated"
+        " high-risk varices. Our man had his OGD four months ago: two small straight varices, no red signs, no"
+        " banding indicated."
+    )
+    _assert_reads(text, "high_risk_varices", False)
