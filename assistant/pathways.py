@@ -574,7 +574,8 @@ class PathwayEngine:
             waits = [(rule, depends.get((regimen, rule.id), [])) for rule in deciding]
             reasons = list(
                 dict.fromkeys(
-                    f"depends on {', '.join(self.label(f) for f in fields)}, not yet known; where it applies: {rule.because}"
+                    f"depends on {', '.join(self.label(f) for f in fields)}, not yet known;"
+                    f" where it applies: {rule.because}"
                     if fields
                     else rule.because
                     for rule, fields in waits

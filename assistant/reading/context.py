@@ -19,10 +19,10 @@ from .whose import (
     header_spans,
     named_patient,
     other_case_spans,
-    quoted_source_spans,
     others_sentences,
     patient_again,
     population_sentences,
+    quoted_source_spans,
     writers_relative,
 )
 
@@ -535,7 +535,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     patient_kin = None if own else named_patient(doc, vocab)
 
     def patients(m_start: int, m_end: int) -> bool:
-        """Whether the family cue at doc[m_start:m_end] names the patient (the writer's relative, or the one asked for)."""
+        """Whether the family cue at doc[m_start:m_end] names the patient (the writer's relative, or the one
+        asked for)."""
         if not writers_relative(doc, m_start, m_end, vocab.kin_names, own):
             return False
         return patient_kin is None or any(doc[k].lower_ == patient_kin for k in range(m_start, m_end))

@@ -50,7 +50,7 @@ def pair_is_date(match: re.Match[str], before: str | None) -> bool:
     return 1 <= a <= 31 and 1 <= b <= 31 and min(a, b) <= 12
 
 
-def orient(stamps: list[tuple[str, int, int, int]]) -> dict[int, tuple[int, int, int]]:
+def orient(stamps: list[tuple[int, int, int, int]]) -> dict[int, tuple[int, int, int]]:
     """Numeric dates ("12/10/2026", "28/11") as sortable (year or 0, month, day), by index, where the message says
     which part is the day: a first part over 12 anywhere makes every numeric date day-first, a second part over 12
     month-first. `stamps` holds (index, first, second, year or 0); a message that says neither, or both, gives none."""

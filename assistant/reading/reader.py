@@ -620,8 +620,8 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         for regimen in sorted(regimens, key=written_at):  # in the order written: the last one is the current one
             if regimen not in out.received:
                 out.received.append(regimen)
-    given = set(out.received) | {a for r in out.received for a in vocab.regimens.get(r, {}).get("agents", [])}
-    out.asked = [r for r in out.asked if r not in given]
+    had = set(out.received) | {a for r in out.received for a in vocab.regimens.get(r, {}).get("agents", [])}
+    out.asked = [r for r in out.asked if r not in had]
     if out.received:
         words = ", ".join(dict.fromkeys(t for ts in texts.values() for t in ts))
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)

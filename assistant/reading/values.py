@@ -719,9 +719,10 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             return end + 1
         factor = analyte.units[unit]
         smaller = analyte.then_units.get(unit)
-        if smaller and end + 1 < len(tokens) and tokens[end + 1].kind == "num" and tokens[end + 1].value is not None:
+        then = tokens[end + 1].value if smaller and end + 1 < len(tokens) and tokens[end + 1].kind == "num" else None
+        if smaller and number is not None and then is not None:
             # "9 stone 6", "9 stone 6 lb": the number after the larger unit is in the smaller one
-            number, factor = number * factor + tokens[end + 1].value * analyte.units[smaller], 1.0
+            number, factor = number * factor + then * analyte.units[smaller], 1.0
             extra, after = _unit_after(tokens, end + 1, tables)
             end += 1 + (extra if after == smaller or analyte.units.get(after) == analyte.units[smaller] else 0)
             text = norm.span(tokens[owner_at].start if key == owner and owner_at >= 0 else tok.start, tokens[end].end)
