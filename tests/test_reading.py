@@ -1325,6 +1325,7 @@ def test_a_day_and_month_without_a_year_is_a_date(text: str, field: str, value: 
         ('The gastro team "put rings on the veins in his gullet" and he is booked for another session on 18/12.', True),
         ("OGD 20/11: grade III varices - 6 bands applied. Check OGD 27/11: residual varices, 3 further bands.", True),
         ("OGD 2025: banding completed, varices eradicated.", False),
+        ("Banding completed in March; surveillance OGD booked for next year.", False),  # a surveillance OGD booked
         ("Had banding in 2024.", None),  # named, not said whether complete: asked, not guessed
         ("She had no treatment for the varices.", None),  # untreated, not absent
     ],
