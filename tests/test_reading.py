@@ -1536,3 +1536,38 @@ def test_a_trials_rule_holds_its_whole_sentence() -> None:
         " banding indicated."
     )
     _assert_reads(text, "high_risk_varices", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # lay words for varices: "gullet" veins say nothing of their risk until bleeding or banding is told
+        ("The camera test found swollen veins in his gullet.", None),
+        ("They found swollen veins in her gullet that bled last month.", True),
+        ("They put rubber bands on them three times, and the last camera test in October said they'd gone.", False),
+        # whether banding is needed, asked, is not a statement that it is
+        ("Small grade 1 varices, no red signs. Does he need banding before atezo-bev?", None),
+        ("OGD: large varices, needs banding.", True),
+    ],
+)
+def test_lay_varices_and_a_question_whether_banding_is_needed(text: str, value: object) -> None:
+    _assert_reads(text, "high_risk_varices", value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Today he's stopped working but still manages all his own self-care.", None),  # his job, not a drug
+        ("She has stopped working since the diagnosis.", None),
+        ("Lenvatinib stopped working in May.", True),
+    ],
+)
+def test_a_person_who_stopped_working_is_not_progression(text: str, value: object) -> None:
+    _assert_reads(text, "progressed", value)
+
+
+@pytest.mark.parametrize(
+    "text", ["nil AI dz, nil Tx, nil prior sys tx. AFP 4. CP A5 PS 0. 1st line?", "no prior sys tx. opts 1L?"]
+)
+def test_systemic_tx_is_treatment(text: str) -> None:
+    _assert_reads(text, "prior_therapies", [])
