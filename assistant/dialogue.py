@@ -54,6 +54,7 @@ OUTSIDE_INTENTS = frozenset({"out_of_scope", "unsafe", "greeting"})
 # Question-frame intents answered as information about the regimen named, whatever facts the message also states.
 FRAME_TOPICS: dict[str, Topic] = {"dosing": "dosing", "adverse_effects": "toxicity", "evidence": "evidence"}
 CORE = ("child_pugh_class", "ecog")
+NEEDS_SCENARIO = frozenset({"scenario"})  # intents answered only when the message supposes a fact that can be read
 # The facts a general question may state and still get the overview ("1L and 2L pls" states a line).
 OVERVIEW_FACTS = frozenset({"line_of_therapy"})
 CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
@@ -274,6 +275,10 @@ class Session:
         self._describe(reading, text)
         frame = self._frame(text)
         if frame is not None and frame.scope is None:
+            if frame.intent in NEEDS_SCENARIO and not reading.scenario and frame.clarify is None:
+                # "atezo-bev ok if the pt has oesophageal varices?": read as a scenario, but no supposed fact was read
+                # to evaluate (varices of unstated risk), so the next reading (is the regimen an option) is answered
+                frame = dataclasses.replace(frame, intent=frame.runner_up)
             if self.last_question and question_reader(self.kb).elliptical(text):  # type: ignore[union-attr]
                 # "and for regorafenib?", "same question for Cyramza?": the last question, about the drug named
                 frame = dataclasses.replace(frame, intent=self.last_question, confidence=1.0, clarify=None)

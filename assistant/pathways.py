@@ -569,18 +569,12 @@ class PathwayEngine:
         deciding = [rule for s, rule in fired if s == status]
         reasons = list(dict.fromkeys(rule.because for rule in deciding))
         if status == "needs_info" and depends:
-            # a rule that may apply: it waits on facts not yet known, so say which ("depends on Child-Pugh score:
-            # Child-Pugh B beyond B7: ..."), not the rule's finding as if it were the patient's
-            waits = [(rule, depends.get((regimen, rule.id), [])) for rule in deciding]
-            reasons = list(
-                dict.fromkeys(
-                    f"depends on {', '.join(self.label(f) for f in fields)}, not yet known;"
-                    f" where it applies: {rule.because}"
-                    if fields
-                    else rule.because
-                    for rule, fields in waits
-                )
-            )
+            # rules that may apply wait on facts not yet known: say which first ("depends on Child-Pugh class, ...,
+            # not yet known"), then the rules, not a rule's finding as if it were the patient's
+            fields = [f for rule in deciding for f in depends.get((regimen, rule.id), [])]
+            labels = list(dict.fromkeys(self.label(f) for f in fields))
+            if labels:
+                reasons = [f"depends on {', '.join(labels)}, not yet known; the rules that may apply:", *reasons]
         rule_ids = list(dict.fromkeys(rule.id for rule in deciding))
         sources = list(dict.fromkeys(ref.id for rule in deciding for ref in rule.sources))
         notes: list[str] = []

@@ -537,3 +537,10 @@ def test_an_agent_named_within_its_regimen_is_the_one_answered(assistant) -> Non
     times are a neighbouring fact, not the answer."""
     (answer,) = ask_all(assistant, ["How long should the first bevacizumab infusion run in the atezo-bev regimen?"])
     assert "Bevacizumab (Avastin)" in answer["text"] and "Atezolizumab (Tecentriq)" not in answer["text"]
+
+
+def test_a_scenario_with_nothing_to_suppose_is_answered_by_the_next_reading(assistant) -> None:
+    """ "atezo-bev ok if the pt has oesophageal varices?": read as a scenario, but varices of unstated risk suppose no
+    fact the checker can take, so the eligibility reading answers (the regimen's rule on varices), not trial results."""
+    (answer,) = ask_all(assistant, ["atezo-bev ok if the pt has oesophageal varices?"])
+    assert "varices" in answer["text"] and "hazard ratio" not in answer["text"].lower(), answer["text"][:400]
