@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from assistant.asking.scope import Scope, decide, load_doses
+from assistant.asking.scope import Scope, _pattern, decide, load_doses
 from assistant.errors import CorpusError
 from assistant.settings import PROJECT_ROOT
 
@@ -253,3 +255,20 @@ def test_a_new_word_is_a_data_change(tmp_path: Path) -> None:
 def test_someone_elses_cancer_does_not_hide_the_patients_other_cancer() -> None:
     found = decide("My mum has melanoma. What dose of sorafenib should she take?")
     assert found is not None and found.reason == "other_cancer"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab c", min_size=1, max_size=6).map(str.strip).filter(bool), min_size=1, max_size=8),
+    st.text(alphabet="ab c-", max_size=30),
+)
+def test_the_factored_pattern_finds_the_leftmost_longest_whole_phrase(phrases: list[str], text: str) -> None:
+    """The trie-built pattern matches what a flat list ordered longest first matched: the leftmost phrase, and
+    the longest one there, as whole words (a space in a phrase also matching spaces and hyphens)."""
+    flat = "|".join(
+        r"(?<![A-Za-z0-9])" + re.escape(p).replace(r"\ ", r"[\s-]+") + r"(?![A-Za-z0-9])"
+        for p in sorted(set(phrases), key=len, reverse=True)
+    )
+    want = re.search(f"(?i:{flat})", text)
+    got = _pattern(phrases).search(text)  # type: ignore[union-attr]
+    assert (got.span() if got else None) == (want.span() if want else None), (phrases, text)

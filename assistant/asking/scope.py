@@ -91,18 +91,51 @@ class LabelDose:
 
 
 def _pattern(entries: list[str]) -> re.Pattern[str] | None:
-    """Whole-word, case-insensitive alternatives ("=TEXT": that case only; a space also matches a hyphen)."""
-    parts = []
-    for entry in sorted((str(e) for e in entries), key=len, reverse=True):
+    """Whole-word, case-insensitive alternatives ("=TEXT": that case only; a space also matches a hyphen); the
+    longest phrase written at a place is the one matched. Phrases that begin and end with a letter or digit are
+    one alternation factored by common prefixes (`_trie_longest`): Python's `re` tries a flat list's alternatives
+    one by one at every position, which grew slow once scope.yaml wrote phrases out from slots."""
+    groups: dict[tuple[bool, bool, bool], list[str]] = {}
+    for entry in (str(e) for e in entries):
         exact = entry.startswith("=")
-        text = entry[1:] if exact else entry
-        body = re.escape(text).replace(r"\ ", r"[\s-]+")
-        if text[:1].isalnum():
-            body = r"(?<![A-Za-z0-9])" + body
-        if text[-1:].isalnum():
-            body += r"(?![A-Za-z0-9])"
-        parts.append(body if exact else f"(?i:{body})")
+        text = entry[1:] if exact else entry.lower()
+        if text:
+            groups.setdefault((exact, text[:1].isalnum(), text[-1:].isalnum()), []).append(text)
+    parts = []
+    for (exact, starts, ends), texts in sorted(groups.items(), key=lambda g: -max(len(t) for t in g[1])):
+        if starts and ends:
+            bodies = [r"(?<![A-Za-z0-9])" + _trie_longest(texts)]
+        else:
+            bodies = [
+                (r"(?<![A-Za-z0-9])" if starts else "")
+                + re.escape(text).replace(r"\ ", r"[\s-]+")
+                + (r"(?![A-Za-z0-9])" if ends else "")
+                for text in sorted(texts, key=len, reverse=True)
+            ]
+        parts += [body if exact else f"(?i:{body})" for body in bodies]
     return re.compile("|".join(parts)) if parts else None
+
+
+def _trie_longest(words: list[str]) -> str:
+    """The trie regex of `words`, where a phrase may end only where the next character is no letter or digit, so
+    that backtracking finds the longest whole-word phrase first."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = []
+        for ch in sorted(c for c in node if c):
+            piece = r"[\s-]+" if ch == " " else re.escape(ch)
+            branches.append(piece + emit(node[ch]))
+        if "" in node:
+            branches.append(r"(?![A-Za-z0-9])")  # a phrase ends here: only at a word's end, after longer ones
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return emit(root)
 
 
 def _first(pattern: re.Pattern[str] | None, text: str) -> re.Match[str] | None:
