@@ -607,20 +607,20 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     # An agent of a regimen the message says was received is part of it, in any sentence ("nivo-ipi then nivolumab";
     # "he received STRIDE from 01/2026; at progression durvalumab was stopped"), not a line of its own.
     named_anywhere = {k for keys in received.values() for k in keys if k not in vocab.agents}
-    parts = {a for r in named_anywhere for a in vocab.regimens.get(r, {}).get("agents", [])}
+    parts = {a for r in named_anywhere for a in vocab.agents_of(r)}
     for keys in received.values():
         named = [k for k in keys if k not in vocab.agents]
         agents = [k for k in keys if k in vocab.agents and k not in parts]
         regimens = named + vocab.regimen_of_agents(agents)
 
         def written_at(regimen: str, keys: list[str] = keys) -> int:
-            ids = [regimen, *vocab.regimens.get(regimen, {}).get("agents", [])]
+            ids = [regimen, *vocab.agents_of(regimen)]
             return min((keys.index(k) for k in ids if k in keys), default=len(keys))
 
         for regimen in sorted(regimens, key=written_at):  # in the order written: the last one is the current one
             if regimen not in out.received:
                 out.received.append(regimen)
-    had = set(out.received) | {a for r in out.received for a in vocab.regimens.get(r, {}).get("agents", [])}
+    had = set(out.received) | {a for r in out.received for a in vocab.agents_of(r)}
     out.asked = [r for r in out.asked if r not in had]
     if out.received:
         words = ", ".join(dict.fromkeys(t for ts in texts.values() for t in ts))
@@ -695,7 +695,7 @@ def _of_last(out: Reading, vocab: Vocabulary, said_of: dict[str, list[tuple[bool
     if "intolerance" not in out.facts or "" in said_of or not said_of:
         return  # a tolerance said of no drug: of the last one
     last = out.received[-1]
-    ids = {last, *vocab.regimens.get(last, {}).get("agents", [])}
+    ids = {last, *vocab.agents_of(last)}
     about_last = [said for key, sayings in said_of.items() if key in ids for said in sayings]
     if about_last:
         intolerant, words = max(about_last, key=lambda said: said[0])

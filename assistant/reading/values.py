@@ -135,10 +135,9 @@ def tokenize(text: str) -> list[Token]:
     numeric: list[tuple[int, int, int, int]] = []  # (token index, first part, second part, year or 0)
     for match in TOKEN.finditer(text):
         if match.group("pa") and not pair_is_date(match, tokens[-1].text if tokens else None):
-            for part, start in ((match.group("pa"), match.start("pa")), ("/", match.end("pa"))):
-                kind = "punct" if part == "/" else "num"
-                tokens.append(Token(kind, part, start, start + len(part), None if part == "/" else float(part), part))
-            second = match.group("pb")
+            first, second = match.group("pa"), match.group("pb")  # "grade 1/2": two numbers, not a date
+            tokens.append(Token("num", first, match.start("pa"), match.end("pa"), float(first), first))
+            tokens.append(Token("punct", "/", match.end("pa"), match.end("pa") + 1))
             tokens.append(Token("num", second, match.start("pb"), match.end("pb"), float(second), second))
             continue
         if match.group("date"):
@@ -695,7 +694,8 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
                 f"'{norm.span(tok.start, tokens[end].end)}' is not written with an analyte name: is it the {label}?"
             )
         return end + 1
-    text = norm.span(tokens[owner_at].start if key == owner and owner_at >= 0 else tok.start, tokens[end].end)
+    said_from = tokens[owner_at].start if key == owner and owner_at >= 0 else tok.start  # the name, or the number
+    text = norm.span(said_from, tokens[end].end)
     if negative:
         out.problems.append(f"{analyte.label} cannot be negative ('{text}')")
         return end + 1
@@ -725,7 +725,7 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             number, factor = number * factor + then * analyte.units[smaller], 1.0
             extra, after = _unit_after(tokens, end + 1, tables)
             end += 1 + (extra if after == smaller or analyte.units.get(after) == analyte.units[smaller] else 0)
-            text = norm.span(tokens[owner_at].start if key == owner and owner_at >= 0 else tok.start, tokens[end].end)
+            text = norm.span(said_from, tokens[end].end)
     else:
         resolved = _unitless(analyte, number)
         if resolved is None:

@@ -206,6 +206,10 @@ class Vocabulary:
         """Lower-cased name -> agent."""
         return {exact_case(n)[0].lower(): agent for agent, names in self.agents.items() for n in names}
 
+    def agents_of(self, regimen: str) -> list[str]:
+        """The agents of a regimen id ("atezolizumab+bevacizumab": both); none for an id the vocabulary lacks."""
+        return list(self.regimens.get(regimen, {}).get("agents", []))
+
     def regimen_of_agents(self, agents: list[str]) -> list[str]:
         """Regimen ids for the agents named together in one sentence (pairs first, then singles)."""
         remaining = list(dict.fromkeys(agents))

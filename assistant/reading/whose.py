@@ -58,11 +58,7 @@ def others_sentences(
 
     def relative(i: int) -> str | None:
         """The family word at token i when it names a relative ("my husband", "Mum")."""
-        word = lowers[i]
-        if word not in kin:
-            return None
-        before = lowers[i - 1] if i > 0 else ""
-        return word if before in ("my", "our") or doc[i].text in vocab.kin_names else None
+        return relative_at(doc, i, kin, vocab.kin_names)
 
     if clinician or (not writer_is_patient and not any(relative(i) for i in range(len(lowers)))):
         return relatives_sentences(doc, sentences, kin, pronoun)
@@ -121,6 +117,16 @@ def others_sentences(
     return result
 
 
+def relative_at(doc: Any, i: int, kin: Any, kin_names: frozenset[str]) -> str | None:
+    """The family word at token i when the writer names a relative with it ("my husband", "our dad", "Mum"); `kin`
+    holds the family words."""
+    word = doc[i].lower_
+    if word not in kin:
+        return None
+    before = doc[i - 1].lower_ if i > 0 else ""
+    return word if before in ("my", "our") or doc[i].text in kin_names else None
+
+
 def named_patient(doc: Any, vocab: Vocabulary, named: list[tuple[int, str]] | None = None) -> str | None:
     """The family word naming the patient when a relative writes about several of their relatives and says which
     one they ask for ("writing on behalf of my mum ... my aunt injects methotrexate"): "mum". None when one relative
@@ -128,11 +134,7 @@ def named_patient(doc: Any, vocab: Vocabulary, named: list[tuple[int, str]] | No
     relative the writer names ("my aunt", "Mum"), found here when not given."""
     if named is None:
         kin = {w for words in vocab.kin.values() for w in words}
-        named = [
-            (t.i, t.lower_)
-            for t in doc
-            if t.lower_ in kin and (t.i > 0 and doc[t.i - 1].lower_ in ("my", "our") or t.text in vocab.kin_names)
-        ]
+        named = [(i, w) for i in range(len(doc)) if (w := relative_at(doc, i, kin, vocab.kin_names))]
     asked_for = [w for i, w in named if cued(doc, i, vocab.patient_named_by)]
     if not asked_for or all(w == asked_for[0] for _, w in named):
         return None
@@ -178,6 +180,7 @@ QUOTES = {'"', "'", "“", "”", "‘", "’", "`"}
 LABEL = re.compile(
     r"(?:^[ \t>*-]*|(?<=[.!?] ))([A-Za-z][A-Za-z0-9 /-]{0,40}?)\s*(?:\([^()\n]{0,30}\)\s*)?:", re.M
 )  # at a line's start, or after a sentence within it ("Trial listing I came across. Inclusion: ...")
+FULL_STOP = re.compile(r"[.!?](?:\s|$)")  # a sentence's end: not the point of "2.5" or "Vp.4"
 LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•>]|\d{1,2}[.)])")
 CHOICE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Ea-e])\)|([A-Ea-e])[.)])(?=\s)")
 
@@ -196,7 +199,7 @@ def header_spans(text: str, headers: tuple[str, ...]) -> list[tuple[int, int]]:
         if label.start() > 0 and text[label.start() - 1] != "\n":
             # a heading within a line ("... came across. Inclusion: HCC after sorafenib; AFP >= 400. Which drug?"):
             # its list ends at its first full stop
-            stop = re.compile(r"[.!?](?:\s|$)").search(text, label.end(), end)
+            stop = FULL_STOP.search(text, label.end(), end)
             spans.append((label.start(), stop.end() if stop else end))
             continue
         line_end = text.find("\n", label.end(), end)
