@@ -495,6 +495,13 @@ def test_words_that_stay_words(text: str) -> None:
         ("Progressed on sorafenib, CP A5, ECOG 1.", False),
         ("She actually weighs 55 kg.", False),
         ("Is this right?", True),
+        # a question in a later clause, or a request wherever it stands
+        ("rego 160 mg, grade 3 HFSR, now grade 1. dose levels per label and what's the floor", True),
+        ("pt on cabo needs a tooth pulled next month, wondering how long before that it should be held", True),
+        ("Remind me how often the label wants blood pressure checked on regorafenib", True),
+        # a relative clause states
+        ("Large varices, which were banded twice, no bleed since.", False),
+        ("Sorafenib 2021-2022, then lenvatinib, stopped for HFSR.", False),
     ],
 )
 def test_a_question_is_known_with_or_without_its_mark(text: str, asks: bool) -> None:
@@ -1571,3 +1578,10 @@ def test_a_person_who_stopped_working_is_not_progression(text: str, value: objec
 )
 def test_systemic_tx_is_treatment(text: str) -> None:
     _assert_reads(text, "prior_therapies", [])
+
+
+def test_a_request_to_be_reminded_is_a_question_in_general() -> None:
+    # "Remind me how often ... on regorafenib" asks about the drug; it is not the patient's history
+    r = read("Remind me how often the label wants blood pressure checked on regorafenib")
+    assert "prior_therapies" not in r.facts, r.facts
+    assert "regorafenib" in r.asked + r.presupposed

@@ -126,6 +126,9 @@ class Vocabulary:
     question_headings: frozenset[str] = frozenset()  # "MCQ:", "Quick q:" before a question in general
     general_request_openers: frozenset[str] = frozenset()
     question_starts: tuple[tuple[str, ...], ...] = ()  # words that open a question with or without "?"
+    # words that open a question at any clause of a sentence ("rego 160, HFSR grade 3, what's the floor")
+    clause_question_starts: tuple[tuple[str, ...], ...] = ()
+    request_phrases: tuple[str, ...] = ()  # words that ask wherever they stand ("..., wondering how long")
     writer_illness: tuple[str, ...] = ()  # words by which the writer speaks of their own illness
     glued_words: tuple[str, ...] = ()  # short words often typed onto the next one ("noPVT")
     writer_clinician: tuple[str, ...] = ()  # words by which the writer speaks of a patient in their care
@@ -195,10 +198,15 @@ class Vocabulary:
         """Whether `text` asks something: a question mark, or a sentence opening with a question's words."""
         if "?" in text:
             return True
+        spoken = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
+        if any(f" {phrase} " in spoken for phrase in self.request_phrases):
+            return True
         for sentence in re.split(r"[.!;:\n]+", text):
-            words = re.findall(r"[a-z']+", sentence.lower())
-            if any(tuple(words[: len(start)]) == start for start in self.question_starts):
-                return True
+            for k, clause in enumerate(re.split(r",|\s[-–]\s|\b(?:and|but|so)\b", sentence.lower())):
+                words = re.findall(r"[a-z']+", clause)
+                starts = self.question_starts if k == 0 else self.clause_question_starts
+                if any(tuple(words[: len(start)]) == start for start in starts):
+                    return True
         return False
 
     @property
@@ -429,6 +437,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         question_headings=frozenset(str(w).lower() for w in raw.get("question_headings") or []),
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
         question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("question_starts") or []),
+        clause_question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("clause_question_starts") or []),
+        request_phrases=tuple(" ".join(str(w).lower().split()) for w in raw.get("request_phrases") or []),
         writer_illness=tuple(str(w).lower() for w in raw.get("writer_illness") or []),
         glued_words=tuple(str(w).lower() for w in raw.get("glued_words") or []),
         writer_clinician=tuple(str(w).lower() for w in raw.get("writer_clinician") or []),
