@@ -155,7 +155,17 @@ class Scope:
         self.adult_age = int(data["paediatric"]["adult_age"])
         self.window = int(data.get("cue_window_words", 5))
         self.topic_window = int(data.get("topic_window_words", self.window))
-        p = _pattern
+        slots = data.get("phrase_slots") or {}
+
+        def p(entries: list[str]) -> re.Pattern[str] | None:
+            # any phrase list may write a phrase out from slots ("{spread} from {organ} {malignancy}")
+            phrases, unknown = with_slots([str(w) for w in entries], slots)
+            if unknown:
+                raise ValueError(
+                    f"scope.yaml: phrases use slots not in phrase_slots: {', '.join(sorted(set(unknown)))}"
+                )
+            return _pattern(phrases)
+
         self._ignore = p(data.get("ignore_phrases", []))
         self._negation = p(data.get("negation_cues", []))
         self._history = p(data.get("history_cues", []))
@@ -167,7 +177,7 @@ class Scope:
         self._other_primary = p(data["other_liver_primaries"])
         self._metastases = p(data["liver_metastases"])
         # "{organ} {malignancy}" and the like, written out with every word of each slot (`phrase_slots`)
-        self._other_cancer = p(with_slots([str(w) for w in data["other_cancers"]], data.get("phrase_slots") or {})[0])
+        self._other_cancer = p(data["other_cancers"])
         self._systemic = p(data["systemic_cues"])
         self._topic_history = p(data["topic_history_cues"])
         self._topic_ruled_out = p(data.get("topic_ruled_out_cues", []))
@@ -306,16 +316,20 @@ class Scope:
         metastases = self._asserted(self._metastases, text, history_counts=True)
         hcc = self._asserted(self._hcc, text, history_counts=True)  # "gastric adenocarcinoma, not HCC" names none
         if metastases and (other or not hcc):
-            detail = f"{metastases} from {other}" if other else metastases
+            # "metastases from colon cancer" names its primary already
+            detail = f"{metastases} from {other}" if other and other not in metastases else metastases
             return self._say("liver_metastases", "liver_metastases", detail)
         if other and not hcc:
             return self._say("other_cancer", "other_cancer", other)
         return None
 
     def _outside_topic(self, text: str) -> ScopeDecision | None:
-        names_systemic = bool(self.names.find(text, ("regimen", "drug"))) or bool(_first(self._systemic, text))
+        named = {m.canonical for m in self.names.find(text, ("regimen", "drug"))}
+        cue = bool(_first(self._systemic, text))
         for name, pattern, spec in self._topics:
-            if pattern is None or (names_systemic and not spec.get("even_with_systemic")):
+            # a drug the local treatment itself carries ("beads loaded with doxorubicin") is not systemic therapy
+            systemic = cue or bool(named - set(spec.get("carries", [])))
+            if pattern is None or (systemic and not spec.get("even_with_systemic")):
                 continue
             for m in pattern.finditer(text):
                 before = " ".join(_CLAUSE_END.split(text[: m.start()])[-1].split()[-self.topic_window :])
