@@ -1493,6 +1493,25 @@ def test_what_a_protocol_requires_is_not_the_patients_value() -> None:
             None,
         ),
         ("PD on sorafenib, which next?", "prior_therapies", ["sorafenib"]),
+        # a quotation over several lines, from a handout or a slide
+        (
+            'Pasting a paragraph our tumour board handed out:\n"After first-line atezolizumab plus bevacizumab there'
+            ' are no randomised data. A TKI\nmay be offered." Could you put this into plain language?',
+            "prior_therapies",
+            None,
+        ),
+        (
+            'Slide from my lecture:\n"BCLC C = portal vein invasion, Child-Pugh A, ECOG 1-2.\n BCLC D = ECOG 3-4."'
+            "\nIs that faithful?",
+            "child_pugh_class",
+            None,
+        ),
+        # a quotation of the patient's own letter over two lines stays the patient's
+        (
+            'His clinic letter says:\n"Child-Pugh A6, ECOG 1, progressed on\nsorafenib." What next?',
+            "child_pugh_class",
+            "A",
+        ),
     ],
 )
 def test_quotations_from_other_sources_and_headed_questions_give_no_patient_facts(

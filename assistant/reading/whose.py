@@ -241,7 +241,8 @@ def other_case_spans(text: str, labels: tuple[str, ...]) -> list[tuple[int, int]
     return [(h.start(), end) for h, end, n in zip(headers, ends, ids, strict=True) if n not in asked]
 
 
-QUOTED = re.compile(r"[\"“]([^\"“”\n]{20,}?)[\"”]")
+# a quotation, which may run over several lines of a pasted passage (up to the 4,000-character message bound)
+QUOTED = re.compile(r"[\"“]([^\"“”]{20,4000}?)[\"”]")
 
 
 def quoted_source_spans(text: str, sources: tuple[str, ...]) -> list[tuple[int, int]]:
