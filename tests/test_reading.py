@@ -1604,3 +1604,23 @@ def test_a_request_to_be_reminded_is_a_question_in_general() -> None:
     r = read("Remind me how often the label wants blood pressure checked on regorafenib")
     assert "prior_therapies" not in r.facts, r.facts
     assert "regorafenib" in r.asked + r.presupposed
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a reaction described in one sentence, the drug stopped in the next (dev reading K)
+        ("I take sorafenib from June. My feet get big water blister, I cannot walk. Doctor stop it in July.", True),
+        (
+            "On sorafenib since 09/2026. Positive: feet blistered and peeling, diarrhoea 6-7/day. Stopped taking"
+            " sorafenib himself 5 days ago.",
+            True,
+        ),
+        # the next sentence stops it at progression, or does not stop it: nothing of tolerance
+        ("On sorafenib. Mild diarrhoea. Stopped when the CT showed progression.", None),
+        ("On sorafenib. Grade 1 diarrhoea. Continues at full dose next cycle.", False),
+        ("On sorafenib. Some diarrhoea. Seen in clinic. Stopped in March.", None),
+    ],
+)
+def test_a_reaction_and_the_drug_stopped_in_the_next_sentence(text: str, value: object) -> None:
+    _assert_reads(text, "intolerance", value)

@@ -457,10 +457,17 @@ def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
         return "ignore"
     if concept.needs and not any(o.label in concept.needs for o in analysis.mentions):
         return "ignore"  # "she stopped her diuretics for cramps": no drug of the pathway named
-    sentence = analysis.sentences[m.sentence]
-    words = norm.text[sentence.start : sentence.end]
+    # its own sentence, and up to `when_said_reach` sentences after it ("blisters on her feet, she could not walk.
+    # The doctor stopped it."), as far as one that says something of its own (`unless`) or a new finding of it
+    last = m.sentence
+    for k in range(m.sentence + 1, min(m.sentence + concept.when_said_reach, len(analysis.sentences) - 1) + 1):
+        if any(o.sentence == k and o.label in concept.unless + (m.label,) for o in analysis.mentions):
+            break
+        last = k
+    sentence, end = analysis.sentences[m.sentence], analysis.sentences[last]
+    words = norm.text[sentence.start : end.end]
     if any(
-        o.sentence == m.sentence and o.label in concept.unless and "NEGATED_EXISTENCE" not in o.categories
+        m.sentence <= o.sentence <= last and o.label in concept.unless and "NEGATED_EXISTENCE" not in o.categories
         for o in analysis.mentions
     ):
         return "ignore"  # "stopped at progression; grade 2 fatigue throughout"

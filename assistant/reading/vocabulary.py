@@ -97,6 +97,8 @@ class Concept:
     graded_by: tuple[tuple[str, Any], ...] = ()
     unless: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()  # labels one of which the message must name for `when_said` ("DRUG": a drug named)
+    # how many sentences after its own `when_said` also reads ("blisters, could not walk. Doctor stopped it.")
+    when_said_reach: int = 0
     # the role of a drug written right after it with no cue of its own ("first line nivolumab ... from Jan 2025":
     # STATED, given when said in a statement); None: says nothing of the drug
     drug_role: str | None = None
@@ -413,6 +415,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             graded_by=tuple((str(k), v) for k, v in (spec.get("graded_by") or {}).items()),
             unless=tuple(str(u) for u in spec.get("unless") or ()),
             needs=tuple(str(u) for u in spec.get("needs") or ()),
+            when_said_reach=int(spec.get("when_said_reach", 0)),
             drug_role=spec.get("drug_role"),
             described=spec.get("described"),
             how=spec.get("how", "stated"),
