@@ -1624,3 +1624,24 @@ def test_a_request_to_be_reminded_is_a_question_in_general() -> None:
 )
 def test_a_reaction_and_the_drug_stopped_in_the_next_sentence(text: str, value: object) -> None:
     _assert_reads(text, "intolerance", value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a share of the liver named in the percentage's own sentence (dev reading K)
+        ("On MRI the tumour replaces approximately 60% of the hepatic parenchyma.", "liver_involvement_50", True),
+        ("76M HCC. OGD 10/26: no OV. burden ~15%. no LT/SOT hx", "liver_involvement_50", False),
+        # a percentage of another measure beside a sentence about the liver is not
+        (
+            "Liver: multifocal HCC, tumour replaces much of it. MAA scan: lung shunt fraction 24%.",
+            "liver_involvement_50",
+            None,
+        ),
+        ("No liver transplant. LVEF 55%.", "liver_involvement_50", None),
+        # negated after its heading
+        ("Transplant: never a recipient. Immunosuppression: nil. CP A5, ECOG 0", "solid_organ_transplant", False),
+    ],
+)
+def test_a_share_of_the_liver_in_its_sentence(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

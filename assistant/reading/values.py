@@ -794,9 +794,19 @@ def _percent(scan: Scan, i: int, end: int) -> int:
     analyte = next((a for a in vocab.analytes.values() if a.kind == "percent"), None)
     if analyte is None or analyte.threshold is None:
         return end + 1
-    words = {w for a in analyte.names for w in a.split()}
-    near = [t.text.lower() for t in tokens[max(lo, i - 6) : end + 6] if t.text not in SENTENCE_END]
-    if "liver" not in near and not words & set(near[-6:]):
+    # one of the analyte's names within six words of the number, in its own sentence ("replaces ~60% of the hepatic
+    # parenchyma", "burden ~15%"; not "lung shunt fraction 24%" beside a sentence about the liver)
+    first, last = max(lo, i - 6), min(len(tokens), end + 6)
+    for k in range(i - 1, first - 1, -1):
+        if tokens[k].text in SENTENCE_END:
+            first = k + 1
+            break
+    for k in range(end + 1, last):
+        if tokens[k].text in SENTENCE_END:
+            last = k
+            break
+    near = " " + " ".join(t.text.lower() for t in tokens[first:last]) + " "
+    if not any(f" {name} " in near for name in analyte.names):
         return end + 1
     before = {t.text.lower() for t in tokens[max(lo, i - 4) : i]}
     number = tokens[i].value or 0.0
