@@ -1645,3 +1645,35 @@ def test_a_reaction_and_the_drug_stopped_in_the_next_sentence(text: str, value: 
 )
 def test_a_share_of_the_liver_in_its_sentence(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # dev reading K: a transplant hoped for one day is not one had
+        (
+            "My doctor say maybe one day I can get a liver transplant if the tumours shrink enough, but not now.",
+            "solid_organ_transplant",
+            None,
+        ),
+        ("He could get a transplant if downstaged.", "solid_organ_transplant", None),
+        ("I got a new liver in 2017 in Guangzhou, I take tacrolimus still.", "solid_organ_transplant", True),
+        # a relative's clause goes on to the drug the relative takes; the patient as subject again is the patient's
+        (
+            "Social: she is the main carer for her husband, who had a liver transplant in 2015 and takes tacrolimus.",
+            "solid_organ_transplant",
+            None,
+        ),
+        (
+            "Her husband says she had a liver transplant in 2012 and still takes tacrolimus.",
+            "solid_organ_transplant",
+            True,
+        ),
+        # a skin disease treated on the skin only is not autoimmune disease on systemic treatment
+        ("4. Plaque psoriasis - topical calcipotriol/betamethasone only", "autoimmune_disease", False),
+        ("Plaque psoriasis - skin creams only.", "autoimmune_disease", False),
+        ("Psoriasis on Cosentyx injections monthly.", "autoimmune_disease", True),
+    ],
+)
+def test_future_relatives_and_topical_treatment(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
