@@ -1677,3 +1677,22 @@ def test_a_share_of_the_liver_in_its_sentence(text: str, field: str, value: obje
 )
 def test_future_relatives_and_topical_treatment(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # an organ or a graft that failed is not the cancer progressing (dev reading K)
+        ("PMH: renal failure on dialysis, heart failure. CP A5", "progressed", None),
+        ("2. SPK 2010 - pancreas graft failed 2016, kidney graft functioning", "progressed", None),
+        ("failed sorafenib, now on lenvatinib", "progressed", True),
+        # no cancer medicine yet, in plain words
+        ("Nothing given for the cancer yet.", "prior_therapies", []),
+        ("I had no medicine for cancer before.", "prior_therapies", []),
+        ("sorafenib not yet started, CP A5", "prior_therapies", None),
+        # "not started yet" of the line itself leaves the line
+        ("known HCC, first line not started yet, CP A5, ECOG 1.", "line_of_therapy", "first"),
+    ],
+)
+def test_organ_failure_and_nothing_given_yet(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
