@@ -1696,3 +1696,26 @@ def test_future_relatives_and_topical_treatment(text: str, field: str, value: ob
 )
 def test_organ_failure_and_nothing_given_yet(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a plain cue beats a dose beside the drug (dev reading K)
+        ("Plan: oncology intend lenvatinib 8 mg once daily from next clinic.", "prior_therapies", None),
+        (
+            "Lenvatinib 8 mg daily from 05/2025; the scan last week reported disease progression.",
+            "prior_therapies",
+            ["lenvatinib"],
+        ),
+        # a variceal bleed in lay words and by its treatment
+        (
+            "Son says dad vomited a lot of blood, had a balloon tube down his throat for a day in ICU.",
+            "high_risk_varices",
+            True,
+        ),
+        ("He threw up a lot of blood last week.", "high_risk_varices", True),
+    ],
+)
+def test_planned_dose_and_lay_bleed(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)

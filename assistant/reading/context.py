@@ -599,7 +599,13 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 continue
             if modifier.category in ROLES:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
-                if gap < distance or (gap == distance and role == "STATED"):  # a plain cue beats a dose or date
+                # the nearest cue; a dose or date beside the drug (STATED) only when no plain cue reaches it
+                # ("Plan: oncology intend lenvatinib 8 mg once daily": planned, not given)
+                if (
+                    role is None
+                    or ((modifier.category == "STATED") == (role == "STATED") and gap < distance)
+                    or (role == "STATED" and modifier.category != "STATED")
+                ):
                     role, distance = modifier.category, gap
             elif modifier.category == "FAMILY" and patients(m_start, m_end):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
