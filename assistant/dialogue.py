@@ -12,7 +12,7 @@ from typing import Any
 
 from . import inform, refusals
 from .answers.compare import comparison
-from .answers.druginfo import agents_for, drug_answers, drug_information, label_sentences
+from .answers.druginfo import agents_for, drug_answers, drug_information, facet_sections, label_sentences
 from .answers.guard import eligibility, verdict_guard
 from .answers.overview import overview
 from .answers.referents import Reference, referents
@@ -1024,7 +1024,7 @@ class Session:
         b = Builder(self.kb)
         self._header(b, notices)
         verdict = verdict_guard(b, self.kb, self.engine, self.profile, names)
-        drug_information(b, self.kb, answers, frame.intent, agents, self.audience, self.facts.get("weight_kg"))
+        drug_information(b, self.kb, answers, frame.intent, agents, self.audience, self.facts.get("weight_kg"), text)
         self.topic_regimens = names
         self.last_topic = frame.intent
         return self._finish(b, "information", notices, verdict=verdict)
@@ -1036,6 +1036,10 @@ class Session:
         verdict = verdict_guard(b, self.kb, self.engine, self.profile, regimens) if regimens else None
         if intent.topic == "dosing" and regimens:
             inform.dosing(self, b, regimens)
+            answers = drug_answers(Path(self.kb.settings.corpus_dir))
+            if answers is not None:
+                # "Keytruda - dose and infusion length?": what the label says of the narrower thing asked beside it
+                facet_sections(b, self.kb, answers, text, agents_for(self.kb, regimens), self.audience)
         elif intent.topic == "toxicity" and regimens:
             inform.toxicity(self, b, regimens)
         elif intent.topic in ("approval", "eligibility") and regimens:

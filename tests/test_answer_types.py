@@ -544,3 +544,17 @@ def test_a_scenario_with_nothing_to_suppose_is_answered_by_the_next_reading(assi
     fact the checker can take, so the eligibility reading answers (the regimen's rule on varices), not trial results."""
     (answer,) = ask_all(assistant, ["atezo-bev ok if the pt has oesophageal varices?"])
     assert "varices" in answer["text"] and "hazard ratio" not in answer["text"].lower(), answer["text"][:400]
+
+
+def test_a_facet_asked_inside_a_section_is_answered_alone_or_said_missing(assistant) -> None:
+    """ "how often is BP checked on regorafenib?" asks one thing inside the monitoring section: the liver-test schedule
+    beside it is a neighbouring fact; the labels we hold do not give the BP schedule, and the answer says so."""
+    (answer,) = ask_all(assistant, ["Remind me how often the label wants blood pressure checked on regorafenib"])
+    assert "Not in my sources" in answer["text"], answer["text"]
+    assert "every 2 weeks" not in answer["text"], answer["text"]
+
+
+def test_a_facet_asked_beside_a_dose_is_added_from_the_label(assistant) -> None:
+    (answer,) = ask_all(assistant, ["Keytruda in HCC - dose and infusion length?"])
+    assert "200 mg" in answer["text"] and "30 minutes" in answer["text"], answer["text"]
+    assert "pembrolizumab-label" in {c["doc_id"] for c in answer["citations"]}

@@ -40,6 +40,26 @@ class DrugQuestion:
 
 
 @dataclass(frozen=True)
+class Facet:
+    """A narrower thing a question may ask inside a label section ("how long the infusion runs", "how often blood
+    pressure is checked"): the label sentences holding its words answer it, or the answer says they do not."""
+
+    name: str
+    asked: re.Pattern[str]  # words of a question that asks it
+    says: tuple[str, ...]  # words of a label sentence that answers it
+    fields: tuple[str, ...]
+    what: str  # "how long the infusion runs for {name}"
+
+    def lines(self, kb: Any, agent: str) -> list[tuple[str, Any]]:
+        """The agent's label sentences that answer the facet."""
+        drug = kb.facts.drugs.get(agent)
+        if drug is None:
+            return []
+        chunks = [c for f in self.fields for c in kb.doc_chunks(drug.doc_id) if c.section.startswith(DRUG_SECTIONS[f])]
+        return [(s, c) for c in chunks for s in sentences(c.text) if any(w in s.lower() for w in self.says)]
+
+
+@dataclass(frozen=True)
 class DrugAnswers:
     """The intents answered from label documents, and the two sentences said to patients."""
 
@@ -48,6 +68,11 @@ class DrugAnswers:
     care_team: str
     pathway_topics: re.Pattern[str] | None = None
     gap_says: tuple[str, ...] = ()  # words of a label passage saying the labels we hold do not give something
+    facets: tuple[Facet, ...] = ()
+
+    def asked_facets(self, text: str) -> list[Facet]:
+        """The facets a question asks ("Keytruda - dose and infusion length?")."""
+        return [f for f in self.facets if f.asked.search(text)]
 
     def defers_to_pathway(self, question: str, sentences: list[str]) -> bool:
         """The question names a pathway topic (varices, transplant, line of therapy...) that none of the
@@ -86,7 +111,18 @@ class DrugAnswers:
                 raise CorpusError([f"{path}: {key} is missing"])
         topics = phrase_pattern([str(t) for t in raw.get("pathway_topics", [])])
         gaps = tuple(str(g).lower() for g in raw.get("gap_says") or ())
-        return cls(questions, str(raw["patient_close"]), str(raw["care_team"]), topics, gaps)
+        facets = []
+        for name, entry in (raw.get("facets") or {}).items():
+            fields = tuple(entry.get("fields") or ())
+            asked = phrase_pattern([str(w) for w in entry.get("asked") or []])
+            if not fields or any(f not in DRUG_SECTIONS for f in fields) or asked is None or not entry.get("says"):
+                raise CorpusError(
+                    [f"{path}: facet {name!r}: needs asked, says and fields among {sorted(DRUG_SECTIONS)}"]
+                )
+            says = tuple(str(w).lower() for w in entry["says"])
+            what = str(entry.get("what") or name.replace("_", " "))
+            facets.append(Facet(str(name), asked, says, fields, what))
+        return cls(questions, str(raw["patient_close"]), str(raw["care_team"]), topics, gaps, tuple(facets))
 
     def is_gap(self, line: str) -> bool:
         """Whether a label line says our label passages do not give what was asked."""
@@ -163,13 +199,16 @@ def drug_information(
     agents: list[str],
     audience: str,
     weight: float | None = None,
+    text: str = "",
 ) -> bool:
     """Write the answer for `intent` about each agent (at most three); False when `intent` is not a
     drug-information intent. Every label sentence is cited to its passage; for a clinician, the mg/kg doses
-    they give are worked out for the recorded weight."""
+    they give are worked out for the recorded weight. A narrower thing the question asks inside the intent's
+    sections (`facets`: "how often is BP checked on regorafenib?") is answered by its own sentences alone."""
     question = answers.questions.get(intent)
     if question is None:
         return False
+    narrowed = [f for f in answers.asked_facets(text) if set(f.fields) & set(question.fields)]
     for agent in agents[:3]:
         name = display_name(kb, agent)
         if agent != agents[0]:
@@ -184,8 +223,15 @@ def drug_information(
             if drug is not None
             else []
         )
-        lines = [b.supported(s, [c]) for s, c in _picked(question, chunks)]
+        picked = _picked(question, chunks)
+        if narrowed:
+            picked = [(s, c) for s, c in picked if any(w in s.lower() for f in narrowed for w in f.says)]
+        lines = [b.supported(s, [c]) for s, c in picked]
         lines = [line for line in lines if line]
+        if not lines and narrowed:
+            what = "; ".join(f.what.format(name=regimen_name(agent).lower()) for f in narrowed)
+            b.add(f"{NOT_IN_SOURCES.format(what=what)} {UNCITED.format(why='no passage holds it')}")
+            continue
         if not lines:
             what = question.missing.format(name=regimen_name(agent).lower())
             b.add(f"{NOT_IN_SOURCES.format(what=what)} {UNCITED.format(why='no passage holds it')}")
@@ -199,3 +245,22 @@ def drug_information(
         b.add()
         b.add(answers.patient_close)
     return True
+
+
+def facet_sections(b: Builder, kb: Any, answers: DrugAnswers, text: str, agents: list[str], audience: str) -> None:
+    """The facets a question asks beside its main question ("Keytruda - dose and infusion length?"): each agent's
+    label sentences that answer them, cited, or "not in my sources" for that facet."""
+    facets = answers.asked_facets(text)
+    if not facets or audience == "patient":
+        return
+    for agent in agents[:3]:
+        for facet in facets:
+            lines = [line for s, c in facet.lines(kb, agent) if (line := b.supported(s, [c]))]
+            name = regimen_name(agent).lower()
+            if lines:
+                b.add(f"**{display_name(kb, agent)}: {facet.what.format(name=name)}**")
+                for line in lines[:2]:
+                    b.add(f"- {line}")
+            else:
+                missing = NOT_IN_SOURCES.format(what=facet.what.format(name=name))
+                b.add(f"{missing} {UNCITED.format(why='no passage holds it')}")
