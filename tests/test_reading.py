@@ -1719,3 +1719,24 @@ def test_organ_failure_and_nothing_given_yet(text: str, field: str, value: objec
 )
 def test_planned_dose_and_lay_bleed(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a checkpoint target is not progressive disease (dev questions C)
+        (
+            "Tremelimumab is best described as: (A) a PD-1 blocking antibody (B) a PD-L1 blocking antibody",
+            "progressed",
+            None,
+        ),
+        (
+            "Tremelimumab is best described as: (A) a PD-1 blocking antibody (B) a PD-L1 blocking antibody",
+            "prior_therapies",
+            None,
+        ),
+        ("PD on sorafenib", "progressed", True),
+    ],
+)
+def test_a_checkpoint_target_is_not_progression(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
