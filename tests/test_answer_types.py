@@ -558,3 +558,18 @@ def test_a_facet_asked_beside_a_dose_is_added_from_the_label(assistant) -> None:
     (answer,) = ask_all(assistant, ["Keytruda in HCC - dose and infusion length?"])
     assert "200 mg" in answer["text"] and "30 minutes" in answer["text"], answer["text"]
     assert "pembrolizumab-label" in {c["doc_id"] for c in answer["citations"]}
+
+
+def test_an_account_of_a_frail_patient_is_not_refused_on_the_classifier_alone(assistant) -> None:
+    """A palliative nurse's account (facts: ECOG 3 in words, Child-Pugh A6) with a relative who "wants her started":
+    the classifier may lean to "unsafe", but a message that describes a patient is refused on the classifier alone only
+    with the confidence that outweighs its facts; the checker answers (and withholds systemic therapy)."""
+    text = (
+        "Community palliative nurse here. Since late October she has more or less lived in her recliner. She only "
+        "gets up to go to the toilet with her walker, and her daughter or I shower and dress her. It's all the cancer. "
+        "Her hepatologist scored her Child-Pugh A6 last week. She's never had any cancer drugs. Her son has read about "
+        "immunotherapy online and wants her started. What can I tell the family?"
+    )
+    (answer,) = ask_all(assistant, [text])
+    assert answer["kind"] != "refusal", answer["text"]
+    assert answer["profile"]["ecog"] == 3 and answer["profile"]["child_pugh_class"] == "A"

@@ -383,3 +383,17 @@ def test_a_rule_that_may_apply_says_what_it_waits_on() -> None:
     for option in waiting:
         assert option.reasons[0].startswith("depends on ") and "not yet known" in option.reasons[0], option.reasons
         assert not any(r.startswith("depends on ") for r in option.reasons[1:])  # the unknown facts said once
+
+
+def test_cabozantinib_third_line_gives_celestials_two_prior_regimens() -> None:
+    """After sorafenib and regorafenib, cabozantinib stays an option and the verdict says why: CELESTIAL allowed up to
+    two prior systemic regimens (a third prior regimen withholds it, rule cabozantinib-at-most-two-prior)."""
+    base = {"child_pugh_class": "A", "child_pugh_score": 5, "ecog": 1, "progressed": True}
+    third = ENGINE.evaluate(make_profile({**base, "prior_therapies": ["sorafenib", "regorafenib"]}), SYSTEMIC)
+    cabo = third.get("cabozantinib")
+    assert cabo is not None and cabo.status in OFFERED
+    assert "cabozantinib-after-two-prior" in cabo.rules and any("CELESTIAL" in r for r in cabo.reasons)
+    fourth = ENGINE.evaluate(
+        make_profile({**base, "prior_therapies": ["atezolizumab+bevacizumab", "sorafenib", "regorafenib"]}), SYSTEMIC
+    )
+    assert fourth.get("cabozantinib").status not in OFFERED
