@@ -374,6 +374,13 @@ class Session:
             answer = overview(self.kb, self.audience)
             answer.notices = notices + answer.notices
             self.last_topic = "overview"
+            # "the one without bevacizumab" next picks among the preferred first-line regimens the overview leads with
+            found = self._population({})
+            if found is not None:
+                verdict = self.engine.evaluate(found[0])
+                self.topic_regimens = [
+                    o.regimen for o in verdict.options if o.status == "preferred"
+                ] or self.topic_regimens
             return answer
         if intent.regimens:
             self.topic_regimens = intent.regimens

@@ -573,3 +573,12 @@ def test_an_account_of_a_frail_patient_is_not_refused_on_the_classifier_alone(as
     (answer,) = ask_all(assistant, [text])
     assert answer["kind"] != "refusal", answer["text"]
     assert answer["profile"]["ecog"] == 3 and answer["profile"]["child_pugh_class"] == "A"
+
+
+def test_a_follow_up_picks_among_the_regimens_an_overview_leads_with(assistant) -> None:
+    first, second = ask_all(
+        assistant,
+        ["Preferred first-line options in advanced HCC?", "the one without bevacizumab - how is it scheduled?"],
+    )
+    assert "Durvalumab + tremelimumab" in second["text"] and "1500 mg" in second["text"], second["text"]
+    assert "Atezolizumab + bevacizumab dosing" not in second["text"]
