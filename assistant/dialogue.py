@@ -279,8 +279,11 @@ class Session:
                 # "atezo-bev ok if the pt has oesophageal varices?": read as a scenario, but no supposed fact was read
                 # to evaluate (varices of unstated risk), so the next reading (is the regimen an option) is answered
                 frame = dataclasses.replace(frame, intent=frame.runner_up)
-            if self.last_question and question_reader(self.kb).elliptical(text):  # type: ignore[union-attr]
+            asked_again = text.split("?")[0] + "?" if "?" in text and not reading.facts else text
+            if self.last_question and question_reader(self.kb).elliptical(asked_again):  # type: ignore[union-attr]
                 # "and for regorafenib?", "same question for Cyramza?": the last question, about the drug named
+                # (a remark after the question that states no fact of the patient leaves it one: "... her husband is
+                # on that one")
                 frame = dataclasses.replace(frame, intent=self.last_question, confidence=1.0, clarify=None)
             answers = drug_answers(Path(self.kb.settings.corpus_dir))
             about_a_drug = set(FRAME_TOPICS) | set(answers.questions if answers else ())

@@ -582,3 +582,16 @@ def test_a_follow_up_picks_among_the_regimens_an_overview_leads_with(assistant) 
     )
     assert "Durvalumab + tremelimumab" in second["text"] and "1500 mg" in second["text"], second["text"]
     assert "Atezolizumab + bevacizumab dosing" not in second["text"]
+
+
+def test_the_last_question_asked_again_with_a_remark_after_it(assistant) -> None:
+    """ "and for regorafenib? her husband is on that one": the missed-dose question again, about regorafenib; the
+    remark after it states no fact of the patient and does not make it a new question."""
+    _, second = ask_all(
+        assistant,
+        [
+            "My patient on Cabometyx 40 mg missed this morning's dose. What's the label rule for a missed dose?",
+            "and for regorafenib? her husband is on that one",
+        ],
+    )
+    assert "Regorafenib (Stivarga): a missed dose" in second["text"], second["text"]
