@@ -330,11 +330,8 @@ class Session:
             by_rule = bool(decision.detail)
             if decision.reason == "unsafe":
                 # the rule's own words ("without a diagnosis") are refused even when the user insists
-                # on the classifier alone, a message that describes a patient needs the confidence that outweighs
-                # its facts (a palliative nurse's account of a frail patient is not a harmful request)
-                needed = CONFIDENT_OUTSIDE if reading.facts else CONFIDENT_UNSAFE
                 take = frame.runner_up == "unsafe" and (
-                    by_rule or (frame.confidence >= needed and not INSIST.search(text))
+                    by_rule or (frame.confidence >= CONFIDENT_UNSAFE and not INSIST.search(text))
                 )
             else:
                 # facts of no particular patient ("a lesion with right portal vein branch thrombus") in a question

@@ -562,8 +562,8 @@ def test_a_facet_asked_beside_a_dose_is_added_from_the_label(assistant) -> None:
 
 def test_an_account_of_a_frail_patient_is_not_refused_on_the_classifier_alone(assistant) -> None:
     """A palliative nurse's account (facts: ECOG 3 in words, Child-Pugh A6) with a relative who "wants her started":
-    the classifier may lean to "unsafe", but a message that describes a patient is refused on the classifier alone only
-    with the confidence that outweighs its facts; the checker answers (and withholds systemic therapy)."""
+    the utterance bank labels such carers' accounts as asking for a recommendation (it had drifted to "unsafe" at 0.60
+    as sequencing examples were added), so the checker answers (and withholds systemic therapy)."""
     text = (
         "Community palliative nurse here. Since late October she has more or less lived in her recliner. She only "
         "gets up to go to the toilet with her walker, and her daughter or I shower and dress her. It's all the cancer. "

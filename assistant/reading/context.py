@@ -433,14 +433,13 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
     heading = next((k for k, t in enumerate(words[:4]) if t.text == ","), None)
     if heading and " ".join(t.lower_ for t in words[:heading]) in vocab.question_headings:
         words = words[heading + 1 :]
-    spoken = [t.lower_ for t in words if not t.is_punct]
-    first = spoken[0] if spoken else None  # most sentences stop here
+    first = next((t.lower_ for t in words if not t.is_punct), None)  # most sentences stop here
     question = first is not None and sent.text.rstrip().endswith("?")
-    # a request's opener may name the writer ("remind me how ...", "tell us"): that is not the patient
-    opener = next((n for n in (2, 1) if " ".join(spoken[:n]) in vocab.general_request_openers), 0)
-    if first is None or not (opener or (question and first in vocab.general_question_openers)):
+    if first is None or not (
+        first in vocab.general_request_openers or (question and first in vocab.general_question_openers)
+    ):
         return False
-    text = " " + " ".join(spoken[opener:]) + " "
+    text = " " + " ".join(t.lower_ for t in sent if not t.is_punct) + " "
     return not any(f" {w} " in text for w in vocab.patient_words)
 
 

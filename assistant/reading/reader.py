@@ -463,6 +463,10 @@ def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
     for k in range(m.sentence + 1, min(m.sentence + concept.when_said_reach, len(analysis.sentences) - 1) + 1):
         if any(o.sentence == k and o.label in concept.unless + (m.label,) for o in analysis.mentions):
             break
+        names_drug = any(o.sentence == k and o.label == DRUG for o in analysis.mentions)
+        said = norm.text[analysis.sentences[k].start : analysis.sentences[k].end]
+        if not names_drug and not vocab.says(said, "refers_back"):
+            break  # "... grade 1 rash. Stopped his metformin last week.": another thing stopped
         last = k
     sentence, end = analysis.sentences[m.sentence], analysis.sentences[last]
     words = norm.text[sentence.start : end.end]
@@ -581,7 +585,11 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         if analysis.sentences[m.sentence].general:
             # a question in general: a drug it says was given ("can rego be used after atezo/bev?") is presupposed
             # of the patients it asks about, not recorded for a patient; the others are asked about
-            given = (m.role or shared.get(m)) == "RECEIVED" and "NEGATED_EXISTENCE" not in m.categories
+            role = m.role or shared.get(m)
+            # "what do oncologists use once sorafenib stops working?": an outcome of the drug says it was given
+            given = (role == "RECEIVED" or (role != "COMPARED" and _next_to_outcome(m, by_sentence))) and (
+                "NEGATED_EXISTENCE" not in m.categories
+            )
             target = out.presupposed if given else out.asked
             target += [r for r in _regimens(m, vocab) if r not in target]
             continue

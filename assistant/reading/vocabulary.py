@@ -131,6 +131,14 @@ class Vocabulary:
     # words that open a question at any clause of a sentence ("rego 160, HFSR grade 3, what's the floor")
     clause_question_starts: tuple[tuple[str, ...], ...] = ()
     request_phrases: tuple[str, ...] = ()  # words that ask wherever they stand ("..., wondering how long")
+    clause_joiners: tuple[str, ...] = ()  # words that open a later clause ("and", "but"), besides commas and dashes
+
+    @property
+    def clause_split(self) -> re.Pattern[str]:
+        """Where a sentence's later clauses begin: a comma, a spaced dash or a joiner word."""
+        joiners = "|".join(re.escape(w) for w in self.clause_joiners) or "(?!)"
+        return re.compile(rf",|\s[-–]\s|\b(?:{joiners})\b")
+
     writer_illness: tuple[str, ...] = ()  # words by which the writer speaks of their own illness
     glued_words: tuple[str, ...] = ()  # short words often typed onto the next one ("noPVT")
     writer_clinician: tuple[str, ...] = ()  # words by which the writer speaks of a patient in their care
@@ -204,7 +212,7 @@ class Vocabulary:
         if any(f" {phrase} " in spoken for phrase in self.request_phrases):
             return True
         for sentence in re.split(r"[.!;:\n]+", text):
-            for k, clause in enumerate(re.split(r",|\s[-–]\s|\b(?:and|but|so)\b", sentence.lower())):
+            for k, clause in enumerate(self.clause_split.split(sentence.lower())):
                 words = re.findall(r"[a-z']+", clause)
                 starts = self.question_starts if k == 0 else self.clause_question_starts
                 if any(tuple(words[: len(start)]) == start for start in starts):
@@ -442,6 +450,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("question_starts") or []),
         clause_question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("clause_question_starts") or []),
         request_phrases=tuple(" ".join(str(w).lower().split()) for w in raw.get("request_phrases") or []),
+        clause_joiners=tuple(str(w).lower() for w in raw.get("clause_joiners") or []),
         writer_illness=tuple(str(w).lower() for w in raw.get("writer_illness") or []),
         glued_words=tuple(str(w).lower() for w in raw.get("glued_words") or []),
         writer_clinician=tuple(str(w).lower() for w in raw.get("writer_clinician") or []),
