@@ -283,6 +283,13 @@ def test_a_new_word_is_a_data_change(tmp_path: Path) -> None:
     assert found is not None and found.reason == "animal"
 
 
+def test_a_phrase_slot_the_file_does_not_define_is_refused_at_load(tmp_path: Path) -> None:
+    data = yaml.safe_load((CORPUS / "scope.yaml").read_text(encoding="utf-8"))
+    data["liver_metastases"].append("{spread} from {nowhere}")
+    with pytest.raises(CorpusError, match="nowhere"):
+        Scope(data, load_doses(CORPUS), Scope.from_corpus(CORPUS).names)
+
+
 def test_someone_elses_cancer_does_not_hide_the_patients_other_cancer() -> None:
     found = decide("My mum has melanoma. What dose of sorafenib should she take?")
     assert found is not None and found.reason == "other_cancer"

@@ -56,11 +56,7 @@ class Facet:
 
     def lines(self, kb: Any, agent: str) -> list[tuple[str, Any]]:
         """The agent's label sentences that answer the facet."""
-        drug = kb.facts.drugs.get(agent)
-        if drug is None:
-            return []
-        chunks = [c for f in self.fields for c in kb.doc_chunks(drug.doc_id) if c.section.startswith(DRUG_SECTIONS[f])]
-        return [(s, c) for c in chunks for s in sentences(c.text) if self.answers(s)]
+        return [(s, c) for c in section_chunks(kb, agent, self.fields) for s in sentences(c.text) if self.answers(s)]
 
 
 @dataclass(frozen=True)
@@ -173,18 +169,18 @@ def _picked(question: DrugQuestion, chunks: list[Any]) -> list[tuple[str, Any]]:
     return picked
 
 
+def section_chunks(kb: Any, agent: str, fields: tuple[str, ...]) -> list[Any]:
+    """The passages of the agent's label document under the sections of `fields`, in field order; none for an
+    agent without a label document."""
+    drug = kb.facts.drugs.get(agent)
+    if drug is None:
+        return []
+    return [c for f in fields for c in kb.doc_chunks(drug.doc_id) if c.section.startswith(DRUG_SECTIONS[f])]
+
+
 def label_sentences(kb: Any, question: DrugQuestion, agents: list[str]) -> list[tuple[str, Any]]:
     """The label sentences that answer `question` for the agents (at most three), in order."""
-    out: list[tuple[str, Any]] = []
-    for agent in agents[:3]:
-        drug = kb.facts.drugs.get(agent)
-        if drug is None:
-            continue
-        chunks = [
-            c for f in question.fields for c in kb.doc_chunks(drug.doc_id) if c.section.startswith(DRUG_SECTIONS[f])
-        ]
-        out.extend(_picked(question, chunks))
-    return out
+    return [pick for agent in agents[:3] for pick in _picked(question, section_chunks(kb, agent, question.fields))]
 
 
 PER_KG = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?) ?mg/kg\b")
@@ -225,12 +221,7 @@ def drug_information(
         if audience == "patient" and question.patient == "care_team":
             b.add(answers.care_team)
             continue
-        drug = kb.facts.drugs.get(agent)
-        chunks = (
-            [c for f in question.fields for c in kb.doc_chunks(drug.doc_id) if c.section.startswith(DRUG_SECTIONS[f])]
-            if drug is not None
-            else []
-        )
+        chunks = section_chunks(kb, agent, question.fields)
         picked = _picked(question, chunks)
         if narrowed:
             picked = [(s, c) for s, c in picked if any(f.answers(s) for f in narrowed)]

@@ -161,8 +161,8 @@ class Scope:
             # any phrase list may write a phrase out from slots ("{spread} from {organ} {malignancy}")
             phrases, unknown = with_slots([str(w) for w in entries], slots)
             if unknown:
-                raise ValueError(
-                    f"scope.yaml: phrases use slots not in phrase_slots: {', '.join(sorted(set(unknown)))}"
+                raise CorpusError(
+                    [f"scope.yaml: phrases use slots not in phrase_slots: {', '.join(sorted(set(unknown)))}"]
                 )
             return _pattern(phrases)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field as default
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -133,9 +133,9 @@ class Vocabulary:
     request_phrases: tuple[str, ...] = ()  # words that ask wherever they stand ("..., wondering how long")
     clause_joiners: tuple[str, ...] = ()  # words that open a later clause ("and", "but"), besides commas and dashes
 
-    @property
+    @cached_property
     def clause_split(self) -> re.Pattern[str]:
-        """Where a sentence's later clauses begin: a comma, a spaced dash or a joiner word."""
+        """Where a sentence's later clauses begin: a comma, a spaced dash or a joiner word (compiled once)."""
         joiners = "|".join(re.escape(w) for w in self.clause_joiners) or "(?!)"
         return re.compile(rf",|\s[-–]\s|\b(?:{joiners})\b")
 
@@ -208,8 +208,7 @@ class Vocabulary:
         """Whether `text` asks something: a question mark, or a sentence opening with a question's words."""
         if "?" in text:
             return True
-        spoken = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
-        if any(f" {phrase} " in spoken for phrase in self.request_phrases):
+        if _says(text, self.request_phrases):
             return True
         for sentence in re.split(r"[.!;:\n]+", text):
             for k, clause in enumerate(self.clause_split.split(sentence.lower())):
