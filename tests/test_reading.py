@@ -1777,3 +1777,108 @@ def test_review_reproductions(text: str, field: str, value: object) -> None:
 def test_a_general_question_presupposes_the_drug_an_outcome_is_said_of() -> None:
     r = read("What do oncologists use once sorafenib stops working in liver cancer?")
     assert r.presupposed == ["sorafenib"] and "prior_therapies" not in r.facts, (r.presupposed, r.facts)
+
+
+# ---- development set L and K (fourteenth session): each mechanism as a general case ----
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a cue reads forward to the first number after it: "today: ECOG 1 - walking 2 miles" is ECOG 1
+        ("Today: ECOG 1 - walking 2 miles, light gardening.", "ecog", 1),
+        # dated Child-Pugh readings: the latest is current
+        (
+            "- 03/2026: Child-Pugh A6\n- 07/2026: Child-Pugh B8\n- 28/11/2026: Child-Pugh C11, refractory ascites",
+            "child_pugh_score",
+            11,
+        ),
+        # words describing a reading a later dated one replaced go with it
+        (
+            "ECOG over time:\n- 05/09: ECOG 3 during admission with sepsis (bed-bound on the ward)\n- 10/10: ECOG 2\n"
+            "- today: ECOG 1, walking, independent in self-care",
+            "ecog",
+            1,
+        ),
+        # a lay name of the class with a capital letter ("my liver is still A"); not "a mess"
+        ("My liver doctor say my liver is still A.", "child_pugh_class", "A"),
+        (
+            "The liver doctor said her liver is now 'class C' and she is too frail for a transplant.",
+            "child_pugh_class",
+            "C",
+        ),
+        ("my liver is a mess since the drink", "child_pugh_class", None),
+        # sites of spread listed with the liver, and after the cancer's name
+        ("Her liver cancer come back, in the liver and also the bone.", "extrahepatic_spread", True),
+        ("69M, recurrent HCC (lung + adrenal). CP A, PS 1.", "extrahepatic_spread", True),
+        ("Liver and lung function normal. CP A5.", "extrahepatic_spread", None),
+        # a finding called benign is not the disease; likely benign is left open
+        ("CT chest: lung nodules benign. CP A5.", "extrahepatic_spread", False),
+        ("CT chest: 3 mm lung nodule, likely benign. CP A5.", "extrahepatic_spread", None),
+        # a year and month written with a dot is a date, never a value
+        ("AFP (ng/mL): 2026.01 45 -> 2026.05 610 -> 2026.08 1420 -> 2026.11 388.", "afp_ng_ml", 388),
+        ("AFP 2026.11", "afp_ng_ml", None),
+        # an amount of weight lost written before its words is not a weight
+        ("Positive for RUQ ache and 6 kg weight loss over 3 months. CP A5.", "weight_kg", None),
+        # a minus in brackets after a finding, glued or not
+        ("Asc(-), HE(-), EV(-), PVTT(-), LT hx(-), AID(-).", "solid_organ_transplant", False),
+        ("Asc(-), HE(-), EV(-), PVTT(-), LT hx(-), AID(-).", "autoimmune_disease", False),
+        ("Asc(-), HE(-), EV(-), PVTT(-), LT hx(-), AID(-).", "ascites", "none"),
+        # the Japanese grading of oesophageal varices: form F2-F3 or a red colour sign is high risk; the bracketed
+        # sign after RC is the red sign's alone
+        ("EGD 11/20: EV Lm F1 RC(-), no bleeding hx.", "high_risk_varices", False),
+        ("egd 11/28: EV Lm F2 RC(+), evl planned nxt wk.", "high_risk_varices", True),
+        ("EGD: EV Lm F2 RC(-).", "high_risk_varices", True),
+        # a dictated letter: spoken punctuation, misheard terms, numbers and years in words, a series' unit
+        (
+            "Letter comma voice recognition full stop he is child pew A six comma performance status naught full stop",
+            "child_pugh_score",
+            6,
+        ),
+        (
+            "Letter comma dictated full stop past history colon kidney trance plant in twenty sixteen full stop",
+            "solid_organ_transplant",
+            True,
+        ),
+        (
+            "the tumour burden is approximately sixty percent of the hepatic volume full stop",
+            "liver_involvement_50",
+            True,
+        ),
+        (
+            "his bilirubin was thirty two micro moles per litre on the first of October comma forty one on the third of"
+            " November comma and today it is twenty three full stop E cog one comma",
+            "bilirubin_mg_dl",
+            1.345,
+        ),
+    ],
+)
+def test_fourteenth_session_mechanisms(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
+
+
+def test_dictation_marks_need_a_dictated_message() -> None:
+    from assistant.reading.spoken import dictated
+    from assistant.reading.vocabulary import vocabulary
+
+    vocab = vocabulary()
+    assert dictated("History: colon cancer in 2019, a period of chemo.", vocab) == (
+        "History: colon cancer in 2019, a period of chemo."
+    )
+    assert dictated("Letter comma dictated full stop new paragraph He is well full stop", vocab) == (
+        "Letter, dictated.\nHe is well."
+    )
+
+
+def test_a_misheard_term_is_a_data_change(tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    text = "Letter comma dictated full stop he had a lever trance plant in twenty ten full stop child pew A five"
+    before = read(text, load(DEFAULT_PATH)).facts.get("solid_organ_transplant")
+    raw["dictation"]["misheard"]["lever"] = "liver"
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    after = read(text, load(path)).facts.get("solid_organ_transplant")
+    assert after is not None and after.value is True and after.text != (before.text if before else None), (
+        before,
+        after,
+    )

@@ -28,6 +28,10 @@ def reason(text: str) -> str | None:
         # children and adolescents, with or without "HCC" (review finding 9)
         ("14-year-old girl with HCC, Child-Pugh A, what first line?", "paediatric"),
         ("paediatric HCC: is atezo-bev used?", "paediatric"),
+        ("is lenvatinib used in childhood liver cancer?", "paediatric"),
+        # the asker's own animal anywhere in a sentence about the cancer; an animal in a clause about it
+        ("My dog, a nine-year-old retriever, was diagnosed with liver cancer. What can the vet give?", "animal"),
+        ("The vet found a large hepatocellular carcinoma in my labrador's liver. Can dogs take sorafenib?", "animal"),
         ("Can lenvatinib be given to an adolescent with hepatocellular carcinoma?", "paediatric"),
         ("12 yo boy, fibrolamellar tumour, options?", "paediatric"),
         ("hepatoblastoma in a toddler", "paediatric"),
@@ -204,6 +208,9 @@ def test_label_doses_pass(text: str) -> None:
         "What does the label require so the insurer pays for atezolizumab-bevacizumab?",
         "Her cancer was picked up early but now it has spread to the bones. What treatments can she have?",
         "AFP rose to three times the upper limit on sorafenib; CP A5. Next line?",
+        # a pet in an aside beside the patient's oncologist, and an adult's childhood illness
+        "My oncologist put me at 0 on that activity scale (I walk the dog for an hour a day). Is atezolizumab an option?",
+        "E2 Active autoimmune disease: NO (childhood eczema, emollients only). CP A6, ECOG 0.",
     ],
 )
 def test_no_over_refusal(text: str) -> None:

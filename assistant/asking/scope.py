@@ -33,6 +33,7 @@ Reason = Literal[
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 _CLAUSE_END = re.compile(r"[,;:.!?()\n]")
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+_OWNER = re.compile(r"\b(my|our)\s+([a-z]+(?:'s)?)", re.IGNORECASE)  # the asker's own animal ("my dog", "our cat")
 # An age written as an age: "14-year-old", "14 years old", "14 yo", "14y/o", "aged 14", "age 14".
 _AGE = re.compile(
     r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)(?![a-z])|\baged?\s*(\d{1,3})\b",
@@ -290,13 +291,25 @@ class Scope:
         return None
 
     def _animal(self, text: str) -> ScopeDecision | None:
-        # The animal is the question's subject only in a sentence that also speaks of the cancer or its treatment
-        # ("my dog has HCC", "sorafenib dose for a cat"), not "she still walks the dog twice a day".
+        # The animal is the question's subject only in a clause that also speaks of the cancer or its treatment
+        # ("my dog has HCC", "sorafenib dose for a cat"), not "she still walks the dog twice a day" or "put me at 0
+        # (I walk the dog for an hour a day)"; the asker's own animal counts in the whole sentence ("my dog, a
+        # labrador, has HCC").
+        def topical(part: str) -> bool:
+            return bool(
+                _first(self._hcc, part)
+                or _first(self._animal_topic, part)
+                or self.names.find(part, ("drug", "regimen"))
+            )
+
         found = ""
-        for sentence in message_sentences(text):
-            topical = _first(self._hcc, sentence) or _first(self._animal_topic, sentence)
-            if topical or self.names.find(sentence, ("drug", "regimen")):
-                found = found or self._asserted(self._animals, sentence, history_counts=True)
+        for sentence in message_sentences(text) if self._animals is not None else ():
+            owned = " ".join(m.group(0) for m in _OWNER.finditer(sentence) if _first(self._animals, m.group(0)))
+            if owned and topical(sentence):
+                found = found or self._asserted(self._animals, owned, history_counts=True)
+            for clause in _CLAUSE_END.split(sentence):
+                if topical(clause):
+                    found = found or self._asserted(self._animals, clause, history_counts=True)
         return self._say("animal", "animal", f"a question about an animal ({found})") if found else None
 
     def _child(self, text: str) -> ScopeDecision | None:

@@ -17,10 +17,20 @@ _MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
 )
+# ordinal days as dictated ("on the first of October", "twenty third of May")
+ORDINALS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth "
+    "sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+ORDINALS += [f"twenty {o}" for o in ORDINALS[:9]] + ["thirtieth", "thirty first"]
+_ORDINAL = "(?:" + "|".join(o.replace(" ", r"[\s-]") for o in sorted(ORDINALS, key=len, reverse=True)) + ")"
 DATE = (
     r"(?P<date>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"|(?P<od>" + _ORDINAL + r")\s+of\s+(?P<om>" + _MONTH + r")(?:,?\s+(?P<oy>(?:19|20)\d{2}))?(?![a-z])"
     r"|(?P<na>\d{1,2})/(?P<nb>\d{1,2})/(?P<ny>\d{2,4})"
     r"|(?<![\w/.])(?P<um>0?[1-9]|1[0-2])/(?P<uy>(?:19|20)\d{2})(?![\w/])"  # month and year: "03/2026-10/2026"
+    # year and month ("2026.11 388", "2026/02-2026/09"): never a value (an AFP is not written 2026.11)
+    r"|(?<![\w/.,])(?P<xy>(?:19|20)\d{2})[./](?P<xm>0[1-9]|1[0-2])(?![\w/]|[.,]\d)"
     # day and month without a year ("AFP 02/06 1210 | 28/11 285"); never inside a number ("BP 128/76"), before
     # "of" or "%" ("2/3 of the liver"), or before a tablet or dose ("1/2 tab"); see `pair_is_date`
     r"|(?<![\w/.,])(?P<pa>\d{1,2})/(?P<pb>\d{1,2})(?![\w/]|[.,]\d|\s*(?:of\b|%|tab|cap|dose))"
@@ -74,6 +84,11 @@ def when(match: re.Match[str]) -> tuple[int, int, int] | None:
         return year, _month(match.group("dm")), int(match.group("dd"))
     if match.group("um"):
         return int(match.group("uy")), int(match.group("um")), 0
+    if match.group("od"):
+        day = ORDINALS.index(" ".join(match.group("od").lower().replace("-", " ").split())) + 1
+        return int(match.group("oy") or 0), _month(match.group("om")), day
+    if match.group("xy"):
+        return int(match.group("xy")), int(match.group("xm")), 0
     if match.group("ym"):
         return int(match.group("yy")), _month(match.group("ym")), 0
     if match.group("mm"):

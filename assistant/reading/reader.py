@@ -6,13 +6,14 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from collections.abc import Sequence
 from typing import Any
 
 from .columns import analyte_columns
 from .context import DRUG, Analysis, Mention, analyse
 from .dates import sentence_date
 from .forms import answered_rows
-from .spoken import spoken_numbers
+from .spoken import dictated, spoken_numbers
 from .values import MAX_TOKEN, read_values, unit_for_pending, value_rules
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
 
@@ -26,6 +27,7 @@ OUTCOME_CONCEPTS = {"PROGRESSION", "STABLE", "INTOLERANCE", "TOLERATED"}
 WORD = re.compile(r"[A-Za-z][A-Za-z-]{5,}")
 GLUED = re.compile(r"\b[A-Za-z]{4,}\b")
 LIST_COMMA = re.compile(r"(?<=[\w)%]),(?=[A-Za-z])")
+SIGN_GLUED = re.compile(r"(?<=[A-Za-z])\((?=[-−+]\))")  # "Asc(-)", "RC(+)": the sign set off from its finding
 
 
 @dataclass
@@ -209,8 +211,9 @@ def _slips(a: str, b: str, limit: int) -> int:
 
 
 def _normalised(text: str, vocab: Vocabulary) -> Normalised:
-    text = spoken_numbers(analyte_columns(answered_rows(text, vocab.form_marks), vocab), vocab)
+    text = spoken_numbers(analyte_columns(answered_rows(dictated(text, vocab), vocab.form_marks), vocab), vocab)
     text = LIST_COMMA.sub(", ", text)  # "alb2.9,mild asc on spiro,noHE": a list typed without spaces
+    text = SIGN_GLUED.sub(" (", text)
     fixes = _spelling(text, vocab)
     if fixes:
         pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(fixes, key=len, reverse=True)) + r")\b")
@@ -246,7 +249,7 @@ def read(text: str, vocab: Vocabulary | None = None, general: bool = True) -> Re
         _values_to_facts(value, out.scenario if scenario else out.facts)
     out.units_corrected = numbers.units_corrected
     out.elsewhere += [words for at, words in numbers.elsewhere if analysis.in_scope("POPULATION", at)]
-    _findings(analysis, norm, vocab, out)
+    _findings(analysis, norm, vocab, out, numbers.superseded)
     _drugs(analysis, norm, vocab, out)
     _derived(out)
     return out
@@ -284,7 +287,13 @@ def _values_to_facts(value: Any, target: dict[str, Fact]) -> None:
     target[value.field] = Fact(value.field, value.value, value.text, how)
 
 
-def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading) -> None:
+def _findings(
+    analysis: Analysis,
+    norm: Normalised,
+    vocab: Vocabulary,
+    out: Reading,
+    superseded: Sequence[tuple[str, int, str]] = (),
+) -> None:
     by_field: dict[str, list[tuple[Any, Mention, bool]]] = {}
     found = [m for m in analysis.mentions if m.label != DRUG]
     overridden = {
@@ -313,6 +322,17 @@ def _findings(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Read
         if not concept.field or cats & {"FAMILY", "POPULATION", "FUTURE"} or analysis.sentences[m.sentence].general:
             if concept.field and "POPULATION" in cats and not cats & {"FAMILY", "FUTURE"}:
                 out.elsewhere.append(norm.text[m.start : m.end])
+            continue
+        sentence = analysis.sentences[m.sentence]
+        earlier = next(
+            (words for f, at, words in superseded if f == concept.field and sentence.start <= at < sentence.end), None
+        )
+        if concept.how == "described" and earlier is not None:
+            # "05/09: ECOG 3 (bed-bound on the ward) ... today: ECOG 1": the words describe a reading a later one
+            # replaced, and are replaced with it
+            out.conflicts.append(
+                f"'{norm.span(m.start, m.end)}' describes the earlier reading '{earlier}'; the latest reading is used"
+            )
             continue
         if concept.described:
             # What the patient can do, in words: the whole sentence is the description (its own negations

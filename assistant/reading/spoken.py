@@ -18,7 +18,15 @@ from .vocabulary import Vocabulary
 @lru_cache(maxsize=4)
 def _tables(
     vocab: Vocabulary,
-) -> tuple[re.Pattern[str] | None, dict[str, int], dict[str, int], set[str], set[str], re.Pattern[str] | None]:
+) -> tuple[
+    re.Pattern[str] | None,
+    dict[str, int],
+    dict[str, int],
+    set[str],
+    set[str],
+    re.Pattern[str] | None,
+    re.Pattern[str] | None,
+]:
     words: dict[str, Any] = vocab.number_words
     small = {str(k).lower(): int(v) for k, v in (words.get("units") or {}).items()}
     tens = {str(k).lower(): int(v) for k, v in (words.get("tens") or {}).items()}
@@ -26,15 +34,39 @@ def _tables(
     points = {str(w).lower() for w in words.get("point") or []}
     joiners = {str(w).lower() for w in words.get("joiner") or []}
     if not small:
-        return None, {}, {}, set(), set(), None
+        return None, {}, {}, set(), set(), None, None
     number = "|".join(sorted((re.escape(w) for w in {*small, *tens, *scales}), key=len, reverse=True))
     glue = "|".join(re.escape(w) for w in {*points, *joiners}) or "(?!)"
     # A run: number words joined by spaces or hyphens, with "and" or "point" between them.
     run = re.compile(rf"\b(?:{number})(?:(?:[\s-]+(?:{glue}))?[\s-]+(?:{number}))*\b", re.I)
+    units = sorted({str(u).lower() for u in words.get("before_units") or []}, key=len, reverse=True)
+    unit_after = (
+        re.compile(
+            r"^[\s-]*(?:" + "|".join(r"[\s-]+".join(map(re.escape, u.split())) for u in units) + r")(?![\w])", re.I
+        )
+        if units
+        else None
+    )
     names = sorted({n.lower() for a in vocab.analytes.values() for n in a.names}, key=len, reverse=True)
     # the name of a value or scale right before the number, with a grade letter between ("Child Pugh A five")
     named = re.compile(rf"(?:^|[^\w])(?:{'|'.join(re.escape(n) for n in names)})[:,]?(?:\s+[a-d])?\s*$", re.I)
-    return run, {**small, **tens}, scales, points, joiners, named
+    return run, {**small, **tens}, scales, points, joiners, named, unit_after
+
+
+def _year(words: list[str], plain: dict[str, int], scales: dict[str, int], points: set[str]) -> str | None:
+    """A year spoken as two numbers ("twenty nineteen", "twenty twenty six", "nineteen fifty nine", "twenty oh
+    five"); "twenty five" is 25, not a year."""
+    if len(words) < 2 or plain.get(words[0]) not in (19, 20) or words[1] not in plain:
+        return None
+    rest = words[1:]
+    if rest[0] in ("oh", "nought", "zero") and len(rest) == 2 and plain.get(rest[1], 10) <= 9:
+        return str(plain[words[0]] * 100 + plain[rest[1]])
+    if plain[rest[0]] < 10:
+        return None
+    tail = _value(rest, plain, scales, points)
+    if tail is None or "." in tail or not 10 <= int(tail) <= 99:
+        return None
+    return str(plain[words[0]] * 100 + int(tail))
 
 
 def _value(words: list[str], plain: dict[str, int], scales: dict[str, int], points: set[str]) -> str | None:
@@ -68,9 +100,41 @@ def _value(words: list[str], plain: dict[str, int], scales: dict[str, int], poin
     return f"{whole + group}.{decimals}" if decimals else str(whole + group)
 
 
+@lru_cache(maxsize=4)
+def _dictation(vocab: Vocabulary) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, frozenset[str]]:
+    def alternation(words: list[str]) -> re.Pattern[str] | None:
+        if not words:
+            return None
+        spelled = (r"[\s-]+".join(re.escape(w) for w in word.split()) for word in sorted(words, key=len, reverse=True))
+        return re.compile(r"(?<![\w-])(?:" + "|".join(spelled) + r")(?![\w-])", re.I)
+
+    ambiguous = frozenset(k for k, v in vocab.spoken_marks.items() if v in ":.-/" and " " not in k)
+    return alternation(list(vocab.spoken_marks)), alternation(list(vocab.misheard)), ambiguous
+
+
+def dictated(text: str, vocab: Vocabulary) -> str:
+    """A dictated note as written: its spoken punctuation ("comma", "full stop", "new paragraph") as marks, when
+    the message speaks at least `dictation_min_marks` unambiguous ones ("colon" alone is the bowel), and terms a
+    speech recogniser misheard ("child pew", "E cog", "trance plant") as the terms meant."""
+    marks, misheard, ambiguous = _dictation(vocab)
+    if misheard is not None:
+        text = misheard.sub(lambda m: vocab.misheard[" ".join(m.group(0).lower().replace("-", " ").split())], text)
+    if marks is None:
+        return text
+    said = [m.group(0).lower() for m in marks.finditer(text)]
+    if sum(1 for w in said if w not in ambiguous) < vocab.dictation_min_marks:
+        return text
+
+    def mark(match: re.Match[str]) -> str:
+        return vocab.spoken_marks[" ".join(match.group(0).lower().replace("-", " ").split())]
+
+    # the space before a spoken mark goes with it ("disease full stop he" -> "disease. he")
+    return re.sub(r"[ \t]+(?=[,.;:?)\n])|(?<=[(\n])[ \t]+", "", marks.sub(mark, text))
+
+
 def spoken_numbers(text: str, vocab: Vocabulary) -> str:
     """`text` with written-out numbers that must be numbers written as digits."""
-    run, plain, scales, points, joiners, names = _tables(vocab)
+    run, plain, scales, points, joiners, names, unit_after = _tables(vocab)
     if run is None or names is None or not run.search(text):
         return text
 
@@ -80,10 +144,15 @@ def spoken_numbers(text: str, vocab: Vocabulary) -> str:
         compound = len([w for w in words if w in plain or w in scales]) > 1
         before = text[max(0, match.start() - 40) : match.start()]
         named = bool(names.search(before))
+        # a number word with its unit ("sixty percent of the hepatic volume", "thirty two micromoles per litre")
+        named = named or bool(unit_after is not None and unit_after.match(text[match.end() : match.end() + 40]))
         if words == ["one"] and re.search(r"\b(?:the|that|this|which)\s+[\w-]+\s*$", before, re.I):
             named = False  # "the AFP one": a pronoun, not a number
         if not (compound or named or any(w in points for w in words)):
             return match.group(0)
+        year = _year(words, plain, scales, points)
+        if year is not None:
+            return year
         value = _value(words, plain, scales, points)
         return value if value is not None else match.group(0)
 

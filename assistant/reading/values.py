@@ -56,7 +56,8 @@ WORD_LIMIT = re.compile(rf"[^\W\d_]{{{MAX_TOKEN},}}|\d{{{MAX_TOKEN},}}")
 LETTERS = {"a", "b", "c"}
 STAGES = {"0", "a", "b", "c", "d"}
 FILLER = set("class score grade stage is of was now at = : - ( ) ~ ≈ approx approximately about around".split())
-FILLER |= {"level", "value", "status"}
+FILLER |= {"level", "value", "status", "still"}
+QUOTES = set("'\"‘’“”")
 
 
 @dataclass
@@ -100,6 +101,8 @@ class ValueReading:
     units_corrected: list[tuple[str, str]] = default(default_factory=list)  # ("iu/ml", "ng/ml"): meant, rejected
     # values said of someone else, not read: (start char, words) ("REACH-2 took patients with AFP >= 400")
     elsewhere: list[tuple[int, str]] = default(default_factory=list)
+    # readings of a field that a later dated or current one replaced: (field, start char, words)
+    superseded: list[tuple[str, int, str]] = default(default_factory=list)
 
 
 @lru_cache(maxsize=4)
@@ -231,8 +234,13 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         if n.isalpha()
     )
     alone = frozenset(n for a in vocab.analytes.values() if a.kind == "child_pugh" for n in a.glued_alone)
+    capital: dict[str, list[tuple[list[str], bool, str]]] = {}
+    for key, analyte in vocab.analytes.items():
+        for words, exact in _phrases(list(analyte.names_with_capital)):
+            capital.setdefault(words[0].lower(), []).append((words, exact, key))
     return {
         "names": by_first,
+        "capital": capital,
         "units": units,
         # units by first word, longest first: only the units starting with the next word are tried
         "units_by_first": _by_first_word(unit_phrases),
@@ -342,7 +350,9 @@ def _cues(
             scope = int(rule.get("max_scope") or 3)
             direction = rule.get("direction", "FORWARD")
             if j < i and direction in ("FORWARD", "BIDIRECTIONAL") and j + len(words) <= i:
-                if sum(1 for t in tokens[j + len(words) : i] if t.kind == "word") < scope:
+                between = tokens[j + len(words) : i]
+                # a cue reads forward to the first number after it ("today: ECOG 1 - walking 2 miles": the 1)
+                if sum(1 for t in between if t.kind == "word") < scope and not any(t.kind == "num" for t in between):
                     found.add(category)
             if j > i and direction in ("BACKWARD", "BIDIRECTIONAL") and j <= i + scope + 1:
                 if not any(t.text in SENTENCE_END for t in tokens[i + 1 : j]):
@@ -388,13 +398,14 @@ def _unitless(analyte: Analyte, number: float) -> tuple[str, float] | None:
 YEAR = re.compile(r"(?:19|20)\d\d")
 
 
-def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[Any, int] | None:
-    """The value after an ECOG / Child-Pugh / BCLC name at token i, and the token it ends on."""
+def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte, capital: bool = False) -> tuple[Any, int] | None:
+    """The value after an ECOG / Child-Pugh / BCLC name at token i, and the token it ends on (`capital`: a
+    Child-Pugh class letter only as a capital)."""
     j, skipped = i, 0
     while j < stop and skipped <= 3:
         t = tokens[j]
         low = t.text.lower()
-        if analyte.kind == "child_pugh" and t.kind == "word" and low in LETTERS:
+        if analyte.kind == "child_pugh" and t.kind == "word" and low in LETTERS and (t.text.isupper() or not capital):
             score = None
             nxt = tokens[j + 1] if j + 1 < stop else None
             if nxt is not None and nxt.kind == "num" and nxt.start == t.end:
@@ -418,7 +429,7 @@ def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte) -> tuple[An
             continue
         if t.kind == "num" and analyte.kind in ("scale", "child_pugh"):
             return (-(t.value or 0) if _negative(tokens, j) else t.value), j
-        if low in FILLER or t.text in ",(":
+        if low in FILLER or t.text in QUOTES or t.text in ",(":
             j, skipped = j + 1, skipped + (t.kind == "word")
             continue
         return None
@@ -466,6 +477,8 @@ class Scan:
     named: dict[str, int] = default(default_factory=dict)  # analyte -> the sentence it was last named in
     last_named: str | None = None  # the analyte (or "" for another measurement) named last
     heading: dict[str, str] = default(default_factory=dict)  # analyte -> unit written after its name ("AFP (IU/mL):")
+    # analyte -> (unit, sentence) of its last reading written with a unit: the unit of the series that sentence lists
+    series_unit: dict[str, tuple[str, int]] = default(default_factory=dict)
 
 
 def read_values(
@@ -511,6 +524,16 @@ def read_values(
             before = aside.pop()
             if before[0] is not None:
                 owner, owner_at, words_since = before
+        lay = _name_at(tokens, i, tables["capital"]) if tok.kind == "word" else None
+        if lay is not None:
+            # "my liver is still A", "her liver is now 'class C'": a lay name of the class counts only with a
+            # capital class letter after it (not "my liver is a mess"), and names nothing otherwise
+            analyte = vocab.analytes[lay[1]]
+            got = _scale(tokens, i + lay[0], len(tokens), analyte, capital=True)
+            if got is not None and isinstance(got[0], tuple):
+                _scale_value(scan, i, got[1], analyte, got[0], date_near(tokens, i, got[1]))
+                i = got[1] + 1
+                continue
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
         if hit is None and tok.kind == "word":
             hit = _bare_class(tokens, i, vocab)
@@ -532,7 +555,7 @@ def read_values(
                     got = None  # "child 8 years old" is not a Child-Pugh score
                 if got is not None:
                     value, end = got
-                    _scale_value(scan, i, end, analyte, value)
+                    _scale_value(scan, i, end, analyte, value, date_near(tokens, i, end))
                     ranged = (
                         end + 2 < len(tokens) and tokens[end + 1].text in ("-", "–") and tokens[end + 2].kind == "num"
                     )
@@ -616,7 +639,7 @@ def _scale_value(
             )
             return
         found.setdefault("child_pugh", []).append(
-            Value("child_pugh", analyte.field, (letter, score), text, tokens[i].start, tokens[end].end, cues)
+            Value("child_pugh", analyte.field, (letter, score), text, tokens[i].start, tokens[end].end, cues, when=when)
         )
         return
     if analyte.kind == "scale" and value is not None:
@@ -713,6 +736,12 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             f"{analyte.label} written '{tok.raw}': is that {tok.raw.replace('.', ',')} or {tok.raw.split('.')[0]}?"
         )
         return end + 1
+    if not unit and key == owner and scan.series_unit.get(analyte.key, ("", -1))[1] == scan.sentence:
+        # "bilirubin was 32 micromoles per litre on the first of October, 41 on the third of November, and today
+        # it is 23": the unit given once is the series'
+        unit = scan.series_unit[analyte.key][0]
+    elif unit:
+        scan.series_unit[analyte.key] = (unit, scan.sentence)
     if unit:
         if unit not in analyte.units:
             out.unread.append(f"{analyte.label} '{text}': the unit {unit} is not one I can convert")
@@ -897,6 +926,7 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading,
         current = [v for v in kept if "CURRENT" in v.cues]
         if current:
             chosen = current[-1]
+            out.superseded += [(v.field, v.start, v.text) for v in kept if v is not chosen]
         else:
             present = [v for v in kept if "PAST" not in v.cues] or kept[-1:]
             present = _fuller(present)
@@ -906,6 +936,7 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading,
                 newest = present[0] if order == "newest_first" else present[-1]
             if newest is not None:
                 out.values.append(newest)  # dated readings, or listed in a stated order: the latest is current
+                out.superseded += [(v.field, v.start, v.text) for v in kept if v is not newest]
                 continue
             if len(distinct) > 1:
                 # Not guessed, and not a reason to drop the rest of the message: this one value is asked for.

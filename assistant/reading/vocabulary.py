@@ -49,6 +49,7 @@ class Analyte:
     thousands_dot: str = ""
     threshold: float | None = None
     names_with_letter_only: tuple[str, ...] = ()  # names that count only with a class letter after them
+    names_with_capital: tuple[str, ...] = ()  # lay names that count only with a capital class letter ("liver is A")
     bare_class: bool = False  # a class letter glued to a matching score ("B7") is this analyte
     glued_alone: tuple[str, ...] = ()  # names read with a class letter glued on and no score ("CPA")
     then_units: dict[str, str] = default(default_factory=dict)  # "9 stone 6": a number after a stone is in pounds
@@ -166,6 +167,11 @@ class Vocabulary:
     tolerated_daily_doses: tuple[tuple[str, float, str], ...] = ()
     # written-out numbers: {"units": {...}, "tens": {...}, "scales": {...}, "point": [...], "joiner": [...]}
     number_words: dict[str, Any] = default(default_factory=dict)
+    # dictated notes: punctuation spoken as words ({"comma": ",", ...}), read as marks in a message that speaks
+    # at least `dictation_min_marks` of the unambiguous ones; words a speech recogniser wrote for the term meant
+    spoken_marks: dict[str, str] = default(default_factory=dict)
+    dictation_min_marks: int = 2
+    misheard: dict[str, str] = default(default_factory=dict)
     # check-box marks of pasted forms: (checked, unchecked)
     form_marks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     identifiers: tuple[str, ...] = ()  # "subject 0932", "MRN 4471023": a code, not a value
@@ -293,6 +299,7 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
         thousands_dot=str(raw.get("thousands_dot", "")),
         threshold=raw.get("threshold"),
         names_with_letter_only=tuple(str(n) for n in raw.get("names_with_letter_only") or ()),
+        names_with_capital=tuple(str(n) for n in raw.get("names_with_capital") or ()),
         bare_class=bool(raw.get("bare_class", False)),
         glued_alone=tuple(str(n).lower() for n in raw.get("glued_alone") or ()),
         then_units={str(u).lower(): str(v).lower() for u, v in (raw.get("then_units") or {}).items()},
@@ -475,6 +482,9 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         case_labels=tuple(str(w).lower() for w in (raw.get("story") or {}).get("case_labels") or []),
         quoted_sources=tuple(str(w).lower() for w in (raw.get("story") or {}).get("quoted_sources") or []),
         number_words=dict(raw.get("number_words") or {}),
+        spoken_marks={str(k).lower(): str(v) for k, v in ((raw.get("dictation") or {}).get("marks") or {}).items()},
+        dictation_min_marks=int((raw.get("dictation") or {}).get("min_marks", 2)),
+        misheard={str(k).lower(): str(v) for k, v in ((raw.get("dictation") or {}).get("misheard") or {}).items()},
         form_marks=(
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("checked") or []),
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("unchecked") or []),
