@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from collections.abc import Sequence
 from typing import Any
 
 from .columns import analyte_columns

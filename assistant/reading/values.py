@@ -528,10 +528,10 @@ def read_values(
         if lay is not None:
             # "my liver is still A", "her liver is now 'class C'": a lay name of the class counts only with a
             # capital class letter after it (not "my liver is a mess"), and names nothing otherwise
-            analyte = vocab.analytes[lay[1]]
-            got = _scale(tokens, i + lay[0], len(tokens), analyte, capital=True)
+            lay_analyte = vocab.analytes[lay[1]]
+            got = _scale(tokens, i + lay[0], len(tokens), lay_analyte, capital=True)
             if got is not None and isinstance(got[0], tuple):
-                _scale_value(scan, i, got[1], analyte, got[0], date_near(tokens, i, got[1]))
+                _scale_value(scan, i, got[1], lay_analyte, got[0], date_near(tokens, i, got[1]))
                 i = got[1] + 1
                 continue
         hit = _name_at(tokens, i, tables["names"]) if tok.kind == "word" else None
