@@ -1857,6 +1857,48 @@ def test_fourteenth_session_mechanisms(text: str, field: str, value: object) -> 
     _assert_reads(text, field, value)
 
 
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # volumes on volumetry give the share of the liver; one alone gives nothing
+        ("CT volumetry: tumour volume 1,620 mL; total liver volume 2,450 mL. CP A6.", "liver_involvement_50", True),
+        ("Volumetry: total liver volume 2.1 L; summed tumour volume 300 mL.", "liver_involvement_50", False),
+        ("Volumetry: summed tumour volume 1,390 mL.", "liver_involvement_50", None),
+        # a form's question answered after its question mark, items typed without spaces
+        ("sys-tx naive.Transplant hx?none.AI dz?none.EGD 10/26 no varices.", "solid_organ_transplant", False),
+        ("sys-tx naive.Transplant hx?none.AI dz?none.EGD 10/26 no varices.", "autoimmune_disease", False),
+        ("71yo man, bili 1,4 mg/dl, renal tx 2009 (on tacro+mmf), creat ok.", "solid_organ_transplant", True),
+        # several subjects under their headings, the one asked about named: only its facts
+        (
+            "Screening log\n* Subj 029 (F, 61): SCREEN FAIL - prior liver transplant 2014, on tacrolimus.\n"
+            "* Subj 031 (M, 58) - today's candidate:\n  - no autoimmune disease\n  - CP A5, ECOG 0\n"
+            "Request: options for subj 031.",
+            "solid_organ_transplant",
+            None,
+        ),
+        # a relative writing of two relatives: the one said to have the cancer is the patient, "Mum" is the same
+        # mother, and "her brother" names the uncle, not the mother
+        (
+            "My mother (68) was just told she has liver cancer. My uncle - her brother - had a liver transplant years"
+            " ago, and when his came back the doctors said he couldn't have immunotherapy because of the transplant."
+            " Does that apply to Mum too? She has never had a transplant. Her letter says Child-Pugh A, ECOG 0.",
+            "solid_organ_transplant",
+            False,
+        ),
+        # a possessive of the other sex than the patient's, with a relative of that sex named, is the relative's
+        (
+            "Patient: Mr Ferreira, lenvatinib 8 mg daily. Note: his wife collects her own tacrolimus here (her kidney"
+            " transplant) on the same day.",
+            "solid_organ_transplant",
+            None,
+        ),
+        ("Mrs K, 70. Past history: her kidney transplant 2011, on tacrolimus.", "solid_organ_transplant", True),
+    ],
+)
+def test_fourteenth_session_scope_and_forms(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
+
+
 def test_dictation_marks_need_a_dictated_message() -> None:
     from assistant.reading.spoken import dictated
     from assistant.reading.vocabulary import vocabulary

@@ -19,8 +19,10 @@ from .whose import (
     header_spans,
     named_patient,
     other_case_spans,
+    other_sex_owner,
     others_sentences,
     patient_again,
+    patient_sex,
     population_sentences,
     quoted_source_spans,
     writers_relative,
@@ -539,7 +541,9 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         asked for)."""
         if not writers_relative(doc, m_start, m_end, vocab.kin_names, own):
             return False
-        return patient_kin is None or any(doc[k].lower_ == patient_kin for k in range(m_start, m_end))
+        return patient_kin is None or any(
+            vocab.same_person.get(doc[k].lower_, doc[k].lower_) == patient_kin for k in range(m_start, m_end)
+        )
 
     # SELF cues ("myself", "my own") name the writer alone: someone else's when a relative or a clinician
     # writes ("a GI fellow with ulcerative colitis myself"); a clinician's "I have a 60M with ..." is the patient's.
@@ -556,6 +560,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     joiners = list_joiners()
     item_ends = frozenset({","}) | joiners
     self_stated, withholding = _concept_kinds(vocab)
+    sex = patient_sex(text, vocab)
     for ent in doc.ents:
         categories: set[str] = set()
         role, distance = None, 10**6
@@ -620,7 +625,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         if any(a <= ent.start_char < b for a, b in empty_rows):
             categories.add("NEGATED_EXISTENCE")  # "[ ] Main portal vein invasion (Vp4)", "Transplant - nil": absent
         index = sentence_of[ent.start]
-        if index in stories:
+        if index in stories or ("FAMILY" not in categories and other_sex_owner(doc, ent.start, sex, vocab)):
             categories.add("FAMILY")
         if index in population or any(a <= ent.start_char < b for a, b in listed):
             categories.add("POPULATION")

@@ -27,6 +27,8 @@ OUTCOME_CONCEPTS = {"PROGRESSION", "STABLE", "INTOLERANCE", "TOLERATED"}
 WORD = re.compile(r"[A-Za-z][A-Za-z-]{5,}")
 GLUED = re.compile(r"\b[A-Za-z]{4,}\b")
 LIST_COMMA = re.compile(r"(?<=[\w)%]),(?=[A-Za-z])")
+GLUED_STOP = re.compile(r"(?<=[a-z]{2})\.(?=[A-Z])")  # "sys-tx naive.Transplant hx?none.AI dz?none": a sentence end
+GLUED_PLUS = re.compile(r"(?<=[A-Za-z])\+(?=[A-Za-z])")  # "tacro+mmf": two items
 SIGN_GLUED = re.compile(r"(?<=[A-Za-z])\((?=[-−+]\))")  # "Asc(-)", "RC(+)": the sign set off from its finding
 
 
@@ -214,6 +216,7 @@ def _normalised(text: str, vocab: Vocabulary) -> Normalised:
     text = spoken_numbers(analyte_columns(answered_rows(dictated(text, vocab), vocab.form_marks), vocab), vocab)
     text = LIST_COMMA.sub(", ", text)  # "alb2.9,mild asc on spiro,noHE": a list typed without spaces
     text = SIGN_GLUED.sub(" (", text)
+    text = GLUED_PLUS.sub(" + ", GLUED_STOP.sub(". ", text))
     fixes = _spelling(text, vocab)
     if fixes:
         pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(fixes, key=len, reverse=True)) + r")\b")

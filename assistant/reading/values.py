@@ -597,6 +597,7 @@ def read_values(
     out.values += scenario.values
     out.unread += scenario.unread
     _choose(found, vocab, out, order)
+    _share_from_volumes(out, vocab)
     if not out.values:
         out.units_corrected = _unit_corrections(norm.text, tokens, tables)
     return out
@@ -710,7 +711,7 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             first = i - 2  # "December: 2"
         _scale_value(scan, first, i, analyte, tok.value, date_near(tokens, i, i))
         return i + 1
-    if analyte is None or analyte.kind not in ("number", "percent"):
+    if analyte is None or analyte.kind not in ("number", "percent", "volume"):
         if key is None and unit and unit_owner and unit_owner != "":
             label = vocab.analytes[unit_owner].label
             out.unread.append(
@@ -909,6 +910,30 @@ def _fuller(values: list[Value]) -> list[Value]:
     if len(letters) > 1 or len(scores) > 1:
         return values
     return [max(values, key=lambda v: (v.value[1] is not None, v.value[0] is not None))]
+
+
+def _share_from_volumes(out: ValueReading, vocab: Vocabulary) -> None:
+    """Volumes are not facts of their own: a tumour volume with the liver's volume ("summed tumour volume 1,390 mL;
+    total liver volume 2,480 mL") gives the share of the liver, compared with its threshold; one alone is said."""
+    volumes = [v for v in out.values if vocab.analytes[v.analyte].share]
+    if not volumes:
+        return
+    out.values = [v for v in out.values if v not in volumes]
+    part = [v for v in volumes if vocab.analytes[v.analyte].share == "part"]
+    whole = [v for v in volumes if vocab.analytes[v.analyte].share == "whole"]
+    share = next((a for a in vocab.analytes.values() if a.kind == "percent"), None)
+    if len(part) != 1 or len(whole) != 1 or not whole[0].value or share is None or share.threshold is None:
+        for v in volumes:
+            out.unread.append(f"'{v.text}': a volume alone, without the other, does not give the share of the liver")
+        return
+    if any(v.analyte == share.key for v in out.values):
+        return  # the share is written as a percentage too: that one is read
+    percent = 100 * part[0].value / whole[0].value
+    first, second = sorted((part[0], whole[0]), key=lambda v: v.start)
+    text = f"{first.text} ... {second.text} ({percent:.0f}% of the liver)"
+    out.values.append(
+        Value(share.key, share.field, percent >= share.threshold, text, first.start, second.end, unit="%")
+    )
 
 
 def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading, order: str | None = None) -> None:

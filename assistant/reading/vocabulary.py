@@ -42,6 +42,7 @@ class Analyte:
     label: str
     names: list[str]
     kind: str = "number"
+    share: str = ""  # a volume that is the "part" or the "whole" of the share of the liver ("tumour volume 1,390 mL")
     units: dict[str, float] = default(default_factory=dict)
     unitless: list[dict[str, Any]] = default(default_factory=list)
     integer: bool = False
@@ -153,6 +154,9 @@ class Vocabulary:
     kin: dict[str, tuple[str, ...]] = default(default_factory=dict)
     pronouns: dict[str, tuple[str, ...]] = default(default_factory=dict)
     patient_named_by: tuple[str, ...] = ()
+    the_cancer: tuple[str, ...] = ()  # names of the cancer: with no cue, the relative said to have it is the patient
+    same_person: dict[str, str] = default(default_factory=dict)  # family word -> the word standing for its person
+    patient_sex: dict[str, tuple[str, ...]] = default(default_factory=dict)  # pronoun gender -> words giving it
     subjects: frozenset[str] = frozenset()
     carers: tuple[str, ...] = ()
     particular: tuple[str, ...] = ()  # words naming one particular patient ("my pt", "Mr K"); pronouns count too
@@ -292,6 +296,7 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
         label=raw.get("label", key),
         names=[str(n) for n in raw.get("names", [])],
         kind=raw.get("kind", "number"),
+        share=str(raw.get("share", "")),
         units={str(u).lower(): float(f) for u, f in (raw.get("units") or {}).items()},
         unitless=list(raw.get("unitless") or []),
         integer=bool(raw.get("integer", False)),
@@ -473,6 +478,16 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             for g, ws in ((raw.get("story") or {}).get("pronouns") or {}).items()
         },
         patient_named_by=tuple(str(w).lower() for w in (raw.get("story") or {}).get("patient_named_by") or []),
+        the_cancer=tuple(str(w).lower() for w in (raw.get("story") or {}).get("the_cancer") or []),
+        patient_sex={
+            str(g): tuple(str(w) for w in words)
+            for g, words in ((raw.get("story") or {}).get("patient_sex") or {}).items()
+        },
+        same_person={
+            str(w).lower(): str(group[0]).lower()
+            for group in (raw.get("story") or {}).get("same_person") or []
+            for w in group
+        },
         carers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("carers") or []),
         subjects=frozenset(str(w).lower() for w in (raw.get("story") or {}).get("subjects") or []),
         particular=tuple(str(w).lower() for w in (raw.get("story") or {}).get("particular") or []),

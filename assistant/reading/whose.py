@@ -57,8 +57,9 @@ def others_sentences(
         return set()  # no family word at all: every sentence is the patient's
 
     def relative(i: int) -> str | None:
-        """The family word at token i when it names a relative ("my husband", "Mum")."""
-        return relative_at(doc, i, kin, vocab.kin_names)
+        """The family word at token i when it names a relative ("my husband", "Mum"), one word per person."""
+        word = relative_at(doc, i, kin, vocab.kin_names)
+        return vocab.same_person.get(word, word) if word else None
 
     if clinician or (not writer_is_patient and not any(relative(i) for i in range(len(lowers)))):
         return relatives_sentences(doc, sentences, kin, pronoun)
@@ -78,6 +79,8 @@ def others_sentences(
     def speaks_of_patient(sentence: Any) -> bool:
         for t in sentence:
             word = t.lower_
+            if word in patient_pronouns and t.i + 1 < len(doc) and doc[t.i + 1].lower_ in kin:
+                continue  # "My uncle - her brother - had a liver transplant": her brother, not her
             if patient is None and word in WRITER_WORDS and not (t.i + 1 < len(doc) and relative(t.i + 1)):
                 return True
             if patient is not None and (relative(t.i) == patient or word in patient_pronouns):
@@ -127,6 +130,40 @@ def relative_at(doc: Any, i: int, kin: Any, kin_names: frozenset[str]) -> str | 
     return word if before in ("my", "our") or doc[i].text in kin_names else None
 
 
+AGE_SEX = re.compile(r"\b\d{1,3}\s?(?:y/?o|yo|yrs?|y)?\s?([MF])\b|\(([MF]),\s?\d{1,3}\)")
+POSSESSIVES = {"his", "her"}
+
+
+def patient_sex(text: str, vocab: Vocabulary) -> str | None:
+    """The patient's sex as a pronoun gender ("he", "she"), from the words that give it in a note ("Mr", "61M",
+    "a 70-year-old woman"; the vocabulary's `story.patient_sex`); None when none or both are written."""
+    found: set[str] = set()
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    letters = {m.group(1) or m.group(2) for m in AGE_SEX.finditer(text)}
+    for gender, names in vocab.patient_sex.items():
+        for name in names:
+            if name.startswith("="):
+                if name[1:].upper() in letters:
+                    found.add(gender)
+            elif name in words:
+                found.add(gender)
+    return found.pop() if len(found) == 1 else None
+
+
+def other_sex_owner(doc: Any, start: int, sex: str | None, vocab: Vocabulary) -> bool:
+    """Whether the finding at token `start` is owned by a possessive of the other sex than the patient's, in a
+    message naming a relative of that sex ("Mr F ... his wife collects her own tacrolimus (her kidney transplant)")."""
+    if sex is None:
+        return False
+    for k in (start - 1, start - 2):
+        word = doc[k].lower_ if k >= 0 else ""
+        gender = next((g for g, words in vocab.pronouns.items() if word in words), None)
+        if word in POSSESSIVES and gender is not None and gender != sex:
+            kin = set(vocab.kin.get(gender, ()))
+            return any(t.lower_ in kin for t in doc)
+    return False
+
+
 def named_patient(doc: Any, vocab: Vocabulary, named: list[tuple[int, str]] | None = None) -> str | None:
     """The family word naming the patient when a relative writes about several of their relatives and says which
     one they ask for ("writing on behalf of my mum ... my aunt injects methotrexate"): "mum". None when one relative
@@ -135,10 +172,18 @@ def named_patient(doc: Any, vocab: Vocabulary, named: list[tuple[int, str]] | No
     if named is None:
         kin = {w for words in vocab.kin.values() for w in words}
         named = [(i, w) for i in range(len(doc)) if (w := relative_at(doc, i, kin, vocab.kin_names))]
+        named = [(i, vocab.same_person.get(w, w)) for i, w in named]
     asked_for = [w for i, w in named if cued(doc, i, vocab.patient_named_by)]
+    if not asked_for:
+        asked_for = [w for i, w in named[:1] if _names_the_cancer(doc[i].sent.text, vocab.the_cancer)]
     if not asked_for or all(w == asked_for[0] for _, w in named):
         return None
     return asked_for[0]
+
+
+def _names_the_cancer(sentence: str, names: tuple[str, ...]) -> bool:
+    words = " " + " ".join(re.findall(r"[a-z0-9']+", sentence.lower())) + " "
+    return any(f" {name} " in words for name in names)
 
 
 def population_sentences(sentences: list[Any], listed: list[tuple[int, int]], vocab: Vocabulary) -> set[int]:
@@ -225,7 +270,9 @@ def other_case_spans(text: str, labels: tuple[str, ...]) -> list[tuple[int, int]
         return []
     label = "(?:" + "|".join(re.escape(w) for w in sorted(labels, key=len, reverse=True)) + ")"
     ident = r"#?\s*(?P<id>\d{1,4}[a-z]?|[a-z])\b"
-    headers = list(re.finditer(rf"^[ \t>*•-]*{label}\s*{ident}\s*[:\-–)]", text, re.I | re.M))
+    # the heading may carry a short aside before its colon ("* Subj 029 (F, 61): SCREEN FAIL ...")
+    aside = r"(?:\([^()\n]{0,30}\)\s*)?"
+    headers = list(re.finditer(rf"^[ \t>*•-]*{label}\s*{ident}\s*{aside}[:\-–)]", text, re.I | re.M))
     ids = [h.group("id").lower() for h in headers]
     if len(set(ids)) < 2:
         return []
