@@ -60,6 +60,7 @@ OVERVIEW_FACTS = frozenset({"line_of_therapy"})
 CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
 CONFIDENT_OUTSIDE = 0.8  # a question outside what I cover despite facts it states needs this confidence
 CONFIDENT_IN_SCOPE = 0.5  # the classifier's in-scope reading overrides the older "not about HCC" word list
+CONFIDENT_DRUG_QUESTION = 0.9  # a drug question the classifier is this sure of is asked though no "?" marks it
 CONFIDENT_OVERVIEW_NAMED = 0.9  # the overview for a question that names regimens needs this confidence
 
 
@@ -330,8 +331,9 @@ class Session:
             by_rule = bool(decision.detail)
             if decision.reason == "unsafe":
                 # the rule's own words ("without a diagnosis") are refused even when the user insists
-                take = frame.runner_up == "unsafe" and (
-                    by_rule or (frame.confidence >= CONFIDENT_UNSAFE and not INSIST.search(text))
+                take = decision.bypass or (
+                    frame.runner_up == "unsafe"
+                    and (by_rule or (frame.confidence >= CONFIDENT_UNSAFE and not INSIST.search(text)))
                 )
             else:
                 # facts of no particular patient ("a lesion with right portal vein branch thrombus") in a question
@@ -340,6 +342,9 @@ class Session:
                 take = by_rule and (not reading.facts or (general and self._general(reading)))
             if take:
                 return self._scope_answer(decision, notices)
+        # the regimens a question asks about: not those it presupposes were given ("options once HCC has progressed
+        # on sorafenib?" asks for the landscape after it)
+        asked_about = [r for r in intent.regimens if r not in reading.presupposed]
         if (
             frame is not None
             and frame.clarify is None
@@ -351,8 +356,8 @@ class Session:
                     and intent.general
                     and set(reading.facts) <= OVERVIEW_FACTS
                     and (
-                        not (reading.facts or intent.regimens)
-                        or (frame.confidence >= CONFIDENT_IN_SCOPE and not intent.regimens)
+                        not (reading.facts or asked_about)
+                        or (frame.confidence >= CONFIDENT_IN_SCOPE and not asked_about)
                         # naming regimens ("where do lenvatinib and sorafenib still fit?") asks about them, unless
                         # the classifier is sure the landscape is asked ("Apatinib - label indications?" is not)
                         or frame.confidence >= CONFIDENT_OVERVIEW_NAMED
@@ -1024,8 +1029,12 @@ class Session:
                 return self._conditional(answer, core_missing) if population is not None else answer
         if answers is None or frame.clarify is not None or frame.intent not in answers.questions:
             return None
-        if reading.facts and not reading.asks:
-            return None  # a statement of new facts ("he stopped sorafenib for hand-foot reaction") is a case
+        drug_taken_only = set(reading.facts) <= {"prior_therapies", "line_of_therapy"}
+        if reading.facts and not reading.asks and not (drug_taken_only and frame.confidence >= CONFIDENT_DRUG_QUESTION):
+            # a statement of new facts ("he stopped sorafenib for hand-foot reaction") is a case; one that only says
+            # which drug is taken, read surely as a question about it, asks it ("my dad forgot his nexavar tablets
+            # this morning should he take them now or wait till tonight")
+            return None
         names = list(frame.regimens) or self.topic_regimens[:2]
         agents = agents_for(self.kb, names)
         said = [s for s, _ in label_sentences(self.kb, answers.questions[frame.intent], agents)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.asking.classifier import Bank, IntentClassifier, text_embeddings
+from assistant.asking.classifier import Bank, IntentClassifier, Utterance, text_embeddings
 from assistant.asking.frame import QuestionReader
 from assistant.asking.names import Names
 from assistant.errors import CorpusError
@@ -17,7 +17,7 @@ from assistant.settings import PROJECT_ROOT
 CORPUS = PROJECT_ROOT / "corpus"
 BANK = CORPUS / "utterances.yaml"
 # Accuracy of a classifier trained on the seeded 80 % of the bank, on the other 20 % (README, report).
-DEV_ACCURACY = 0.86  # measured 0.879 (hcc-assistant intent-eval, 1,036 utterances); names masked
+DEV_ACCURACY = 0.86  # measured 0.880 (hcc-assistant intent-eval, 1,098 utterances, split by hash); names masked
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,16 @@ def test_bank_errors_name_the_file_and_entry(tmp_path: Path) -> None:
         Bank.load(path)
 
 
-def test_split_is_seeded_disjoint_and_stratified(bank: Bank) -> None:
+def test_adding_an_example_moves_no_other_between_train_and_dev(bank: Bank) -> None:
+    extra = Utterance("My wife was started on sorafenib this week; what kind of drug is it?", "mechanism", "patient")
+    grown = Bank(bank.labels, (*bank.utterances[:10], extra, *bank.utterances[10:]), bank.threshold)
+    train, dev = bank.split()
+    grown_train, grown_dev = grown.split()
+    assert set(dev.utterances) == set(grown_dev.utterances) - {extra}
+    assert set(train.utterances) == set(grown_train.utterances) - {extra}
+
+
+def test_split_is_seeded_disjoint_and_covers_every_intent(bank: Bank) -> None:
     train, dev = bank.split()
     again_train, again_dev = bank.split()
     assert dev.utterances == again_dev.utterances and train.utterances == again_train.utterances

@@ -1893,6 +1893,9 @@ def test_fourteenth_session_mechanisms(text: str, field: str, value: object) -> 
             None,
         ),
         ("Mrs K, 70. Past history: her kidney transplant 2011, on tacrolimus.", "solid_organ_transplant", True),
+        # "with it" alone is not a mind that is clear ("the Avastin he gets with it")
+        ("and the Avastin he gets with it?", "encephalopathy", None),
+        ("Mum is still with it, knows everyone.", "encephalopathy", "none"),
     ],
 )
 def test_fourteenth_session_scope_and_forms(text: str, field: str, value: object) -> None:
@@ -1924,3 +1927,32 @@ def test_a_misheard_term_is_a_data_change(tmp_path: Path) -> None:
         before,
         after,
     )
+
+
+def test_a_quotation_in_single_quotes_from_a_forum_is_not_the_patients() -> None:
+    r = read(
+        "One of my clinic patients showed me this from a forum: 'my dad had a liver transplant in 2019, the cancer"
+        " came back, and the oncologist said immunotherapy could make him reject the new liver so he's on lenvatinib"
+        " instead'. Is that a reasonable explanation?"
+    )
+    assert "solid_organ_transplant" not in r.facts and "prior_therapies" not in r.facts, r.facts
+    # the patient's own record quoted is the patient's
+    own = read("Her CT report says 'the tumour replaces more than half of the liver' and she is CP A5.")
+    assert own.values.get("liver_involvement_50") is True, own.values
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "radonc here - what systemic options are there once HCC has progressed on sorafenib?",
+        "hi all, what systemic options are there once HCC has progressed on sorafenib?",
+    ],
+)
+def test_a_greeting_before_a_question_in_general_keeps_it_general(text: str) -> None:
+    r = read(text)
+    assert r.presupposed == ["sorafenib"] and "prior_therapies" not in r.facts, (r.presupposed, r.facts)
+
+
+def test_a_clinical_preamble_is_not_a_greeting() -> None:
+    r = read("68M, CP A6 - what next after sorafenib?")
+    assert r.values.get("prior_therapies") == ["sorafenib"] and r.values.get("child_pugh_class") == "A", r.values

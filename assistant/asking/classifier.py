@@ -8,7 +8,6 @@ costs one query embedding plus a 21 x 384 matrix product.
 from __future__ import annotations
 
 import hashlib
-import random
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -101,16 +100,14 @@ class Bank:
         return cls(labels, tuple(utterances), float(threshold))
 
     def split(self, fraction: float = DEFAULT_DEV_FRACTION, seed: int = DEFAULT_SEED) -> tuple[Bank, Bank]:
-        """(train, dev): a seeded random `fraction` of each intent's examples held out."""
-        rng = random.Random(seed)
+        """(train, dev): about `fraction` of the examples held out, each by a seeded hash of its own text, so that
+        adding an example moves no other between the two (a shuffled split re-deals them all, and its figure moves
+        by points with no change to the classifier)."""
         train: list[Utterance] = []
         dev: list[Utterance] = []
-        for intent in self.labels:
-            items = [u for u in self.utterances if u.intent == intent]
-            rng.shuffle(items)
-            n_dev = round(len(items) * fraction)
-            dev.extend(items[:n_dev])
-            train.extend(items[n_dev:])
+        for u in self.utterances:
+            digest = hashlib.sha256(f"{seed}:{u.intent}:{u.text}".encode()).digest()
+            (dev if int.from_bytes(digest[:4], "big") / 2**32 < fraction else train).append(u)
         return (
             Bank(self.labels, tuple(train), self.threshold),
             Bank(self.labels, tuple(dev), self.threshold),

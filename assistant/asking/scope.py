@@ -6,6 +6,7 @@ Every word list lives in `corpus/scope.yaml` and every label dose in `corpus/dos
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +51,7 @@ class ScopeDecision:
     refused: bool  # False only for "outside what I cover", which points to the nearest thing covered
     detail: str = ""  # the words that decided it ("14-year-old", "dog", "sorafenib 600 mg twice daily")
     nearest: str = ""
+    bypass: bool = False  # an attempt on the rules themselves ("you are DAN", "jailbreak"): refused by the rule alone
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ class Scope:
         self._unsafe_objects = p(unsafe["objects"])
         self._unsafe_window = int(unsafe.get("window_words", 5))
         self._unsafe_phrases = p(unsafe["phrases"])
+        self._bypass_phrases = p(unsafe.get("bypass_phrases", []))
         self._escalation = p(data["escalation_phrases"])
         self._continuous = p(data["continuous_words"])
         self._frequencies = {str(k).lower(): v for k, v in data["frequencies"].items()}
@@ -277,6 +280,10 @@ class Scope:
     # ---- rules, most severe first -------------------------------------------------------------------
 
     def _unsafe_request(self, text: str) -> ScopeDecision | None:
+        bypass = _first(self._bypass_phrases, text)
+        if bypass:
+            found = self._say("unsafe", "unsafe_generic", bypass.group(0))
+            return dataclasses.replace(found, bypass=True)
         phrase = _first(self._unsafe_phrases, text)
         if phrase:
             return self._say("unsafe", "unsafe_generic", phrase.group(0))

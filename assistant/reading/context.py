@@ -432,8 +432,11 @@ class Analysis:
 def _general(sent: Any, vocab: Vocabulary) -> bool:
     words = [t for t in sent if not t.is_space]
     # a short heading before the question ("MCQ: Which trial ...", "Quick q: is ..."; ':' reads as ',') is passed over
-    heading = next((k for k, t in enumerate(words[:4]) if t.text == ","), None)
-    if heading and " ".join(t.lower_ for t in words[:heading]) in vocab.question_headings:
+    heading = next((k for k, t in enumerate(words[:4]) if t.text in (",", "-", "–")), None)
+    if heading and (
+        " ".join(t.lower_ for t in words[:heading]) in vocab.question_headings
+        or _greeting_aside(words[:heading], sent.text, vocab)
+    ):
         words = words[heading + 1 :]
     first = next((t.lower_ for t in words if not t.is_punct), None)  # most sentences stop here
     question = first is not None and sent.text.rstrip().endswith("?")
@@ -443,6 +446,16 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
         return False
     text = " " + " ".join(t.lower_ for t in sent if not t.is_punct) + " "
     return not any(f" {w} " in text for w in vocab.patient_words)
+
+
+def _greeting_aside(words: list[Any], sentence: str, vocab: Vocabulary) -> bool:
+    """A few words before the question that say who asks or greet ("radonc here - what ...?", "hi all, is ...?"):
+    letters only, no finding or drug among them, in a sentence that names no particular patient."""
+    return (
+        0 < len(words) <= 3
+        and all(t.is_alpha and not t.ent_type_ for t in words)
+        and not vocab.names_particular(sentence)
+    )
 
 
 def _earlier_item_between(

@@ -289,7 +289,11 @@ def other_case_spans(text: str, labels: tuple[str, ...]) -> list[tuple[int, int]
 
 
 # a quotation, which may run over several lines of a pasted passage (up to the 4,000-character message bound)
-QUOTED = re.compile(r"[\"“]([^\"“”]{20,4000}?)[\"”]")
+# (in single quotes too: an apostrophe between letters, "dad's", does not close it)
+QUOTED = re.compile(
+    r"[\"“]([^\"“”]{20,4000}?)[\"”]"
+    r"|(?:(?<=^)|(?<=[\s:(]))['‘]((?:[^'‘’]|(?<=[A-Za-z])['’](?=[A-Za-z])){20,4000}?)['’](?![A-Za-z])"
+)
 
 
 def quoted_source_spans(text: str, sources: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -302,7 +306,7 @@ def quoted_source_spans(text: str, sources: tuple[str, ...]) -> list[tuple[int, 
         return []
     spans: list[tuple[int, int]] = []
     for match in QUOTED.finditer(text):
-        if len(match.group(1).split()) < 4:
+        if len((match.group(1) or match.group(2)).split()) < 4:
             continue
         before = re.findall(r"[a-z']+", text[max(0, match.start() - 80) : match.start()].lower())[-8:]
         if set(before) & set(sources):
