@@ -59,6 +59,12 @@ def test_vocabulary_phrases_read_alike(kb: Any) -> None:
         ("I'm 70, the digging on the allotment is beyond me now, but I walk the dog and do my own shopping.", 1),
         ("He still works full time as a plumber and plays five-a-side football on Fridays.", 0),
         ("My father is in bed all the time now and the nurses wash and feed him.", 4),
+        # words the cue list had missed: out of bed, turned, cannot hold a cup, fed by someone else
+        (
+            "He hasn't got out of bed for about two weeks - the nurses turn him every few hours, he can't hold a cup"
+            " any more and someone has to feed him.",
+            4,
+        ),
     ],
 )
 def test_a_description_sets_the_grade_announced(assistant: Any, message: str, grade: int) -> None:

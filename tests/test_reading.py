@@ -1893,6 +1893,21 @@ def test_fourteenth_session_mechanisms(text: str, field: str, value: object) -> 
             None,
         ),
         ("Mrs K, 70. Past history: her kidney transplant 2011, on tacrolimus.", "solid_organ_transplant", True),
+        # an adverse reaction's line, then the line that stops the drug, with a line break between them
+        (
+            "Sorafenib 400 mg BID first dispensed 09/02.\nPrescriber reduced to 200 mg BID on 09/21 - soles blistered"
+            " again within 5 days.\nSorafenib discontinued by oncologist 09/30.",
+            "sorafenib_tolerated",
+            False,
+        ),
+        # an order written is not a drug received
+        ("Today: cabozantinib 60 mg daily ordered. AFP 88 ng/mL. CP A6, ECOG 1.", "prior_therapies", None),
+        # ascites described by its course
+        (
+            "Abdomen tense and shiny, paracentesis 5 L last Wednesday, already reaccumulated.",
+            "ascites",
+            "moderate_severe",
+        ),
         # "with it" alone is not a mind that is clear ("the Avastin he gets with it")
         ("and the Avastin he gets with it?", "encephalopathy", None),
         ("Mum is still with it, knows everyone.", "encephalopathy", "none"),

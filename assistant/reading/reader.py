@@ -482,12 +482,17 @@ def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
         return "ignore"  # "she stopped her diuretics for cramps": no drug of the pathway named
     # its own sentence, and up to `when_said_reach` sentences after it ("blisters on her feet, she could not walk.
     # The doctor stopped it."), as far as one that says something of its own (`unless`) or a new finding of it
-    last = m.sentence
-    for k in range(m.sentence + 1, min(m.sentence + concept.when_said_reach, len(analysis.sentences) - 1) + 1):
+    last, reached = m.sentence, 0
+    for k in range(m.sentence + 1, len(analysis.sentences)):
+        said = norm.text[analysis.sentences[k].start : analysis.sentences[k].end]
+        if not said.strip():
+            continue  # a line break between two lines of a note is not a sentence of its own
+        reached += 1
+        if reached > concept.when_said_reach:
+            break
         if any(o.sentence == k and o.label in concept.unless + (m.label,) for o in analysis.mentions):
             break
         names_drug = any(o.sentence == k and o.label == DRUG for o in analysis.mentions)
-        said = norm.text[analysis.sentences[k].start : analysis.sentences[k].end]
         if not names_drug and not vocab.says(said, "refers_back"):
             break  # "... grade 1 rash. Stopped his metformin last week.": another thing stopped
         last = k

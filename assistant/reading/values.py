@@ -712,7 +712,7 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
         _scale_value(scan, first, i, analyte, tok.value, date_near(tokens, i, i))
         return i + 1
     if analyte is None or analyte.kind not in ("number", "percent", "volume"):
-        if key is None and unit and unit_owner and unit_owner != "":
+        if key is None and unit and unit_owner and vocab.analytes[unit_owner].kind != "volume":
             label = vocab.analytes[unit_owner].label
             out.unread.append(
                 f"'{norm.span(tok.start, tokens[end].end)}' is not written with an analyte name: is it the {label}?"
