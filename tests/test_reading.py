@@ -1908,6 +1908,12 @@ def test_fourteenth_session_mechanisms(text: str, field: str, value: object) -> 
             "ascites",
             "moderate_severe",
         ),
+        # a panel's flag between a result and its unit: the unit still converts (an IU/mL AFP read as ng/mL had
+        # fallen under the ramucirumab threshold)
+        ("Test   Result  Flag  Units   Ref\nAFP    352     H     IU/mL   <7\nECOG 1.", "afp_ng_ml", 425.92),
+        # a transplant assessed and not done; a recipient's recurrence "outside criteria" stays a transplant had
+        ("Transplant: outside criteria, not listed. CP A6.", "solid_organ_transplant", False),
+        ("OLT 2015, now recurrence outside Milan criteria. CP A5.", "solid_organ_transplant", True),
         # "with it" alone is not a mind that is clear ("the Avastin he gets with it")
         ("and the Avastin he gets with it?", "encephalopathy", None),
         ("Mum is still with it, knows everyone.", "encephalopathy", "none"),

@@ -23,6 +23,7 @@ from ..calculators import child_pugh_class
 from .columns import apply_columns
 from .dates import DATE, DATE_SLOT, date_near, latest, orient, pair_is_date, when
 from .rows import (
+    FLAGS,
     RULES_PATH,
     SENTENCE_END,
     after_reference_word,
@@ -330,6 +331,11 @@ def _unit_after(tokens: list[Token], i: int, tables: dict[str, Any]) -> tuple[in
     for unit, words in tables["units_by_first"].get(tokens[i + 1].text.lower(), ()):
         if _match_at(tokens, i + 1, words, False):
             return len(words), unit
+    if tokens[i + 1].text in FLAGS and i + 2 < len(tokens):
+        # a panel's flag between the result and its unit ("AFP  352  H  IU/mL  <7"): the unit after the flag
+        length, unit = _unit_after(tokens, i + 1, tables)
+        if unit:
+            return length + 1, unit
     return 0, ""
 
 
