@@ -1914,6 +1914,17 @@ def test_fourteenth_session_mechanisms(text: str, field: str, value: object) -> 
         # a transplant assessed and not done; a recipient's recurrence "outside criteria" stays a transplant had
         ("Transplant: outside criteria, not listed. CP A6.", "solid_organ_transplant", False),
         ("OLT 2015, now recurrence outside Milan criteria. CP A5.", "solid_organ_transplant", True),
+        # a bound is its number only when that errs the restrictive way: "AFP <400" read as 400 had offered
+        # ramucirumab; a bilirubin of at most 1.2 is read as 1.2
+        ("Progressed on sorafenib. AFP <400. CP A5, ECOG 1.", "afp_ng_ml", None),
+        ("AFP > 1000 ng/mL, CP A5", "afp_ng_ml", 1000),
+        ("bilirubin <1.2 mg/dL, CP A5", "bilirubin_mg_dl", 1.2),
+        ("albumin <2.8 g/dL, CP B", "albumin_g_dl", None),
+        # a bound the exact reading keeps to is not a second reading
+        ("AFP 2,300 ng/mL. Decision: AFP > 1000 and no response to bridging - declined.", "afp_ng_ml", 2300),
+        # a message with decimal commas writes thousands with a dot
+        ("Labs: Bili 2,9 mg/dl, Alb 3,1 g/dl, INR 1,5. AFP 1.250 ng/ml (prev. 610).", "afp_ng_ml", 1250),
+        ("AFP 1.250 ng/ml", "afp_ng_ml", None),
         # "with it" alone is not a mind that is clear ("the Avastin he gets with it")
         ("and the Avastin he gets with it?", "encephalopathy", None),
         ("Mum is still with it, knows everyone.", "encephalopathy", "none"),

@@ -483,6 +483,7 @@ class Scan:
     named: dict[str, int] = default(default_factory=dict)  # analyte -> the sentence it was last named in
     last_named: str | None = None  # the analyte (or "" for another measurement) named last
     heading: dict[str, str] = default(default_factory=dict)  # analyte -> unit written after its name ("AFP (IU/mL):")
+    decimal_comma: bool = False  # the message writes decimals with a comma ("2,9 mg/dl"): "1.250" is a thousand
     # analyte -> (unit, sentence) of its last reading written with a unit: the unit of the series that sentence lists
     series_unit: dict[str, tuple[str, int]] = default(default_factory=dict)
 
@@ -500,6 +501,7 @@ def read_values(
     tokens = _split_glued_class(tokenize(norm.text), tables["glued_class_names"], tables["glued_alone_names"])
     out = ValueReading()
     scan = Scan(norm, tokens, vocab, tables, out, elsewhere=someone_else or _nobody)
+    scan.decimal_comma = any(t.kind == "num" and re.fullmatch(r"\d{1,3},\d{1,2}", t.raw or "") for t in tokens)
     found = scan.found
     owner: str | None = None  # analyte key ("" for one that is not a patient fact)
     owner_at = -1
@@ -731,6 +733,15 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
         return end + 1
     if i > 0 and tokens[i - 1].text in ("<", ">", "≤", "≥") and just_read(scan, i):
         return end + 1  # "AFP 486.0 H ng/mL <8.1": the reference limit after the result
+    bound = {t.text.lower() for t in tokens[max(scan.lo, i - 2) : i]}
+    below, above = bool(bound & BELOW), bool(bound & ABOVE)
+    if (below or above) and not after_reference_word(tokens, i):
+        # a bound is read as its number only when that errs the restrictive way ("bilirubin <1.2": at most 1.2;
+        # "AFP > 1000": at least 1000); "AFP <400" read as 400 had crossed the ramucirumab threshold
+        errs_safe = (below and analyte.restrictive == "higher") or (above and analyte.restrictive == "lower")
+        if not errs_safe:
+            out.unread.append(f"{analyte.label} given as a bound ('{text}'): the value itself is needed")
+            return end + 1
     if second is not None:
         if not just_read(scan, i) and not after_reference_word(tokens, i):
             out.unread.append(f"{analyte.label} given as a range ('{text}'): which value is current?")
@@ -738,7 +749,11 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
     if analyte.kind == "percent":
         return end + 1
     number = tok.value
-    if tok.dot3 and analyte.thousands_dot == "ask":
+    if tok.dot3 and analyte.thousands_dot == "ask" and scan.decimal_comma:
+        # a message that writes its decimals with a comma ("Bili 2,9 mg/dl ... AFP 1.250 ng/ml") writes thousands
+        # with a dot
+        number = float(tok.raw.replace(".", ""))
+    elif tok.dot3 and analyte.thousands_dot == "ask":
         out.unread.append(
             f"{analyte.label} written '{tok.raw}': is that {tok.raw.replace('.', ',')} or {tok.raw.split('.')[0]}?"
         )
@@ -774,6 +789,10 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             return end + 1
         unit, factor = resolved
     cues = _cues(tokens, i, tables["rules"], lo)
+    if above and not after_reference_word(tokens, i):
+        cues = cues | {"AT_LEAST"}
+    elif below and not after_reference_word(tokens, i):
+        cues = cues | {"AT_MOST"}
     dated = date_near(tokens, i, end)
     if scan.carried and key == owner and not cues & {"CURRENT", "PAST", "REJECTED"} and dated is None:
         return end + 1
@@ -952,6 +971,17 @@ def _choose(found: dict[str, list[Value]], vocab: Vocabulary, out: ValueReading,
         kept = [v for v in values if "REJECTED" not in v.cues]
         if len(kept) < len(values):
             out.corrected.add(vocab.analytes[key].field)
+        exact = [v.value for v in kept if not v.cues & {"AT_LEAST", "AT_MOST"}]
+        # a bound an exact reading keeps to is not another reading ("AFP 2,300 ng/mL ... declined: AFP > 1000")
+        kept = [
+            v
+            for v in kept
+            if not exact
+            or not (
+                ("AT_LEAST" in v.cues and all(x >= v.value for x in exact))
+                or ("AT_MOST" in v.cues and all(x <= v.value for x in exact))
+            )
+        ]
         if not kept:
             continue
         current = [v for v in kept if "CURRENT" in v.cues]

@@ -43,6 +43,9 @@ class Analyte:
     names: list[str]
     kind: str = "number"
     share: str = ""  # a volume that is the "part" or the "whole" of the share of the liver ("tumour volume 1,390 mL")
+    # which way a value restricts the pathway ("higher": bilirubin, INR; "lower": AFP, albumin): a bound ("<1.2",
+    # "> 1000") is read as its number only when that errs the restrictive way; "" reads no bound
+    restrictive: str = ""
     units: dict[str, float] = default(default_factory=dict)
     unitless: list[dict[str, Any]] = default(default_factory=list)
     integer: bool = False
@@ -297,6 +300,7 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
         names=[str(n) for n in raw.get("names", [])],
         kind=raw.get("kind", "number"),
         share=str(raw.get("share", "")),
+        restrictive=str(raw.get("restrictive", "")),
         units={str(u).lower(): float(f) for u, f in (raw.get("units") or {}).items()},
         unitless=list(raw.get("unitless") or []),
         integer=bool(raw.get("integer", False)),
