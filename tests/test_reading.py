@@ -1988,3 +1988,77 @@ def test_a_greeting_before_a_question_in_general_keeps_it_general(text: str) -> 
 def test_a_clinical_preamble_is_not_a_greeting() -> None:
     r = read("68M, CP A6 - what next after sorafenib?")
     assert r.values.get("prior_therapies") == ["sorafenib"] and r.values.get("child_pugh_class") == "A", r.values
+
+
+# ---- the review of the fourteenth session's change: each reproduction, read as it should be ----
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # 1: the patient's sex only from titles and age-sex tokens ("470 ms", "the woman at reception" are not hers)
+        (
+            "HCC, lung mets, CP A5, ECOG 0, naive. QTc 470 ms on ECG. His son is with him today. His kidney transplant"
+            " was in 2015.",
+            "solid_organ_transplant",
+            True,
+        ),
+        (
+            "My husband has HCC. The woman at reception was very kind. His kidney transplant was in 2011.",
+            "solid_organ_transplant",
+            True,
+        ),
+        # 2: two relatives said to have the cancer: neither is picked by it
+        (
+            "My uncle died of liver cancer ten years ago. Now my dad has been diagnosed with HCC too. Dad had a kidney"
+            " transplant in 2010. Child-Pugh A.",
+            "solid_organ_transplant",
+            True,
+        ),
+        # 3: a heading "LIVER:" is not a lay Child-Pugh name
+        (
+            "CT report. LIVER: A 9 cm infiltrative mass. Bilirubin 2.8 mg/dL, albumin 2.6 g/dL, INR 1.7.",
+            "child_pugh_class",
+            None,
+        ),
+        # 4: "benign" negates a lesion right before it, not ascites nor a lesion two items back
+        ("Diagnostic tap: ascites benign on cytology. Bilirubin 1.8 mg/dL.", "ascites", None),
+        ("Multiple lung mets and a benign adrenal adenoma. CP A5.", "extrahepatic_spread", True),
+        # 5: a patient's own words quoted are the patient's
+        (
+            "Background story, in his own words: 'I had a kidney transplant in 2010 and take tacrolimus every morning'. CP A5.",
+            "solid_organ_transplant",
+            True,
+        ),
+        # 6: an in-law is not the parent
+        (
+            "I'm asking about my mum, she has HCC. My mother-in-law had a liver transplant. Mum is CP A5.",
+            "solid_organ_transplant",
+            None,
+        ),
+        # 7: a number its own bands read keeps that reading, not the series' unit
+        ("Bilirubin 41 umol/L last week, 3.2 today. CP B.", "bilirubin_mg_dl", 3.2),
+        # 8: a site in an aside that does not close, or items joined without a word of spread
+        ("HCC (bone density scan showed osteoporosis). CP A5.", "extrahepatic_spread", None),
+        ("The tumour is in the liver and the lymph nodes are reactive only. CP A5.", "extrahepatic_spread", None),
+        # 9, 10: liver stiffness is not a varix; a bracketed minus negates its own word
+        ("FibroScan LS F3 (11.2 kPa).", "high_risk_varices", None),
+        ("Multiple lung mets HBsAg(-), HCV Ab(+).", "extrahepatic_spread", True),
+        # 12-16: prose is not dictation; a year after an analyte; a result with its unit; "lung tx"; "a+o"
+        (
+            "Progressed on sorafenib. Plan for next line: regorafenib. There is a question mark over his liver.",
+            "prior_therapies",
+            ["sorafenib"],
+        ),
+        ("AFP twenty twenty five comma four hundred and ten full stop", "afp_ng_ml", 410),
+        ("Lung tx: SBRT 50 Gy to the solitary lung met in 2024.", "solid_organ_transplant", None),
+        ("alert a+o x3", "encephalopathy", "none"),
+    ],
+)
+def test_fourteenth_session_review_reproductions(text: str, field: str, value: object) -> None:
+    _assert_reads(text, field, value)
+
+
+def test_a_share_over_the_whole_is_said_not_read() -> None:
+    r = read("Tumour volume 700 mL, total liver volume 650 mL.")
+    assert "liver_involvement_50" not in r.values and any("more than" in u for u in r.unread), (r.values, r.unread)

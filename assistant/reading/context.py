@@ -554,6 +554,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         asked for)."""
         if not writers_relative(doc, m_start, m_end, vocab.kin_names, own):
             return False
+        if any(mark in doc[m_start:m_end].text.lower() for mark in vocab.kin_other_marks):
+            return False  # "my mother-in-law", "my stepfather": not the mother or father written about
         return patient_kin is None or any(
             vocab.same_person.get(doc[k].lower_, doc[k].lower_) == patient_kin for k in range(m_start, m_end)
         )

@@ -30,7 +30,7 @@ DATE = (
     r"|(?P<na>\d{1,2})/(?P<nb>\d{1,2})/(?P<ny>\d{2,4})"
     r"|(?<![\w/.])(?P<um>0?[1-9]|1[0-2])/(?P<uy>(?:19|20)\d{2})(?![\w/])"  # month and year: "03/2026-10/2026"
     # year and month ("2026.11 388", "2026/02-2026/09"): never a value (an AFP is not written 2026.11)
-    r"|(?<![\w/.,])(?P<xy>(?:19|20)\d{2})[./](?P<xm>0[1-9]|1[0-2])(?![\w/]|[.,]\d)"
+    r"|(?<![\w/.,])(?P<xy>(?:19|20)\d{2})[./](?P<xm>0[1-9]|1[0-2])(?![\w/]|[.,]\d|\s*(?:ng|iu|u/|mg|g/|µ|μ|umol|mmol|%))"
     # day and month without a year ("AFP 02/06 1210 | 28/11 285"); never inside a number ("BP 128/76"), before
     # "of" or "%" ("2/3 of the liver"), or before a tablet or dose ("1/2 tab"); see `pair_is_date`
     r"|(?<![\w/.,])(?P<pa>\d{1,2})/(?P<pb>\d{1,2})(?![\w/]|[.,]\d|\s*(?:of\b|%|tab|cap|dose))"

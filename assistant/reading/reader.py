@@ -28,7 +28,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z-]{5,}")
 GLUED = re.compile(r"\b[A-Za-z]{4,}\b")
 LIST_COMMA = re.compile(r"(?<=[\w)%]),(?=[A-Za-z])")
 GLUED_STOP = re.compile(r"(?<=[a-z]{2})\.(?=[A-Z])")  # "sys-tx naive.Transplant hx?none.AI dz?none": a sentence end
-GLUED_PLUS = re.compile(r"(?<=[A-Za-z])\+(?=[A-Za-z])")  # "tacro+mmf": two items
+GLUED_PLUS = re.compile(r"(?<=[A-Za-z]{2})\+(?=[A-Za-z]{2})")  # "tacro+mmf": two items
 SIGN_GLUED = re.compile(r"(?<=[A-Za-z])\((?=[-−+]\))")  # "Asc(-)", "RC(+)": the sign set off from its finding
 
 

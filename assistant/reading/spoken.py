@@ -108,7 +108,7 @@ def _dictation(vocab: Vocabulary) -> tuple[re.Pattern[str] | None, re.Pattern[st
         spelled = (r"[\s-]+".join(re.escape(w) for w in word.split()) for word in sorted(words, key=len, reverse=True))
         return re.compile(r"(?<![\w-])(?:" + "|".join(spelled) + r")(?![\w-])", re.I)
 
-    ambiguous = frozenset(k for k, v in vocab.spoken_marks.items() if v in ":.-/" and " " not in k)
+    ambiguous = frozenset(k for k in vocab.spoken_marks if k not in vocab.dictation_counted)
     return alternation(list(vocab.spoken_marks)), alternation(list(vocab.misheard)), ambiguous
 
 
@@ -150,7 +150,7 @@ def spoken_numbers(text: str, vocab: Vocabulary) -> str:
             named = False  # "the AFP one": a pronoun, not a number
         if not (compound or named or any(w in points for w in words)):
             return match.group(0)
-        year = _year(words, plain, scales, points)
+        year = None if named else _year(words, plain, scales, points)  # "AFP twenty twenty five": not a year
         if year is not None:
             return year
         value = _value(words, plain, scales, points)

@@ -758,9 +758,15 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             f"{analyte.label} written '{tok.raw}': is that {tok.raw.replace('.', ',')} or {tok.raw.split('.')[0]}?"
         )
         return end + 1
-    if not unit and key == owner and scan.series_unit.get(analyte.key, ("", -1))[1] == scan.sentence:
+    if (
+        not unit
+        and key == owner
+        and scan.series_unit.get(analyte.key, ("", -1))[1] == scan.sentence
+        and _unitless(analyte, number or 0.0) is None
+    ):
         # "bilirubin was 32 micromoles per litre on the first of October, 41 on the third of November, and today
-        # it is 23": the unit given once is the series'
+        # it is 23": the unit given once is the series' (a number its own bands read, "41 umol/L ... 3.2 today",
+        # keeps that reading)
         unit = scan.series_unit[analyte.key][0]
     elif unit:
         scan.series_unit[analyte.key] = (unit, scan.sentence)
@@ -954,6 +960,9 @@ def _share_from_volumes(out: ValueReading, vocab: Vocabulary) -> None:
     if any(v.analyte == share.key for v in out.values):
         return  # the share is written as a percentage too: that one is read
     percent = 100 * part[0].value / whole[0].value
+    if percent > 100:
+        out.unread.append(f"'{part[0].text}' is more than '{whole[0].text}': not a share of the liver")
+        return
     first, second = sorted((part[0], whole[0]), key=lambda v: v.start)
     text = f"{first.text} ... {second.text} ({percent:.0f}% of the liver)"
     out.values.append(

@@ -159,6 +159,7 @@ class Vocabulary:
     patient_named_by: tuple[str, ...] = ()
     the_cancer: tuple[str, ...] = ()  # names of the cancer: with no cue, the relative said to have it is the patient
     same_person: dict[str, str] = default(default_factory=dict)  # family word -> the word standing for its person
+    kin_other_marks: tuple[str, ...] = ()  # marks of another relative than the family word ("-in-law", "step")
     patient_sex: dict[str, tuple[str, ...]] = default(default_factory=dict)  # pronoun gender -> words giving it
     subjects: frozenset[str] = frozenset()
     carers: tuple[str, ...] = ()
@@ -178,6 +179,7 @@ class Vocabulary:
     # at least `dictation_min_marks` of the unambiguous ones; words a speech recogniser wrote for the term meant
     spoken_marks: dict[str, str] = default(default_factory=dict)
     dictation_min_marks: int = 2
+    dictation_counted: frozenset[str] = frozenset()  # the spoken marks that count towards a dictated message
     misheard: dict[str, str] = default(default_factory=dict)
     # check-box marks of pasted forms: (checked, unchecked)
     form_marks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -487,6 +489,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             str(g): tuple(str(w) for w in words)
             for g, words in ((raw.get("story") or {}).get("patient_sex") or {}).items()
         },
+        kin_other_marks=tuple(str(w).lower() for w in (raw.get("story") or {}).get("kin_other_marks") or []),
         same_person={
             str(w).lower(): str(group[0]).lower()
             for group in (raw.get("story") or {}).get("same_person") or []
@@ -503,6 +506,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         number_words=dict(raw.get("number_words") or {}),
         spoken_marks={str(k).lower(): str(v) for k, v in ((raw.get("dictation") or {}).get("marks") or {}).items()},
         dictation_min_marks=int((raw.get("dictation") or {}).get("min_marks", 2)),
+        dictation_counted=frozenset(str(w).lower() for w in (raw.get("dictation") or {}).get("counted") or []),
         misheard={str(k).lower(): str(v) for k, v in ((raw.get("dictation") or {}).get("misheard") or {}).items()},
         form_marks=(
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("checked") or []),

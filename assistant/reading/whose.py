@@ -126,6 +126,9 @@ def relative_at(doc: Any, i: int, kin: Any, kin_names: frozenset[str]) -> str | 
     word = doc[i].lower_
     if word not in kin:
         return None
+    after = "".join(t.lower_ for t in doc[i + 1 : i + 6])
+    if after.startswith(("-in-law", "in-law")) or (i > 0 and doc[i - 1].lower_.startswith("step")):
+        return None  # "my mother-in-law", "my step-father": another person than "my mother", "my father"
     before = doc[i - 1].lower_ if i > 0 else ""
     return word if before in ("my", "our") or doc[i].text in kin_names else None
 
@@ -138,14 +141,12 @@ def patient_sex(text: str, vocab: Vocabulary) -> str | None:
     """The patient's sex as a pronoun gender ("he", "she"), from the words that give it in a note ("Mr", "61M",
     "a 70-year-old woman"; the vocabulary's `story.patient_sex`); None when none or both are written."""
     found: set[str] = set()
-    words = set(re.findall(r"[a-z]+", text.lower()))
+    words = set(re.findall(r"[A-Za-z]+", text))  # titles as written ("Mr", not the "mr" of "mr imaging")
     letters = {m.group(1) or m.group(2) for m in AGE_SEX.finditer(text)}
     for gender, names in vocab.patient_sex.items():
         for name in names:
-            if name.startswith("="):
-                if name[1:].upper() in letters:
-                    found.add(gender)
-            elif name in words:
+            exact = name.removeprefix("=")
+            if (len(exact) == 1 and exact in letters) or (len(exact) > 1 and exact in words):
                 found.add(gender)
     return found.pop() if len(found) == 1 else None
 
@@ -160,7 +161,7 @@ def other_sex_owner(doc: Any, start: int, sex: str | None, vocab: Vocabulary) ->
         gender = next((g for g, words in vocab.pronouns.items() if word in words), None)
         if word in POSSESSIVES and gender is not None and gender != sex:
             kin = set(vocab.kin.get(gender, ()))
-            return any(t.lower_ in kin for t in doc)
+            return any(t.lower_ in kin for t in doc[start].sent)  # the relative named in the finding's sentence
     return False
 
 
@@ -175,7 +176,9 @@ def named_patient(doc: Any, vocab: Vocabulary, named: list[tuple[int, str]] | No
         named = [(i, vocab.same_person.get(w, w)) for i, w in named]
     asked_for = [w for i, w in named if cued(doc, i, vocab.patient_named_by)]
     if not asked_for:
-        asked_for = [w for i, w in named[:1] if _names_the_cancer(doc[i].sent.text, vocab.the_cancer)]
+        # the one relative said to have the cancer ("My uncle died of liver cancer ... Now my dad has HCC": two, none)
+        having = {w for i, w in named if _names_the_cancer(doc[i].sent.text, vocab.the_cancer)}
+        asked_for = list(having) if len(having) == 1 else []
     if not asked_for or all(w == asked_for[0] for _, w in named):
         return None
     return asked_for[0]
