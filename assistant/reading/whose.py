@@ -56,10 +56,13 @@ def others_sentences(
     if not kin.keys() & set(lowers):
         return set()  # no family word at all: every sentence is the patient's
 
+    # the family word at each token that names a relative ("my husband", "Mum"), one word per person; found once
+    # (the sentences below ask of every token several times)
+    at = {i: w for i in range(len(lowers)) if lowers[i] in kin and (w := relative_at(doc, i, kin, vocab.kin_names))}
+    at = {i: vocab.same_person.get(w, w) for i, w in at.items()}
+
     def relative(i: int) -> str | None:
-        """The family word at token i when it names a relative ("my husband", "Mum"), one word per person."""
-        word = relative_at(doc, i, kin, vocab.kin_names)
-        return vocab.same_person.get(word, word) if word else None
+        return at.get(i)
 
     if clinician or (not writer_is_patient and not any(relative(i) for i in range(len(lowers)))):
         return relatives_sentences(doc, sentences, kin, pronoun)
