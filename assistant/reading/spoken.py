@@ -40,13 +40,7 @@ def _tables(
     # A run: number words joined by spaces or hyphens, with "and" or "point" between them.
     run = re.compile(rf"\b(?:{number})(?:(?:[\s-]+(?:{glue}))?[\s-]+(?:{number}))*\b", re.I)
     units = sorted({str(u).lower() for u in words.get("before_units") or []}, key=len, reverse=True)
-    unit_after = (
-        re.compile(
-            r"^[\s-]*(?:" + "|".join(r"[\s-]+".join(map(re.escape, u.split())) for u in units) + r")(?![\w])", re.I
-        )
-        if units
-        else None
-    )
+    unit_after = re.compile(r"^[\s-]*(?:" + _spelled(units) + r")(?![\w])", re.I) if units else None
     names = sorted({n.lower() for a in vocab.analytes.values() for n in a.names}, key=len, reverse=True)
     # the name of a value or scale right before the number, with a grade letter between ("Child Pugh A five")
     named = re.compile(rf"(?:^|[^\w])(?:{'|'.join(re.escape(n) for n in names)})[:,]?(?:\s+[a-d])?\s*$", re.I)
@@ -100,13 +94,21 @@ def _value(words: list[str], plain: dict[str, int], scales: dict[str, int], poin
     return f"{whole + group}.{decimals}" if decimals else str(whole + group)
 
 
+def _spelled(phrases: list[str]) -> str:
+    """An alternation of `phrases`, longest first, their words joined by spaces or hyphens as spoken text writes
+    them ("per cent", "E-cog")."""
+    return "|".join(r"[\s-]+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
+
+
+def _key(said: str) -> str:
+    """The data key of a phrase as written ("Full  stop", "child-pew" -> "full stop", "child pew")."""
+    return " ".join(said.lower().replace("-", " ").split())
+
+
 @lru_cache(maxsize=4)
 def _dictation(vocab: Vocabulary) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, frozenset[str]]:
     def alternation(words: list[str]) -> re.Pattern[str] | None:
-        if not words:
-            return None
-        spelled = (r"[\s-]+".join(re.escape(w) for w in word.split()) for word in sorted(words, key=len, reverse=True))
-        return re.compile(r"(?<![\w-])(?:" + "|".join(spelled) + r")(?![\w-])", re.I)
+        return re.compile(r"(?<![\w-])(?:" + _spelled(words) + r")(?![\w-])", re.I) if words else None
 
     ambiguous = frozenset(k for k in vocab.spoken_marks if k not in vocab.dictation_counted)
     return alternation(list(vocab.spoken_marks)), alternation(list(vocab.misheard)), ambiguous
@@ -118,15 +120,15 @@ def dictated(text: str, vocab: Vocabulary) -> str:
     speech recogniser misheard ("child pew", "E cog", "trance plant") as the terms meant."""
     marks, misheard, ambiguous = _dictation(vocab)
     if misheard is not None:
-        text = misheard.sub(lambda m: vocab.misheard[" ".join(m.group(0).lower().replace("-", " ").split())], text)
+        text = misheard.sub(lambda m: vocab.misheard[_key(m.group(0))], text)
     if marks is None:
         return text
-    said = [m.group(0).lower() for m in marks.finditer(text)]
+    said = [_key(m.group(0)) for m in marks.finditer(text)]
     if sum(1 for w in said if w not in ambiguous) < vocab.dictation_min_marks:
         return text
 
     def mark(match: re.Match[str]) -> str:
-        return vocab.spoken_marks[" ".join(match.group(0).lower().replace("-", " ").split())]
+        return vocab.spoken_marks[_key(match.group(0))]
 
     # the space before a spoken mark goes with it ("disease full stop he" -> "disease. he")
     return re.sub(r"[ \t]+(?=[,.;:?)\n])|(?<=[(\n])[ \t]+", "", marks.sub(mark, text))

@@ -72,6 +72,7 @@ class Token:
     value: float | None = None
     raw: str = ""
     dot3: bool = False  # written like "12.000": a decimal or a thousands separator?
+    dcomma: bool = False  # written with a decimal comma ("2,9")
     when: tuple[int, int, int] | None = None  # a date token's (year or 0, month, day), for ordering
 
 
@@ -169,7 +170,9 @@ def tokenize(text: str) -> list[Token]:
                 number *= 1000
             dot3 = bool(re.fullmatch(r"\d{1,3}\.\d{3}", raw)) and not exp and not match.group("k")
             kind = "garbled" if match.group("glued") else "num"
-            tokens.append(Token(kind, match.group(0), match.start(), match.end(), number, raw, dot3))
+            tokens.append(
+                Token(kind, match.group(0), match.start(), match.end(), number, raw, dot3, bool(match.group("dcomma")))
+            )
         elif match.group("word"):
             word = match.group("word")
             if len(word) >= MAX_TOKEN:
@@ -205,10 +208,7 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         names += [(words, exact, LETTER_ONLY + key) for words, exact in _phrases(list(analyte.names_with_letter_only))]
     names += [(words, exact, "") for words, exact in _phrases(vocab.other_analytes)]
     names += [(words, exact, IDENTIFIER) for words, exact in _phrases(list(vocab.identifiers))]
-    names.sort(key=lambda n: len(n[0]), reverse=True)
-    by_first: dict[str, list[tuple[list[str], bool, str]]] = {}
-    for entry in names:  # names looked up by their first word, longest first
-        by_first.setdefault(entry[0][0].lower(), []).append(entry)
+    by_first = _by_first_name(names)
     units: dict[str, tuple[str, float]] = {}  # unit text -> (analyte key or "", factor)
     for key, analyte in vocab.analytes.items():
         for unit, factor in analyte.units.items():
@@ -235,10 +235,13 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         if n.isalpha()
     )
     alone = frozenset(n for a in vocab.analytes.values() if a.kind == "child_pugh" for n in a.glued_alone)
-    capital: dict[str, list[tuple[list[str], bool, str]]] = {}
-    for key, analyte in vocab.analytes.items():
-        for words, exact in _phrases(list(analyte.names_with_capital)):
-            capital.setdefault(words[0].lower(), []).append((words, exact, key))
+    capital = _by_first_name(
+        [
+            (words, exact, key)
+            for key, a in vocab.analytes.items()
+            for words, exact in _phrases(list(a.names_with_capital))
+        ]
+    )
     return {
         "names": by_first,
         "capital": capital,
@@ -251,6 +254,16 @@ def _tables(vocab: Vocabulary) -> dict[str, Any]:
         "glued_alone_names": alone,
         "unit_words": {w for unit in units for w in re.findall(r"[^\W\d_]+", unit)},
     }
+
+
+def _by_first_name(
+    names: list[tuple[list[str], bool, str]],
+) -> dict[str, list[tuple[list[str], bool, str]]]:
+    """Names looked up by their first word, longest first."""
+    by_first: dict[str, list[tuple[list[str], bool, str]]] = {}
+    for entry in sorted(names, key=lambda n: len(n[0]), reverse=True):
+        by_first.setdefault(entry[0][0].lower(), []).append(entry)
+    return by_first
 
 
 def _by_first_word(phrases: list[tuple[str, list[str]]]) -> dict[str, list[tuple[str, list[str]]]]:
@@ -501,7 +514,7 @@ def read_values(
     tokens = _split_glued_class(tokenize(norm.text), tables["glued_class_names"], tables["glued_alone_names"])
     out = ValueReading()
     scan = Scan(norm, tokens, vocab, tables, out, elsewhere=someone_else or _nobody)
-    scan.decimal_comma = any(t.kind == "num" and re.fullmatch(r"\d{1,3},\d{1,2}", t.raw or "") for t in tokens)
+    scan.decimal_comma = any(t.dcomma for t in tokens)
     found = scan.found
     owner: str | None = None  # analyte key ("" for one that is not a patient fact)
     owner_at = -1
@@ -734,8 +747,10 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
     if i > 0 and tokens[i - 1].text in ("<", ">", "≤", "≥") and just_read(scan, i):
         return end + 1  # "AFP 486.0 H ng/mL <8.1": the reference limit after the result
     bound = {t.text.lower() for t in tokens[max(scan.lo, i - 2) : i]}
+    if bound & (BELOW | ABOVE) and after_reference_word(tokens, i):
+        bound = set()  # "AFP 20 (ref < 10)": the laboratory's limit, not a bound of the value
     below, above = bool(bound & BELOW), bool(bound & ABOVE)
-    if (below or above) and not after_reference_word(tokens, i):
+    if below or above:
         # a bound is read as its number only when that errs the restrictive way ("bilirubin <1.2": at most 1.2;
         # "AFP > 1000": at least 1000); "AFP <400" read as 400 had crossed the ramucirumab threshold
         errs_safe = (below and analyte.restrictive == "higher") or (above and analyte.restrictive == "lower")
@@ -795,9 +810,9 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             return end + 1
         unit, factor = resolved
     cues = _cues(tokens, i, tables["rules"], lo)
-    if above and not after_reference_word(tokens, i):
+    if above:
         cues = cues | {"AT_LEAST"}
-    elif below and not after_reference_word(tokens, i):
+    elif below:
         cues = cues | {"AT_MOST"}
     dated = date_near(tokens, i, end)
     if scan.carried and key == owner and not cues & {"CURRENT", "PAST", "REJECTED"} and dated is None:

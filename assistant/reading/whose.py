@@ -56,17 +56,11 @@ def others_sentences(
     if not kin.keys() & set(lowers):
         return set()  # no family word at all: every sentence is the patient's
 
-    # the family word at each token that names a relative ("my husband", "Mum"), one word per person; found once
-    # (the sentences below ask of every token several times)
-    at = {i: w for i in range(len(lowers)) if lowers[i] in kin and (w := relative_at(doc, i, kin, vocab.kin_names))}
-    at = {i: vocab.same_person.get(w, w) for i, w in at.items()}
-
-    def relative(i: int) -> str | None:
-        return at.get(i)
-
-    if clinician or (not writer_is_patient and not any(relative(i) for i in range(len(lowers)))):
+    at = named_relatives(doc, vocab)  # found once: the sentences below ask of every token several times
+    relative = at.get
+    if clinician or (not writer_is_patient and not at):
         return relatives_sentences(doc, sentences, kin, pronoun)
-    named = [(i, w) for i in range(len(lowers)) if (w := relative(i))]
+    named = list(at.items())  # in the order written
     if not named:
         return set()
     patient: str | None = None  # None: the writer
@@ -168,15 +162,21 @@ def other_sex_owner(doc: Any, start: int, sex: str | None, vocab: Vocabulary) ->
     return False
 
 
+def named_relatives(doc: Any, vocab: Vocabulary) -> dict[int, str]:
+    """Token -> the family word naming a relative there ("my husband", "Mum"), one word per person ("mother" and
+    "Mum" are one)."""
+    kin = {w for words in vocab.kin.values() for w in words}
+    at = {i: w for i, t in enumerate(doc) if t.lower_ in kin and (w := relative_at(doc, i, kin, vocab.kin_names))}
+    return {i: vocab.same_person.get(w, w) for i, w in at.items()}
+
+
 def named_patient(doc: Any, vocab: Vocabulary, named: list[tuple[int, str]] | None = None) -> str | None:
     """The family word naming the patient when a relative writes about several of their relatives and says which
     one they ask for ("writing on behalf of my mum ... my aunt injects methotrexate"): "mum". None when one relative
     is named (the usual reading: that relative is the patient) or none is asked for. `named`: (token, word) of each
     relative the writer names ("my aunt", "Mum"), found here when not given."""
     if named is None:
-        kin = {w for words in vocab.kin.values() for w in words}
-        named = [(i, w) for i in range(len(doc)) if (w := relative_at(doc, i, kin, vocab.kin_names))]
-        named = [(i, vocab.same_person.get(w, w)) for i, w in named]
+        named = list(named_relatives(doc, vocab).items())
     asked_for = [w for i, w in named if cued(doc, i, vocab.patient_named_by)]
     if not asked_for:
         # the one relative said to have the cancer ("My uncle died of liver cancer ... Now my dad has HCC": two, none)
