@@ -345,6 +345,21 @@ class Session:
         # the regimens a question asks about: not those it presupposes were given ("options once HCC has progressed
         # on sorafenib?" asks for the landscape after it)
         asked_about = [r for r in intent.regimens if r not in reading.presupposed]
+        if frame is not None and asked_about and intent.kind != "refusal":
+            # A question naming a regimen read first as "outside what I cover" with no scope rule behind it ("Is
+            # atezo-bev an option for HCC recurrence after liver transplantation?"): that reading is not taken, so the
+            # classifier's likeliest reading about the regimen is (the landscape is not one: it names no regimen)
+            # (only where the older reading has nothing more specific than the passages to retrieve: "Imjudo plus
+            # Imfinzi: how is it dosed?" is a dosing question whatever the classifier's second reading)
+            unsure_outside = (
+                frame.intent == "out_of_scope"
+                and decision is not None
+                and not decision.detail
+                and intent.topic in ("evidence", "general")
+            )
+            taken = next((r for r, _ in frame.ranked if r not in OUTSIDE_INTENTS and r != "overview"), None)
+            if unsure_outside and taken is not None:
+                frame = dataclasses.replace(frame, intent=taken, scope=None, clarify=None)
         if (
             frame is not None
             and frame.clarify is None
@@ -1065,7 +1080,29 @@ class Session:
             inform.sections(self, b, regimens, intent.topic)
         else:
             inform.retrieved(self, b, text, intent)
+            if not intent.regimens and not intent.trials:
+                # "Which drug is only for AFP >= 400?" names none; "and the dose?" next asks about the one answered
+                cited = self._cited_regimens([c.doc_id for c in b.citations])
+                if 0 < len(cited) <= 2:
+                    self.topic_regimens = cited
         return self._finish(b, "information", notices, verdict=verdict)
+
+    def _cited_regimens(self, doc_ids: list[str]) -> list[str]:
+        """The regimens an answer's passages are about, in citation order: a regimen's or an agent's own document, or
+        the pivotal trial of a regimen; guideline and method passages name none."""
+        facts = self.kb.facts
+        out: list[str] = []
+        for doc in doc_ids:
+            drug = facts.drug_for_doc(doc)
+            found = (
+                [doc]
+                if doc in self.engine.file.regimens
+                else [drug.id]
+                if drug is not None
+                else facts.trial_regimens(doc)
+            )
+            out += [r for r in found if r not in out]
+        return out
 
     def _refusal(self, reason: str, message: str, notices: list[str]) -> Answer:
         b = Builder(self.kb)

@@ -2062,3 +2062,146 @@ def test_fourteenth_session_review_reproductions(text: str, field: str, value: o
 def test_a_share_over_the_whole_is_said_not_read() -> None:
     r = read("Tumour volume 700 mL, total liver volume 650 mL.")
     assert "liver_involvement_50" not in r.values and any("more than" in u for u in r.unread), (r.values, r.unread)
+
+
+# ---- fifteenth session: mechanisms found on development set M (each failed with the change stashed) ----
+
+
+@pytest.mark.parametrize(
+    ("text", "drug"),
+    [
+        # a finding that is also a drug's adverse reaction, in a sentence saying the drug was stopped
+        (
+            "First line sorafenib Jan-Feb 2026, stopped after 5 weeks: admitted with hypertensive emergency.",
+            "sorafenib",
+        ),
+        (
+            "Sep 2025 - Mar 2026: lenvatinib 8 mg daily; stopped for nephrotic-range proteinuria (grade 3).",
+            "lenvatinib",
+        ),
+        ("They stopped the sorafenib in June because my blood pressure went dangerously high.", "sorafenib"),
+    ],
+)
+def test_a_finding_that_made_the_drug_stop_is_intolerance(text: str, drug: str) -> None:
+    r = read(text)
+    assert r.values.get("intolerance") is True and r.values.get("prior_therapies") == [drug], r.values
+
+
+def test_a_finding_that_stopped_another_drug_is_not_intolerance() -> None:
+    r = read("Stopped his amlodipine for low BP. On lenvatinib since May, scans stable.")
+    assert r.values.get("intolerance") is not True, r.values
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Requested: regorafenib 160 mg daily, days 1-21 of each 28-day cycle",
+        "Drug requested: ramucirumab (Cyramza) 8 mg/kg IV every 2 weeks",
+        "Prior authorization for cabozantinib 60 mg daily.",
+    ],
+)
+def test_a_drug_requested_is_not_a_drug_received(text: str) -> None:
+    r = read(text)
+    assert "prior_therapies" not in r.facts and r.received == [], (r.facts, r.received)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "62M HBV cirr. PVTT R ant sect br only, MPV pt. tumour ~20% liv vol.",
+        "March: about 20% of the liver is tumour. Main vein still clear. No spread outside the liver.",
+        "CT today: main portal vein free, right branch invaded (Vp3).",
+    ],
+)
+def test_a_portal_trunk_written_patent_or_clear_is_free(text: str) -> None:
+    assert read(text).values.get("main_portal_vein_invasion") is False, read(text).values
+
+
+def test_not_before_a_treatment_choice_negates_the_choice_not_the_finding() -> None:
+    r = read("So it's not the drug to reach for with a Vp4 thrombus, then")
+    assert r.values.get("main_portal_vein_invasion") is True, r.values
+    # the finding itself negated stays negated
+    assert (
+        read("thrombus in the right branch, not the main portal vein").values.get("main_portal_vein_invasion") is False
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Line of therapy: [X] First  [ ] Second  [ ] Third or later\nChild-Pugh A5, ECOG 1", "first"),
+        ("Line of therapy: second\nChild-Pugh A5, ECOG 1", "second"),
+        ("Treatment line - third or later. CP A6.", "later"),
+    ],
+)
+def test_a_forms_line_row_gives_the_line(text: str, line: str) -> None:
+    assert read(text).values.get("line_of_therapy") == line, read(text).values
+
+
+def test_awaiting_a_treatment_plans_it_and_awaiting_a_test_leaves_it_open() -> None:
+    r = read("HCC, CP A6, ECOG 1, awaiting first-line systemic therapy.")
+    assert r.values.get("line_of_therapy") == "first", r.values
+    assert not any("first-line" in u for u in r.unread), r.unread
+    assert "main_portal_vein_invasion" not in read("CP A6, ECOG 1. Awaiting MRI of the main portal vein.").facts
+    assert read("Free of varices on OGD; main portal vein patent.").values.get("high_risk_varices") is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "saw this on social: '#REACH2 ramucirumab OS 8.5 vs 7.3 mo, HR 0.71, pts w AFP >=400 after sorafenib!!' does"
+        " the benefit apply if afp is low",
+        'From my revision book: "Case 12. A 64-year-old man, Child-Pugh A6, ECOG 1, tumour thrombus in the main portal'
+        ' trunk, AFP 2,300 ng/mL." Can you explain the answer?',
+    ],
+)
+def test_a_passage_quoted_from_a_book_or_social_media_is_not_the_patients(text: str) -> None:
+    r = read(text)
+    for name in ("afp_ng_ml", "prior_therapies", "child_pugh_class", "main_portal_vein_invasion"):
+        assert name not in r.facts, r.facts
+
+
+def test_the_patients_own_report_pasted_stays_the_patients() -> None:
+    r = read(
+        'RADIOLOGY (MRI liver 11/02/2026), pasted:\n"Infiltrative mass in the right lobe; tumour thrombus expands the'
+        ' portal vein trunk from the porta hepatis."\nCP A6, ECOG 1, systemic-naive.'
+    )
+    assert r.values.get("main_portal_vein_invasion") is True, r.values
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("- Extrahepatic disease: PET-CT negative.\n- Varices: none on OGD.", "extrahepatic_spread", False),
+        ("Extrahepatic disease: lung mets x3", "extrahepatic_spread", True),
+        ("Transplant: kidney graft 2015", "solid_organ_transplant", True),
+        # a label answered by its own cue stays a finding
+        (
+            "Portal vein tumour thrombus: ruled out on MRI (main, right and left PV all patent).",
+            "main_portal_vein_invasion",
+            False,
+        ),
+    ],
+)
+def test_a_rows_label_names_the_field_its_answer_gives(text: str, field: str, value: object) -> None:
+    assert read(text).values.get(field) == value, read(text).values
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("tumour ~20% liv vol. no EHS on CT C/A/P.", "liver_involvement_50", False),
+        ("MPV pt, tum burden <25%.", "liver_involvement_50", False),
+        ("four new lesions, together well under a quarter of liver volume", "liver_involvement_50", False),
+        # a row answered absent, with an aside in brackets after the answer
+        (
+            "- Prior systemic treatment: has not received any (sorafenib, lenvatinib, IO - none tried).",
+            "prior_therapies",
+            [],
+        ),
+        # a drug given, and nothing before it: the drug stays given
+        ("Sorafenib 400 bd, started 01/2025, none given before that.", "prior_therapies", ["sorafenib"]),
+    ],
+)
+def test_fifteenth_session_shorthand_fractions_and_absent_rows(text: str, field: str, value: object) -> None:
+    assert read(text).values.get(field) == value, read(text).values

@@ -123,6 +123,7 @@ class IntentResult:
     runner_up: str
     runner_up_confidence: float
     clarify: str | None = None  # a short question naming both readings when confidence is low
+    ranked: tuple[tuple[str, float], ...] = ()  # every reading with its probability, most likely first
 
     @property
     def confident(self) -> bool:
@@ -265,13 +266,15 @@ class IntentClassifier:
     def classify_vector(self, text: str, vector: Sequence[float] | np.ndarray) -> IntentResult:
         """Intent, confidence and runner-up, given the message's already computed (unmasked) embedding input."""
         p = self.probabilities(text, vector)
-        first, second = (int(i) for i in np.argsort(p)[::-1][:2])
+        order = [int(i) for i in np.argsort(p)[::-1]]
+        first, second = order[:2]
         intent, runner_up = self.classes[first], self.classes[second]
         confidence, runner_conf = float(p[first]), float(p[second])
         clarify = None
         if confidence < self.bank.threshold:
             clarify = self.clarifying_question(intent, runner_up)
-        return IntentResult(intent, confidence, runner_up, runner_conf, clarify)
+        ranked = tuple((self.classes[i], float(p[i])) for i in order)
+        return IntentResult(intent, confidence, runner_up, runner_conf, clarify, ranked)
 
     def classify(self, text: str) -> IntentResult:
         """Read one message: one query embedding (of the masked text), then `classify_vector`."""

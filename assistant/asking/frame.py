@@ -28,6 +28,7 @@ class QuestionFrame:
     scope: ScopeDecision | None = None  # answer with `scope.message` instead of the intent's answer
     regimens: tuple[str, ...] = ()  # canonical regimen or agent ids, in the order named
     trials: tuple[str, ...] = ()  # trial source ids, in the order named
+    ranked: tuple[tuple[str, float], ...] = ()  # the classifier's readings with their probabilities, likeliest first
 
 
 class QuestionReader:
@@ -74,5 +75,9 @@ class QuestionReader:
         trials = tuple(dict.fromkeys(m.canonical for m in mentions if m.kind == "trial"))
         if decision is not None:
             intent = "unsafe" if decision.reason in UNSAFE_REASONS else "out_of_scope"
-            return QuestionFrame(intent, result.confidence, result.intent, None, decision, regimens, trials)
-        return QuestionFrame(result.intent, result.confidence, result.runner_up, result.clarify, None, regimens, trials)
+            return QuestionFrame(
+                intent, result.confidence, result.intent, None, decision, regimens, trials, result.ranked
+            )
+        return QuestionFrame(
+            result.intent, result.confidence, result.runner_up, result.clarify, None, regimens, trials, result.ranked
+        )

@@ -24,6 +24,7 @@ SAFER: dict[str, list[Any]] = {
     "ecog": [4, 3, 2, 1, 0],
 }
 OUTCOME_CONCEPTS = {"PROGRESSION", "STABLE", "INTOLERANCE", "TOLERATED"}
+REACTION = "ADVERSE_REACTION"  # the concept whose `when_said` rules read a finding that is also an adverse reaction
 WORD = re.compile(r"[A-Za-z][A-Za-z-]{5,}")
 GLUED = re.compile(r"\b[A-Za-z]{4,}\b")
 LIST_COMMA = re.compile(r"(?<=[\w)%]),(?=[A-Za-z])")
@@ -309,9 +310,12 @@ def _findings(
     # "planning first-line therapy" states the line in a case ("CP-A, ECOG 1; planning first-line ..."), not in
     # a question about a drug ("nivo + ipi 1L dosing"): read only beside other facts of the patient.
     planned: list[tuple[str, Any, Mention]] = []
+    labels = _row_labels(found, norm, vocab)
     for m in found:
         concept = vocab.concepts[m.label]
         cats = m.categories
+        if m in labels:
+            continue  # "Extrahepatic disease: PET-CT negative": the row's label names the field its answer gives
         if (
             concept.field
             and concept.proposed == "read"
@@ -362,7 +366,8 @@ def _findings(
             continue  # "listed for re-transplant", "referral for transplant evaluation": not had
         if concept.drug_role and _labels_given_drug(m, analysis):
             continue  # "1L atezo/bev 02/2025-10/2025 -> PD": the line that drug was given in, not the one to choose
-        if m.role == "PROPOSED":
+        if m.role == "PROPOSED" or ("POSSIBLE_EXISTENCE" in cats and concept.proposed == "read"):
+            # a line of treatment awaited is planned, not uncertain ("awaiting first-line systemic therapy")
             planned.append((concept.field, concept.value, m))
             continue
         if "POSSIBLE_EXISTENCE" in cats:
@@ -393,6 +398,12 @@ def _findings(
         if "NEGATED_EXISTENCE" not in cats:
             for field, implied in concept.also:
                 by_field.setdefault(field, []).append((implied, m, scenario))
+            reaction = (
+                vocab.concepts.get(REACTION) if concept.reaction and _of_a_drug(m, analysis, norm, vocab) else None
+            )
+            if reaction is not None and (stopped := _when_said(m, analysis, norm, vocab, reaction)) != "ignore":
+                # "lenvatinib ...; stopped for nephrotic-range proteinuria": a finding that made the drug stop
+                by_field.setdefault(reaction.field, []).append((stopped, m, scenario))
     if out.facts or by_field:
         for field, value, m in planned:
             by_field.setdefault(field, []).append((value, m, "HYPOTHETICAL" in m.categories))
@@ -440,6 +451,35 @@ def _findings(
             out.unread.append(f"{name.replace('_', ' ')}: '{fact.text}' is stated, but {shown} is still open: not used")
 
 
+def _row_labels(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> set[Mention]:
+    """Findings written as a row's label, before a colon, whose row holds another finding of the same field
+    ("Extrahepatic disease: PET-CT negative", "Transplant: kidney graft 2015"): the label names the field, the other
+    finding answers it. A label a cue answers itself ("Portal vein tumour thrombus: ruled out on MRI") is a finding of
+    its own."""
+    out: set[Mention] = set()
+    for m in found:
+        field = vocab.concepts[m.label].field
+        if not field or m.categories or not norm.text[m.end : m.end + 3].lstrip(" \t").startswith(":"):
+            continue
+        if _graded(m, norm, vocab) != "ignore":
+            continue  # "Ascites: trace only on US, never tapped": the label's own grade answers it
+        row_end = norm.text.find("\n", m.end)
+        row_end = len(norm.text) if row_end < 0 else row_end
+        if any(o is not m and m.end < o.start < row_end and vocab.concepts[o.label].field == field for o in found):
+            out.add(m)
+    return out
+
+
+def _of_a_drug(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> bool:
+    """Whether a finding is said of a drug of the pathway: one named in its sentence or the one before it (a row split
+    by a semicolon: "lenvatinib 8 mg; stopped for proteinuria"), or referred to ("stopped it for high BP"); "stopped
+    his amlodipine for low BP" is another drug's."""
+    if any(o.label == DRUG and m.sentence - 1 <= o.sentence <= m.sentence for o in analysis.mentions):
+        return True
+    sentence = analysis.sentences[m.sentence]
+    return vocab.says(norm.text[sentence.start : sentence.end], "refers_back")
+
+
 def _written_on(line: Mention, drug: Mention) -> bool:
     """Whether a line of therapy is written right on a drug ("first line nivolumab + ipilimumab", "2L lenvatinib")."""
     return line.sentence == drug.sentence and 0 <= drug.start - line.end <= 2
@@ -472,10 +512,11 @@ def _graded(m: Mention, norm: Normalised, vocab: Vocabulary) -> Any:
     return next((value for name, value in concept.graded_by if vocab.says(words, name)), "ignore")
 
 
-def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> Any:
+def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary, concept: Any = None) -> Any:
     """A finding's value from the words of its sentence (the concept's `when_said`: an adverse reaction in a sentence
-    saying the drug was stopped, and nothing of progression, made it stop); "ignore" when they say nothing."""
-    concept = vocab.concepts[m.label]
+    saying the drug was stopped, and nothing of progression, made it stop); "ignore" when they say nothing. `concept`
+    reads the mention by another concept's rules (a finding that is also a drug's adverse reaction)."""
+    concept = concept or vocab.concepts[m.label]
     if not concept.when_said or m.categories & {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL"}:
         return "ignore"
     if concept.needs and not any(o.label in concept.needs for o in analysis.mentions):
@@ -584,11 +625,20 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     for mention in found:
         by_sentence.setdefault(mention.sentence, []).append(mention)
     said_of: dict[str, list[tuple[bool, str]]] = {}  # drug -> (intolerant?, words) of each tolerance about it
+    reaction = vocab.concepts.get(REACTION)
     for mention in found:
         concept = vocab.concepts.get(mention.label)
-        if concept is None or concept.field != "intolerance":
+        if (
+            concept is not None
+            and concept.reaction
+            and reaction is not None
+            and _of_a_drug(mention, analysis, norm, vocab)
+        ):
+            # "stopped after 5 weeks: admitted with hypertensive emergency": the finding made the drug stop
+            value = _when_said(mention, analysis, norm, vocab, reaction)
+        elif concept is None or concept.field != "intolerance":
             continue
-        if mention.label in OUTCOME_CONCEPTS:
+        elif mention.label in OUTCOME_CONCEPTS:
             value = concept.negated if "NEGATED_EXISTENCE" in mention.categories else concept.value
         else:
             value = _when_said(mention, analysis, norm, vocab)
@@ -603,7 +653,15 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     unknown: list[str] = []
     meant = _replacements(found, norm, vocab, out)
     shared = _shared_roles(found, norm, vocab)
+    decided: dict[Mention, str | None] = {}  # the role each drug mention was read with
+    aliased = _aliases(found, norm, vocab)
     for m in found:
+        if m in aliased and aliased[m] in decided:
+            # "ramucirumab (Cyramza) 8 mg/kg", after "Drug requested:": the name in brackets is the same mention
+            role = decided[aliased[m]]
+            if role == "PROPOSED":
+                out.asked += [n for n in _regimens(m, vocab) if n not in out.asked]
+                continue
         if m.label == DRUG and "POPULATION" in m.categories and "FAMILY" not in m.categories:
             out.elsewhere.append(norm.text[m.start : m.end])
         if m.label != DRUG or "FAMILY" in m.categories or "POPULATION" in m.categories:
@@ -638,6 +696,7 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         if role is None:
             role = "PROPOSED" if m.question else ("RECEIVED" if m.sentence in outcome_sentences else None)
         names = _regimens(m, vocab)
+        decided[m] = role
         if role == "RECEIVED" and "HYPOTHETICAL" not in m.categories:
             received.setdefault(m.sentence, []).append(m.key)
             texts.setdefault(m.sentence, []).append(norm.span(m.start, m.end))
@@ -681,6 +740,19 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
 # between two drugs of one regimen ("nivolumab + ipilimumab"), or before a drug in brackets restating the one
 # before it ("camrelizumab + apatinib (rivoceranib)", "the STRIDE arm (tremelimumab + durvalumab)")
 JOINED = re.compile(r"^\s*(?:\+|&|/|-|plus|and|with|(?:[a-z]+\s+)?\()\s*$", re.I)
+
+
+def _aliases(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[Mention, Mention]:
+    """Each drug named again in brackets right after itself ("ramucirumab (Cyramza)", "lenva (Lenvima)"): the earlier
+    mention, whose role it takes (a cue before the first name does not reach past the bracket)."""
+    drugs = [m for m in found if m.label == DRUG]
+    return {
+        m: p
+        for p, m in zip(drugs, drugs[1:], strict=False)
+        if p.sentence == m.sentence
+        and norm.text[p.end : m.start].strip() == "("
+        and set(_regimens(p, vocab)) == set(_regimens(m, vocab))
+    }
 
 
 def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[Mention, str]:

@@ -111,6 +111,9 @@ class Concept:
     # labelled descriptions of corpus/descriptions.yaml, not from the mention
     described: str | None = None
     how: str = "stated"  # "described": a value read from words describing it (ECOG_1 "light housework"), announced
+    # also a drug's adverse reaction ("hypertensive emergency", "nephrotic-range proteinuria"): in a sentence saying
+    # the drug was stopped, read as the vocabulary's adverse-reaction concept reads its own phrases, besides its field
+    reaction: bool = False
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one loaded vocabulary, cached readers
@@ -444,6 +447,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             drug_role=spec.get("drug_role"),
             described=spec.get("described"),
             how=spec.get("how", "stated"),
+            reaction=bool(spec.get("reaction", False)),
         )
     if problems:
         raise CorpusError(problems)
