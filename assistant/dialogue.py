@@ -485,6 +485,9 @@ class Session:
             intent.kind, intent.topic = "information", FRAME_TOPICS[frame.intent]
             intent.regimens = intent.regimens or [r for r in frame.regimens if r in self.engine.file.regimens]
             intent.trials = intent.trials or list(frame.trials)
+            if intent.topic == "evidence" and intent.regimens and not intent.trials:
+                # "What's the evidence for ramucirumab - which trial, who was eligible?": its pivotal trial
+                intent.trials = [t for r in intent.regimens for t in self.kb.facts.regimen_trials(r)][:1]
         if intent.kind == "recommendation":
             answer = self._recommend(intent, notices)
         elif (

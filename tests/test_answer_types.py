@@ -677,3 +677,21 @@ def test_a_record_written_as_another_class_is_refused(assistant) -> None:
         ],
     )
     assert answer["kind"] == "refusal" and answer["refusal"]["reason"] == "unsafe", answer["text"]
+
+
+def test_the_evidence_for_a_regimen_is_its_pivotal_trial_whatever_else_is_asked(assistant) -> None:
+    """The classifier reads evidence, the older reading eligibility ("who was eligible"): the regimen's own trial."""
+    (answer,) = ask_all(
+        assistant,
+        ["What's the evidence for ramucirumab in HCC - which trial, who was eligible, and what was the survival gain?"],
+    )
+    assert "REACH-2" in answer["text"] and "8.5" in answer["text"] and "ORIENT" not in answer["text"], answer["text"]
+
+
+def test_a_list_asked_for_a_purpose_is_asked_in_general(assistant) -> None:
+    (answer,) = ask_all(
+        assistant,
+        ["For our formulary review, list the systemic agents with randomised phase 3 evidence after sorafenib in HCC."],
+    )
+    assert answer["kind"] == "information" and answer["profile"].get("prior_therapies") is None, answer["profile"]
+    assert all(d in answer["text"] for d in ("egorafenib", "abozantinib", "amucirumab")), answer["text"]

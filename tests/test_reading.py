@@ -2205,3 +2205,13 @@ def test_a_rows_label_names_the_field_its_answer_gives(text: str, field: str, va
 )
 def test_fifteenth_session_shorthand_fractions_and_absent_rows(text: str, field: str, value: object) -> None:
     assert read(text).values.get(field) == value, read(text).values
+
+
+def test_a_drug_named_in_a_message_about_no_patient_is_not_asked_about_as_the_patients() -> None:
+    r = read(
+        "I'm a health journalist writing about the 2025 US approval of nivolumab plus ipilimumab for liver cancer."
+    )
+    assert r.unread == [], r.unread
+    # a case keeps the note: the role of its drug is the patient's
+    case = read("68F, CP A6, ECOG 1. Lenvatinib. What next?")
+    assert any("envatinib" in u for u in case.unread), case.unread

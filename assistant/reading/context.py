@@ -432,7 +432,7 @@ class Analysis:
 def _general(sent: Any, vocab: Vocabulary) -> bool:
     words = [t for t in sent if not t.is_space]
     # a short heading before the question ("MCQ: Which trial ...", "Quick q: is ..."; ':' reads as ',') is passed over
-    heading = next((k for k, t in enumerate(words[:4]) if t.text in (",", "-", "–")), None)
+    heading = next((k for k, t in enumerate(words[:7]) if t.text in (",", "-", "–")), None)
     if heading and (
         " ".join(t.lower_ for t in words[:heading]) in vocab.question_headings
         or _greeting_aside(words[:heading], sent.text, vocab)
@@ -444,15 +444,18 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
         first in vocab.general_request_openers or (question and first in vocab.general_question_openers)
     ):
         return False
-    text = " " + " ".join(t.lower_ for t in sent if not t.is_punct) + " "
+    # the patient's words are looked for past the heading ("For our formulary review, list ..." asks for no patient)
+    text = " " + " ".join(t.lower_ for t in words if not t.is_punct) + " "
     return not any(f" {w} " in text for w in vocab.patient_words)
 
 
 def _greeting_aside(words: list[Any], sentence: str, vocab: Vocabulary) -> bool:
-    """A few words before the question that say who asks or greet ("radonc here - what ...?", "hi all, is ...?"):
-    letters only, no finding or drug among them, in a sentence that names no particular patient."""
+    """A few words before the question that say who asks or greet ("radonc here - what ...?", "hi all, is ...?"), or
+    what for ("For our formulary review, list ..."): letters only, no finding or drug among them, in a sentence that
+    names no particular patient."""
+    most = 6 if words and words[0].lower_ == "for" else 3
     return (
-        0 < len(words) <= 3
+        0 < len(words) <= most
         and all(t.is_alpha and not t.ent_type_ for t in words)
         and not vocab.names_particular(sentence)
     )

@@ -733,6 +733,8 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         _tolerance(out, norm.text, vocab, said_of.get("sorafenib"))
     elif out.replaced:
         _tolerance(out, norm.text, vocab, said_of.get("sorafenib"))  # "it was sorafenib, not lenvatinib. ..."
+    if not (out.facts or out.particular or out.scenario or out.conditions):
+        return  # "I'm writing about the 2025 approval of nivolumab plus ipilimumab": no patient is described
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 
