@@ -943,7 +943,11 @@ class Session:
             if unknown:
                 b.add(f"_Note: the corpus dose data do not say this for {unknown}._")
             return self._finish(b, "information", notices)
-        b.add(f"Of the regimens {which}, these are {reference.described}:")
+        b.add(
+            f"The {reference.place} of the regimens {which}:"
+            if reference.place
+            else f"Of the regimens {which}, these are {reference.described}:"
+        )
         b.add()
         if self.audience == "patient":
             for regimen in reference.picked:

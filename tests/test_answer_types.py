@@ -695,3 +695,17 @@ def test_a_list_asked_for_a_purpose_is_asked_in_general(assistant) -> None:
     )
     assert answer["kind"] == "information" and answer["profile"].get("prior_therapies") is None, answer["profile"]
     assert all(d in answer["text"] for d in ("egorafenib", "abozantinib", "amucirumab")), answer["text"]
+
+
+def test_the_second_one_is_the_second_regimen_shown(assistant) -> None:
+    first, second = ask_all(
+        assistant,
+        [
+            "First-line options for a Child-Pugh A, ECOG 0 patient, no prior therapy?",
+            "And the dosing schedule of the second one?",
+        ],
+    )
+    shown = [o["regimen"] for o in first["options"] if o["status"] in ("preferred", "alternative")]
+    from assistant.compose import regimen_name
+
+    assert regimen_name(shown[1]) in second["text"] and regimen_name(shown[0]) not in second["text"], second["text"]

@@ -9,6 +9,7 @@ both points back ("those", "the one") and names something to pick by; otherwise 
 from __future__ import annotations
 
 import re
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +48,7 @@ class Reference:
     named_here: bool  # the list was named in the same message rather than shown in the last answer
     unknown: list[str]  # shown regimens whose attribute the dose data do not give (said, never dropped silently)
     fields: tuple[str, ...] = ()  # the attribute fields it picked by ("route", "break", "dose")
+    place: str = ""  # picked by its place in the order shown ("second", "last")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class Referents:
     with_: re.Pattern[str]
     attributes: tuple[Attribute, ...]
     doses: dict[str, LabelDose]
+    ordinals: dict[str, int] = dataclasses.field(default_factory=dict)  # "second" -> 2, "last" -> -1
+    ordinal: re.Pattern[str] | None = None  # "the second one", "the latter"
 
     @classmethod
     def load(cls, corpus_dir: Path) -> Referents:
@@ -88,6 +92,19 @@ class Referents:
             if words is None or spec.get("field") not in FIELDS or not spec.get("label"):
                 raise CorpusError([f"{path}: attribute {name!r} needs words, a label and a field among {FIELDS}"])
             attributes.append(Attribute(str(name), words, str(spec["label"]), str(spec["field"]), spec.get("value")))
+        ordinals = {str(k).lower(): int(v) for k, v in (raw.get("ordinals") or {}).items()}
+        if any(v == 0 for v in ordinals.values()):
+            raise CorpusError([f"{path}: ordinals count from 1 (or from the end, -1)"])
+        heads = phrase_pattern([str(w) for w in raw.get("ordinal_heads") or []])
+        ordinal = (
+            re.compile(
+                rf"\bthe\s+({'|'.join(map(re.escape, sorted(ordinals, key=len, reverse=True)))})\b"
+                + (rf"(?:\s+(?:{heads.pattern}))?" if heads is not None else ""),
+                re.I,
+            )
+            if ordinals
+            else None
+        )
         return cls(
             patterns["refer_cues"],
             patterns["singular_cues"],
@@ -95,6 +112,8 @@ class Referents:
             patterns["with_cues"],
             tuple(attributes),
             load_doses(corpus_dir),
+            ordinals,
+            ordinal,
         )
 
     def matches(self, regimen: str, attribute: Attribute) -> bool | None:
@@ -121,6 +140,14 @@ class Referents:
 
         With nothing shown yet, a message naming two or more regimens and pointing back at them ("the options are
         X or Y: which of those are tablets?") picks among those it names."""
+        place = self.ordinal.search(text) if self.ordinal is not None and shown else None
+        if place is not None and not names.find(text, ("drug", "regimen")):
+            # "And the dosing schedule of the second one?": the regimen at that place in the order shown
+            k = self.ordinals[place.group(1).lower()]
+            if len(shown) >= abs(k) and (k < 0 or k <= len(shown)):
+                regimen = shown[k - 1] if k > 0 else shown[k]
+                word = place.group(1).lower()
+                return Reference([regimen], f"the {word} shown", list(shown), False, [], place=word)
         if not self.refer.search(text):
             return None
         mentions = names.find(text, ("drug", "regimen"))
