@@ -8,8 +8,8 @@ both points back ("those", "the one") and names something to pick by; otherwise 
 
 from __future__ import annotations
 
-import re
 import dataclasses
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
