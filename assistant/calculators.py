@@ -67,6 +67,9 @@ class LiverAssessment:
     governing_score: int | None = None
     # One sentence for the answer when the readings disagree (which one governs, and why).
     governing_note: str | None = None
+    # With items missing: the least score the known items allow (each missing item at 1 point), when it already
+    # reaches class C ("bilirubin 88 umol/L, albumin 23 g/L, INR 2.1": at least 10, class C whatever the rest)
+    minimum_score: int | None = None
 
 
 _CLASS_ORDER = "ABC"
@@ -138,6 +141,16 @@ def assess_liver(profile: PatientProfile) -> LiverAssessment:
             )
         elif p.child_pugh_score and p.child_pugh_score != computed_score:
             conflicts.append(f"stated Child-Pugh score {p.child_pugh_score} but the labs give {computed_score}")
+    minimum: int | None = None
+    if computed_class is None and (bili is not None or alb is not None or inr is not None):
+        least = _least_points(bili, alb, inr, asc, he)
+        if child_pugh_class(least) == "C":  # class B would still leave B7-B9 open, which the pathway tells apart
+            minimum, computed_class = least, child_pugh_class(least)
+            if p.child_pugh_class and _CLASS_ORDER.index(p.child_pugh_class) < _CLASS_ORDER.index(computed_class):
+                conflicts.append(
+                    f"stated Child-Pugh class {p.child_pugh_class} but the labs given already make at least "
+                    f"{computed_class}{least}"
+                )
     if p.child_pugh_score and p.child_pugh_class:
         if child_pugh_class(p.child_pugh_score) != p.child_pugh_class:
             conflicts.append(f"Child-Pugh class {p.child_pugh_class} does not match score {p.child_pugh_score}")
@@ -155,4 +168,18 @@ def assess_liver(profile: PatientProfile) -> LiverAssessment:
         governing_class=cls,
         governing_score=score,
         governing_note=note,
+        minimum_score=minimum,
+    )
+
+
+def _least_points(
+    bili: float | None, alb: float | None, inr: float | None, ascites: str | None, encephalopathy: str | None
+) -> int:
+    """The Child-Pugh score with each item not given at its least (1 point)."""
+    return child_pugh_points(
+        bili if bili is not None else 0.0,
+        alb if alb is not None else 5.0,
+        inr if inr is not None else 1.0,
+        ascites or "none",
+        encephalopathy or "none",
     )

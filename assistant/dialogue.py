@@ -597,10 +597,12 @@ class Session:
             return
         parts = []
         if "child_pugh_class" in facts:
-            computed = self.provenance.get("child_pugh_class", {}).get("how") == "computed"
+            origin = self.provenance.get("child_pugh_class", {})
+            computed = origin.get("how") == "computed"
+            least = str(origin.get("text", "")).startswith("at least")  # items missing: the class they already reach
             parts.append(
                 f"Child-Pugh {facts['child_pugh_class']}{facts.get('child_pugh_score', '')}"
-                + (" (computed from the labs)" if computed else "")
+                + (f" ({origin['text']})" if least else " (computed from the labs)" if computed else "")
             )
         if "ecog" in facts:
             parts.append(f"ECOG {facts['ecog']}")

@@ -125,15 +125,20 @@ def merge_facts(
     computed = assess_liver(profile)
     stated = "child_pugh_class" in candidate and provenance.get("child_pugh_class", {}).get("how") != "computed"
     if computed.computed_class and not stated:
-        # The five items were given (a new lab recomputes): the class and score follow from them.
-        for name, value in (
-            ("child_pugh_class", computed.computed_class),
-            ("child_pugh_score", computed.computed_score),
-        ):
-            candidate[name] = value
-            provenance[name] = {
-                "turn": turn,
-                "text": "computed from bilirubin, albumin, INR, ascites, encephalopathy",
-                "how": "computed",
-            }
+        # The five items were given (a new lab recomputes): the class and score follow from them. With items
+        # missing, the class the known ones already reach (at least C10 from bilirubin, albumin and INR alone).
+        said = (
+            "computed from bilirubin, albumin, INR, ascites, encephalopathy"
+            if computed.minimum_score is None
+            else f"at least {computed.computed_class}{computed.minimum_score} from the items given, each missing item "
+            "counted at 1 point"
+        )
+        candidate["child_pugh_class"] = computed.computed_class
+        provenance["child_pugh_class"] = {"turn": turn, "text": said, "how": "computed"}
+        if computed.computed_score is not None:
+            candidate["child_pugh_score"] = computed.computed_score
+            provenance["child_pugh_score"] = {"turn": turn, "text": said, "how": "computed"}
+        elif provenance.get("child_pugh_score", {}).get("how") == "computed":
+            candidate.pop("child_pugh_score", None)
+            provenance.pop("child_pugh_score", None)
     return candidate, provenance, changes, []

@@ -135,3 +135,19 @@ def test_profile_errors_name_field_value_and_range(values, fragment) -> None:
     with pytest.raises(InputError, match=fragment.replace("(", r"\(")):
         make_profile(values)
     assert profile_problems(values)
+
+
+def test_labs_that_already_reach_class_c_give_c_though_items_are_missing() -> None:
+    """Bilirubin 88 umol/L (5.1 mg/dL, 3 points), albumin 2.3 g/dL (3), INR 2.1 (2): at least 10 with no ascites and
+    no encephalopathy, so class C whatever they are; labs that reach only B leave the class open (B7-B9 differ)."""
+    from assistant.calculators import assess_liver
+    from assistant.profile import make_profile
+
+    c = assess_liver(make_profile({"bilirubin_mg_dl": 5.146, "albumin_g_dl": 2.3, "inr": 2.1}))
+    assert c.governing_class == "C" and c.minimum_score == 10 and c.computed_score is None, c
+    b = assess_liver(make_profile({"bilirubin_mg_dl": 2.5, "albumin_g_dl": 3.0, "inr": 1.2}))
+    assert b.governing_class is None and b.minimum_score is None, b
+    stated = assess_liver(
+        make_profile({"child_pugh_class": "A", "bilirubin_mg_dl": 5.146, "albumin_g_dl": 2.3, "inr": 2.1})
+    )
+    assert stated.governing_class == "C" and stated.conflicts, stated

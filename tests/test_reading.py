@@ -2215,3 +2215,20 @@ def test_a_drug_named_in_a_message_about_no_patient_is_not_asked_about_as_the_pa
     # a case keeps the note: the role of its drug is the patient's
     case = read("68F, CP A6, ECOG 1. Lenvatinib. What next?")
     assert any("envatinib" in u for u in case.unread), case.unread
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # an article left out by the writer ("trunk of portal vein"): the phrase of the vocabulary still matches
+        (
+            "the tumoral thrombus is going from the right branch into the trunk of portal vein",
+            "main_portal_vein_invasion",
+            True,
+        ),
+        # "vol" written for volume: the volumetry is read (1,380 of 2,050 mL is 67%)
+        ("CT liver volumetry: tumour vol 1,380 mL; total liver vol 2,050 mL.", "liver_involvement_50", True),
+    ],
+)
+def test_fifteenth_session_articles_left_out_and_vol(text: str, field: str, value: object) -> None:
+    assert read(text).values.get(field) == value, read(text).values

@@ -379,6 +379,24 @@ def with_modifiers(phrases: list[str], modifiers: dict[str, list[str]]) -> list[
     return out
 
 
+def with_dropped(phrases: list[str], droppable: frozenset[str]) -> list[str]:
+    """Each phrase, and its form without the droppable words inside it (articles left out in shorthand or by a writer
+    whose language has none: "trunk of the portal vein" also as "trunk of portal vein"). The words are data
+    (`droppable_words` in the vocabulary); a phrase's first and last words are kept."""
+    out = list(dict.fromkeys(phrases))
+    seen = set(out)
+    for phrase in phrases:
+        words = phrase.split()
+        if phrase.startswith("=") or len(words) < 3:
+            continue
+        kept = [words[0], *(w for w in words[1:-1] if w.lower() not in droppable), words[-1]]
+        variant = " ".join(kept)
+        if len(kept) < len(words) and variant not in seen:
+            seen.add(variant)
+            out.append(variant)
+    return out
+
+
 def load(path: Path = DEFAULT_PATH) -> Vocabulary:
     """Read and check the vocabulary; problems name the file and the entry."""
     import hashlib
@@ -410,6 +428,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
     modifiers = {str(k).lower(): [str(m).lower() for m in v] for k, v in (raw.get("optional_modifiers") or {}).items()}
     numbers = {str(k).lower(): str(v).lower() for k, v in (raw.get("noun_numbers") or {}).items()}
     slots = {str(k): [str(w).lower() for w in v] for k, v in (raw.get("phrase_slots") or {}).items()}
+    droppable = frozenset(str(w).lower() for w in raw.get("droppable_words") or ())
     concepts: dict[str, Concept] = {}
     for label, spec in (raw.get("concepts") or {}).items():
         if not isinstance(spec, dict) or "field" not in spec or "phrases" not in spec:
@@ -430,7 +449,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             label=label,
             field=spec["field"],
             value=spec.get("value"),
-            phrases=with_modifiers(with_numbers(written, numbers), modifiers),
+            phrases=with_dropped(with_modifiers(with_numbers(written, numbers), modifiers), droppable),
             negated=spec.get("negated", "ignore"),
             history=spec.get("history", "fact"),
             wins_over=tuple(spec.get("wins_over") or ()),
