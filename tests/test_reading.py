@@ -2232,3 +2232,13 @@ def test_a_drug_named_in_a_message_about_no_patient_is_not_asked_about_as_the_pa
 )
 def test_fifteenth_session_articles_left_out_and_vol(text: str, field: str, value: object) -> None:
     assert read(text).values.get(field) == value, read(text).values
+
+
+def test_someone_in_a_support_group_is_not_the_patient() -> None:
+    r = read("Someone in my support group is on regorafenib after sorafenib and doing well. Could I have that?")
+    assert "prior_therapies" not in r.facts and r.received == [], (r.facts, r.received)
+
+
+def test_sick_with_blood_is_a_variceal_bleed_in_a_patients_words() -> None:
+    r = read("I was sick with blood on Saturday night and they put rubber bands on the veins in my food pipe.")
+    assert r.values.get("high_risk_varices") is True, r.values
