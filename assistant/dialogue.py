@@ -599,7 +599,7 @@ class Session:
         if "child_pugh_class" in facts:
             origin = self.provenance.get("child_pugh_class", {})
             computed = origin.get("how") == "computed"
-            least = str(origin.get("text", "")).startswith("at least")  # items missing: the class they already reach
+            least = origin.get("minimum_score") is not None  # items missing: the class they already reach
             parts.append(
                 f"Child-Pugh {facts['child_pugh_class']}{facts.get('child_pugh_score', '')}"
                 + (f" ({origin['text']})" if least else " (computed from the labs)" if computed else "")

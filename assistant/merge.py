@@ -135,6 +135,8 @@ def merge_facts(
         )
         candidate["child_pugh_class"] = computed.computed_class
         provenance["child_pugh_class"] = {"turn": turn, "text": said, "how": "computed"}
+        if computed.minimum_score is not None:
+            provenance["child_pugh_class"]["minimum_score"] = computed.minimum_score
         if computed.computed_score is not None:
             candidate["child_pugh_score"] = computed.computed_score
             provenance["child_pugh_score"] = {"turn": turn, "text": said, "how": "computed"}

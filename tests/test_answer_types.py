@@ -709,3 +709,38 @@ def test_the_second_one_is_the_second_regimen_shown(assistant) -> None:
     from assistant.compose import regimen_name
 
     assert regimen_name(shown[1]) in second["text"] and regimen_name(shown[0]) not in second["text"], second["text"]
+
+
+# ---- fifteenth session: the review's reproductions over whole answers ----
+
+FIRST_LINE_CASE = "70M HCC, CP A5, ECOG 0, no prior systemic therapy, BCLC C. First-line options?"
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "In the last week he has had a variceal bleed, banded yesterday. Does that change things?",
+        "He had the first dose yesterday and now has a rash all over. What should we do?",
+        "What if the last scan actually showed tumour thrombus in the main portal vein?",
+    ],
+)
+def test_the_last_week_or_the_first_dose_is_not_a_regimen_shown(assistant, follow_up: str) -> None:
+    _, answer = ask_all(assistant, [FIRST_LINE_CASE, follow_up])
+    assert "of the regimens just shown" not in answer["text"], answer["text"]
+
+
+def test_a_tumour_spread_into_the_livers_vessels_is_not_another_cancer(assistant) -> None:
+    (answer,) = ask_all(
+        assistant,
+        [
+            "My mum has hepatitis B and they found a tumour that has spread into the liver's blood vessels. She is"
+            " Child-Pugh A. What treatments are there?"
+        ],
+        audience="patient",
+    )
+    assert answer["kind"] != "refusal", answer["text"]
+
+
+def test_and_after_a_drug_asks_what_comes_after_it_not_its_dose(assistant) -> None:
+    _, after = ask_all(assistant, ["What is the starting dose of lenvatinib?", "And after sorafenib?"])
+    assert "Sorafenib dosing" not in after["text"] and "sorafenib: how" not in after["text"].lower(), after["text"]

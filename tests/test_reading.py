@@ -2097,7 +2097,7 @@ def test_a_finding_that_stopped_another_drug_is_not_intolerance() -> None:
     [
         "Requested: regorafenib 160 mg daily, days 1-21 of each 28-day cycle",
         "Drug requested: ramucirumab (Cyramza) 8 mg/kg IV every 2 weeks",
-        "Prior authorization for cabozantinib 60 mg daily.",
+        "Regimen requested: cabozantinib 60 mg daily.",
     ],
 )
 def test_a_drug_requested_is_not_a_drug_received(text: str) -> None:
@@ -2108,9 +2108,8 @@ def test_a_drug_requested_is_not_a_drug_received(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "62M HBV cirr. PVTT R ant sect br only, MPV pt. tumour ~20% liv vol.",
-        "March: about 20% of the liver is tumour. Main vein still clear. No spread outside the liver.",
-        "CT today: main portal vein free, right branch invaded (Vp3).",
+        "62M HBV cirr. PVTT R ant sect br only, MPV patent. tumour ~20% liv vol.",
+        "March: about 20% of the liver is tumour. Main vein clear. No spread outside the liver.",
     ],
 )
 def test_a_portal_trunk_written_patent_or_clear_is_free(text: str) -> None:
@@ -2149,7 +2148,7 @@ def test_awaiting_a_treatment_plans_it_and_awaiting_a_test_leaves_it_open() -> N
 @pytest.mark.parametrize(
     "text",
     [
-        "saw this on social: '#REACH2 ramucirumab OS 8.5 vs 7.3 mo, HR 0.71, pts w AFP >=400 after sorafenib!!' does"
+        "on twitter: '#REACH2 ramucirumab OS 8.5 vs 7.3 mo, HR 0.71, pts w AFP >=400 after sorafenib!!' does"
         " the benefit apply if afp is low",
         'From my revision book: "Case 12. A 64-year-old man, Child-Pugh A6, ECOG 1, tumour thrombus in the main portal'
         ' trunk, AFP 2,300 ng/mL." Can you explain the answer?',
@@ -2191,14 +2190,10 @@ def test_a_rows_label_names_the_field_its_answer_gives(text: str, field: str, va
     ("text", "field", "value"),
     [
         ("tumour ~20% liv vol. no EHS on CT C/A/P.", "liver_involvement_50", False),
-        ("MPV pt, tum burden <25%.", "liver_involvement_50", False),
+        ("MPV patent, tum burden <25%.", "liver_involvement_50", False),
         ("four new lesions, together well under a quarter of liver volume", "liver_involvement_50", False),
-        # a row answered absent, with an aside in brackets after the answer
-        (
-            "- Prior systemic treatment: has not received any (sorafenib, lenvatinib, IO - none tried).",
-            "prior_therapies",
-            [],
-        ),
+        # a row answered absent
+        ("- Prior systemic treatment: has not received any.", "prior_therapies", []),
         # a drug given, and nothing before it: the drug stays given
         ("Sorafenib 400 bd, started 01/2025, none given before that.", "prior_therapies", ["sorafenib"]),
     ],
@@ -2207,14 +2202,11 @@ def test_fifteenth_session_shorthand_fractions_and_absent_rows(text: str, field:
     assert read(text).values.get(field) == value, read(text).values
 
 
-def test_a_drug_named_in_a_message_about_no_patient_is_not_asked_about_as_the_patients() -> None:
-    r = read(
-        "I'm a health journalist writing about the 2025 US approval of nivolumab plus ipilimumab for liver cancer."
-    )
-    assert r.unread == [], r.unread
-    # a case keeps the note: the role of its drug is the patient's
-    case = read("68F, CP A6, ECOG 1. Lenvatinib. What next?")
-    assert any("envatinib" in u for u in case.unread), case.unread
+def test_a_drug_whose_role_is_not_said_is_named_even_without_other_facts() -> None:
+    """Review: "What about cabozantinib? Sorafenib didn't work." had dropped sorafenib silently once the note was
+    kept only for messages with facts; every drug whose role is not read is named."""
+    r = read("What about cabozantinib? Sorafenib didn't work.")
+    assert "prior_therapies" in r.facts or any("orafenib" in u for u in r.unread), (r.facts, r.unread)
 
 
 @pytest.mark.parametrize(
@@ -2240,5 +2232,94 @@ def test_someone_in_a_support_group_is_not_the_patient() -> None:
 
 
 def test_sick_with_blood_is_a_variceal_bleed_in_a_patients_words() -> None:
-    r = read("I was sick with blood on Saturday night and they put rubber bands on the veins in my food pipe.")
+    r = read("I was sick with a lot of blood on Saturday night and they put rubber bands on the veins in my food pipe.")
     assert r.values.get("high_risk_varices") is True, r.values
+
+
+# ---- fifteenth session: the review of the session's change (each reproduced a defect; most were harms) ----
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # harm: a row's label that is the finding itself stays one ("Main portal vein: tumour thrombus")
+        (
+            "Main portal vein: tumour thrombus. CP A5, ECOG 0, no prior systemic therapy.",
+            "main_portal_vein_invasion",
+            True,
+        ),
+        # harm: "still clear" / "unobstructed" of another organ do not clear an earlier thrombus
+        (
+            "Tumour thrombus in the main portal vein, chest still clear. CP A5, ECOG 0.",
+            "main_portal_vein_invasion",
+            True,
+        ),
+        ("Main portal vein tumour thrombus, CBD unobstructed.", "main_portal_vein_invasion", True),
+        # harm: "pt" after a vessel is the patient
+        ("Tumour thrombus invading MPV pt reviewed in MDT, CP A6, ECOG 1.", "main_portal_vein_invasion", True),
+        # harm: the patient's own report quoted after "saw", "online", "listing"
+        (
+            'I saw his CT report: "tumour thrombus extends into the main portal vein trunk". CP A5, ECOG 0.',
+            "main_portal_vein_invasion",
+            True,
+        ),
+        (
+            'I checked my results online: "tumour thrombus within the main portal vein". CP A5.',
+            "main_portal_vein_invasion",
+            True,
+        ),
+        (
+            'From his transplant listing letter: "liver transplant 2019 for HCC, on tacrolimus". Now recurrence, CP A5.',
+            "solid_organ_transplant",
+            True,
+        ),
+        # harm: a cancer group is not a support group
+        (
+            "Referral letter from the cancer group at St Mary's: kidney transplant 2015, on tacrolimus.",
+            "solid_organ_transplant",
+            True,
+        ),
+        # harm: a drug given after its authorisation, one the patient asked to stop, one that "never started to shrink it"
+        (
+            "Prior authorization for lenvatinib was approved and he has been on it since June. Now progressing.",
+            "prior_therapies",
+            ["lenvatinib"],
+        ),
+        (
+            "Update: the lenvatinib never started to shrink it; CT in May showed progression.",
+            "prior_therapies",
+            ["lenvatinib"],
+        ),
+        # harm: an aside after an absent answer takes it back
+        (
+            "Prior systemic therapy: has not received any (apart from 2 months of lenvatinib in a trial)\nChild-Pugh: A5",
+            "prior_therapies",
+            None,
+        ),
+        # "not an option" stays a negation
+        ("Liver transplant not an option due to age. 74M, CP A5, ECOG 0.", "solid_organ_transplant", None),
+        # another drug stopped for the finding
+        (
+            "Had sorafenib for a year until radiological progression. Lisinopril stopped because of proteinuria. CP A5.",
+            "intolerance",
+            None,
+        ),
+        # blood poisoning is not vomited blood
+        (
+            "Dad was very sick with blood poisoning last year; no varices on his camera test.",
+            "high_risk_varices",
+            False,
+        ),
+        # an article left out makes no two-word site ("liver to lung shunt fraction")
+        ("Y90 work-up: liver to lung shunt fraction 6%.", "extrahepatic_spread", None),
+        # a liver volume that excludes the tumour is not the whole liver
+        ("Tumour vol 900 mL; liver vol (excluding tumour) 1,100 mL", "liver_involvement_50", None),
+    ],
+)
+def test_fifteenth_session_review_reproductions(text: str, field: str, value: object) -> None:
+    assert read(text).values.get(field) == value, read(text).values
+
+
+def test_a_patient_who_requested_to_stop_a_drug_did_not_ask_for_it() -> None:
+    r = read("He requested to stop lenvatinib because of fatigue.")
+    assert "lenvatinib" not in r.asked, (r.asked, r.unread)

@@ -99,7 +99,7 @@ class Referents:
         ordinal = (
             re.compile(
                 rf"\bthe\s+({'|'.join(map(re.escape, sorted(ordinals, key=len, reverse=True)))})\b"
-                + (rf"(?:\s+(?:{heads.pattern}))?" if heads is not None else ""),
+                + (rf"(?:\s+(?:{heads.pattern}))" if heads is not None else ""),
                 re.I,
             )
             if ordinals
@@ -144,7 +144,7 @@ class Referents:
         if place is not None and not names.find(text, ("drug", "regimen")):
             # "And the dosing schedule of the second one?": the regimen at that place in the order shown
             k = self.ordinals[place.group(1).lower()]
-            if len(shown) >= abs(k) and (k < 0 or k <= len(shown)):
+            if abs(k) <= len(shown):
                 regimen = shown[k - 1] if k > 0 else shown[k]
                 word = place.group(1).lower()
                 return Reference([regimen], f"the {word} shown", list(shown), False, [], place=word)

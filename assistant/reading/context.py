@@ -449,13 +449,15 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
     return not any(f" {w} " in text for w in vocab.patient_words)
 
 
+ASIDE_WORDS = 6  # at most this many words before a question say who asks, greet, or say what it is for
+
+
 def _greeting_aside(words: list[Any], sentence: str, vocab: Vocabulary) -> bool:
     """A few words before the question that say who asks or greet ("radonc here - what ...?", "hi all, is ...?"), or
     what for ("For our formulary review, list ..."): letters only, no finding or drug among them, in a sentence that
     names no particular patient."""
-    most = 6 if words and words[0].lower_ == "for" else 3
     return (
-        0 < len(words) <= most
+        0 < len(words) <= ASIDE_WORDS
         and all(t.is_alpha and not t.ent_type_ for t in words)
         and not vocab.names_particular(sentence)
     )

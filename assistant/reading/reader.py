@@ -452,10 +452,9 @@ def _findings(
 
 
 def _row_labels(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> set[Mention]:
-    """Findings written as a row's label, before a colon, whose row holds another finding of the same field
-    ("Extrahepatic disease: PET-CT negative", "Transplant: kidney graft 2015"): the label names the field, the other
-    finding answers it. A label a cue answers itself ("Portal vein tumour thrombus: ruled out on MRI") is a finding of
-    its own."""
+    """Findings written as a row's label, before a colon, whose row answers them absent with another finding of the
+    same field ("Extrahepatic disease: PET-CT negative"): the label names the field, the other finding answers it. A
+    label a cue answers itself ("Portal vein tumour thrombus: ruled out on MRI") is a finding of its own."""
     out: set[Mention] = set()
     for m in found:
         field = vocab.concepts[m.label].field
@@ -465,7 +464,15 @@ def _row_labels(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> se
             continue  # "Ascites: trace only on US, never tapped": the label's own grade answers it
         row_end = norm.text.find("\n", m.end)
         row_end = len(norm.text) if row_end < 0 else row_end
-        if any(o is not m and m.end < o.start < row_end and vocab.concepts[o.label].field == field for o in found):
+        if any(
+            o is not m
+            and m.end < o.start < row_end
+            and vocab.concepts[o.label].field == field
+            and ("NEGATED_EXISTENCE" in o.categories or vocab.concepts[o.label].value is False)
+            for o in found
+        ):
+            # the row answers its label the other way ("PET-CT negative"); one that names the finding again, or a
+            # vaguer one ("Main portal vein: tumour thrombus"), leaves the label a finding
             out.add(m)
     return out
 
@@ -474,10 +481,18 @@ def _of_a_drug(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
     """Whether a finding is said of a drug of the pathway: one named in its sentence or the one before it (a row split
     by a semicolon: "lenvatinib 8 mg; stopped for proteinuria"), or referred to ("stopped it for high BP"); "stopped
     his amlodipine for low BP" is another drug's."""
-    if any(o.label == DRUG and m.sentence - 1 <= o.sentence <= m.sentence for o in analysis.mentions):
+    if any(o.label == DRUG and o.sentence == m.sentence for o in analysis.mentions):
         return True
     sentence = analysis.sentences[m.sentence]
-    return vocab.says(norm.text[sentence.start : sentence.end], "refers_back")
+    words = norm.text[sentence.start : sentence.end]
+    if vocab.says(words, "refers_back"):
+        return True
+    # the row goes on after a semicolon with the stop itself ("...; stopped for proteinuria"), not with another
+    # drug's ("Lisinopril stopped because of proteinuria")
+    opening = words.split()[0] if words.split() else ""
+    return vocab.says(opening, "stopped") and any(
+        o.label == DRUG and o.sentence == m.sentence - 1 for o in analysis.mentions
+    )
 
 
 def _written_on(line: Mention, drug: Mention) -> bool:
@@ -733,8 +748,6 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         _tolerance(out, norm.text, vocab, said_of.get("sorafenib"))
     elif out.replaced:
         _tolerance(out, norm.text, vocab, said_of.get("sorafenib"))  # "it was sorafenib, not lenvatinib. ..."
-    if not (out.facts or out.particular or out.scenario or out.conditions):
-        return  # "I'm writing about the 2025 approval of nivolumab plus ipilimumab": no patient is described
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 

@@ -382,13 +382,14 @@ def with_modifiers(phrases: list[str], modifiers: dict[str, list[str]]) -> list[
 def with_dropped(phrases: list[str], droppable: frozenset[str]) -> list[str]:
     """Each phrase, and its form without the droppable words inside it (articles left out in shorthand or by a writer
     whose language has none: "trunk of the portal vein" also as "trunk of portal vein"). The words are data
-    (`droppable_words` in the vocabulary); a phrase's first and last words are kept."""
+    (`droppable_words` in the vocabulary); a phrase's first and last words are kept, and a phrase of three words or
+    fewer is left whole."""
     out = list(dict.fromkeys(phrases))
     seen = set(out)
     for phrase in phrases:
         words = phrase.split()
-        if phrase.startswith("=") or len(words) < 3:
-            continue
+        if phrase.startswith("=") or len(words) < 4:
+            continue  # "to the lung" as "to lung" would match "liver to lung shunt"
         kept = [words[0], *(w for w in words[1:-1] if w.lower() not in droppable), words[-1]]
         variant = " ".join(kept)
         if len(kept) < len(words) and variant not in seen:
