@@ -145,7 +145,7 @@ def assess_liver(profile: PatientProfile) -> LiverAssessment:
     if computed_class is None and (bili is not None or alb is not None or inr is not None):
         least = _least_points(bili, alb, inr, asc, he)
         if child_pugh_class(least) == "C":  # class B would still leave B7-B9 open, which the pathway tells apart
-            minimum, computed_class = least, child_pugh_class(least)
+            minimum, computed_class = least, "C"
             if p.child_pugh_class and _CLASS_ORDER.index(p.child_pugh_class) < _CLASS_ORDER.index(computed_class):
                 conflicts.append(
                     f"stated Child-Pugh class {p.child_pugh_class} but the labs given already make at least "

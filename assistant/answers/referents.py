@@ -60,7 +60,7 @@ class Referents:
     attributes: tuple[Attribute, ...]
     doses: dict[str, LabelDose]
     ordinals: dict[str, int] = dataclasses.field(default_factory=dict)  # "second" -> 2, "last" -> -1
-    ordinal: re.Pattern[str] | None = None  # "the second one", "the latter"
+    ordinal: re.Pattern[str] | None = None  # "the second one", "the last regimen"
 
     @classmethod
     def load(cls, corpus_dir: Path) -> Referents:

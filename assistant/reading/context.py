@@ -432,7 +432,7 @@ class Analysis:
 def _general(sent: Any, vocab: Vocabulary) -> bool:
     words = [t for t in sent if not t.is_space]
     # a short heading before the question ("MCQ: Which trial ...", "Quick q: is ..."; ':' reads as ',') is passed over
-    heading = next((k for k, t in enumerate(words[:7]) if t.text in (",", "-", "–")), None)
+    heading = next((k for k, t in enumerate(words[: ASIDE_WORDS + 1]) if t.text in (",", "-", "–")), None)
     if heading and (
         " ".join(t.lower_ for t in words[:heading]) in vocab.question_headings
         or _greeting_aside(words[:heading], sent.text, vocab)

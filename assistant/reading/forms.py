@@ -80,7 +80,6 @@ def _absent_answer(answers: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     words = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in sorted(answers, key=len, reverse=True))
     # a label, then a colon, a dash, a leader of dots or a question mark ("Transplant hx? none"), then the answer
-    # alone to the end of its item
     # alone to the end of its item (an aside after it may take it back: "none (apart from 2 months of lenvatinib)")
     return re.compile(rf"(?P<label>[^:?]*?[^\s.:_?-])\s*(?::|\?|\s[-–]|\.{{2,}})[\s.:_-]*(?:{words})[\s.;]*", re.I)
 

@@ -478,9 +478,9 @@ def _row_labels(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> se
 
 
 def _of_a_drug(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> bool:
-    """Whether a finding is said of a drug of the pathway: one named in its sentence or the one before it (a row split
-    by a semicolon: "lenvatinib 8 mg; stopped for proteinuria"), or referred to ("stopped it for high BP"); "stopped
-    his amlodipine for low BP" is another drug's."""
+    """Whether a finding is said of a drug of the pathway: one named in its sentence, one referred to ("stopped it for
+    high BP"), or the one in the sentence before when this one opens with the stop (a row split by a semicolon:
+    "lenvatinib 8 mg; stopped for proteinuria"); "Lisinopril stopped because of proteinuria" is another drug's."""
     if any(o.label == DRUG and o.sentence == m.sentence for o in analysis.mentions):
         return True
     sentence = analysis.sentences[m.sentence]
