@@ -2323,3 +2323,87 @@ def test_fifteenth_session_review_reproductions(text: str, field: str, value: ob
 def test_a_patient_who_requested_to_stop_a_drug_did_not_ask_for_it() -> None:
     r = read("He requested to stop lenvatinib because of fatigue.")
     assert "lenvatinib" not in r.asked, (r.asked, r.unread)
+
+
+# ---- sixteenth session: what a message says of systemic therapy before any drug is read ----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a form's request with the patient's history answered "none"
+        "SPECIALTY INFUSION FORM\natezolizumab 1200 mg IV + bevacizumab 15 mg/kg IV every 21 days\n"
+        "Prior systemic anticancer therapy: none\nChild-Pugh class: A",
+        # a pharmacy check: the regimen with its doses, the history stated naive
+        "Regimen prescribed: atezolizumab 1200 mg + bevacizumab 15 mg/kg (1065 mg), C1D1 18/12\n"
+        "[ok] Child-Pugh A6\n[ok] No prior systemic anticancer therapy",
+        "STRIDE (tremelimumab 300 mg + durvalumab 1500 mg) - C1 pharmacy clinical check 10/12\n"
+        "Child-Pugh A5, ECOG 0. First line, no previous SACT.",
+    ],
+)
+def test_a_drug_with_only_its_dose_in_a_naive_patient_is_the_one_planned(text: str) -> None:
+    r = read(text)
+    assert r.received == [] and r.values.get("prior_therapies") == [], (r.received, r.values)
+    assert r.asked and any("read as the treatment planned" in c for c in r.conflicts), (r.asked, r.conflicts)
+
+
+@pytest.mark.parametrize(
+    ("text", "received"),
+    [
+        # therapy besides or after one given is not a naive statement
+        ("Prior systemic: sorafenib 400 mg bd 04/2026-10/2026, stopped at PD. No other anticancer drugs.", ["sorafenib"]),
+        (
+            "Current medication: Lenvatinib 8 mg od - started 02/06/2026.\n"
+            "Opinion: no hepatological objection to further systemic therapy.",
+            ["lenvatinib"],
+        ),
+        # a tolerance said of a drug says it was given, whatever a later line says of the time since
+        (
+            "SORAFENIB 200 mg tabs:\n- 19/08/26 dose reduced to 200 mg bd - HFSR grade 3\n"
+            "- 02/09/26 STOPPED - intolerable HFSR\nSince then: no anticancer drugs.",
+            ["sorafenib"],
+        ),
+    ],
+)
+def test_a_drug_with_its_dose_stays_received_when_the_message_does_not_say_naive(
+    text: str, received: list[str]
+) -> None:
+    r = read(text)
+    assert r.received == received, (r.received, r.asked, r.conflicts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He has had no treatment for the liver cancer yet. ECOG 1.",
+        "Appointment on the 8th to decide about starting treatment for the liver cancer - nothing has been started yet.",
+        "65yoF, CP-A6, ECOG0, sys-tx naive.",
+        "Child-Pugh A5, ECOG 0. No previous SACT.",
+    ],
+)
+def test_treatment_naive_in_other_words(text: str) -> None:
+    assert read(text).values.get("prior_therapies") == [], read(text).values
+
+
+def test_no_treatment_for_a_finding_still_leaves_the_finding_untreated() -> None:
+    r = read("OGD: large varices, no treatment for the varices yet. CP A5.")
+    assert r.values.get("high_risk_varices") is True and "prior_therapies" not in r.values, r.values
+
+
+def test_a_first_cancer_treatment_to_start_is_the_first_line() -> None:
+    r = read("ECOG 1. He is due to see you next week to start his first cancer treatment.")
+    assert r.values.get("line_of_therapy") == "first", r.values
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order: regorafenib 160 mg days 1-21 q28d.\nHistory: sorafenib 400 mg BD 04/2026-09/2026, progression on CT.",
+        "Requested agents: regorafenib 160 mg daily, days 1-21.\nPrior: sorafenib 400 mg BD 2025-2026, progression.",
+        "Chemo verification - ramucirumab 8 mg/kg IV q2w (new order, Dr Fenwick)\n"
+        "- Sorafenib 02/2026-09/2026, stopped for radiological progression.",
+    ],
+)
+def test_an_order_row_or_a_bracketed_new_order_is_not_a_drug_received(text: str) -> None:
+    r = read(text)
+    assert r.received == ["sorafenib"] and len(r.asked) == 1, (r.received, r.asked)

@@ -666,6 +666,20 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         )
         said_of.setdefault(owner.key if owner else "", []).append((value, norm.span(mention.start, mention.end)))
     unknown: list[str] = []
+    # what the message says of the patient's systemic therapy before any drug is read: none given ("no previous
+    # SACT", "Prior systemic anticancer therapy: none") or a first line to choose ("Line of therapy: [X] First"),
+    # unless it also says how a drug was tolerated, which says one was given ("dose reduced - HFSR grade 3")
+    starting = next(
+        (
+            fact
+            for name, value in (("prior_therapies", []), ("line_of_therapy", "first"))
+            if (fact := out.facts.get(name)) is not None and fact.value == value
+        ),
+        None,
+    )
+    if "intolerance" in out.facts or said_of:
+        starting = None
+    planned_words: list[str] = []
     meant = _replacements(found, norm, vocab, out)
     shared = _shared_roles(found, norm, vocab)
     decided: dict[Mention, str | None] = {}  # the role each drug mention was read with
@@ -695,6 +709,11 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
             target += [r for r in _regimens(m, vocab) if r not in target]
             continue
         role = m.role or shared.get(m)
+        if role == "STATED" and starting is not None and not m.question:
+            # "Requested agents: atezolizumab 1200 mg + bevacizumab ... Prior systemic therapy: none": a drug written
+            # only with its dose, in a message saying no systemic therapy was given, is the one being planned
+            role = "PROPOSED"
+            planned_words.append(norm.span(m.start, m.end))
         if role == "STATED":
             # "cabozantinib 60 mg from 12/2024": received when stated; in a question a dose or date is not enough
             role = None if m.question else "RECEIVED"
@@ -737,6 +756,12 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         for regimen in sorted(regimens, key=written_at):  # in the order written: the last one is the current one
             if regimen not in out.received:
                 out.received.append(regimen)
+    if planned_words and starting is not None:
+        said = "no systemic therapy was given" if starting.field == "prior_therapies" else "a first line is chosen"
+        out.conflicts.append(
+            f"{', '.join(dict.fromkeys(planned_words))}: named with a dose only, in a message that says {said} "
+            f"('{starting.text}'); read as the treatment planned, not one received"
+        )
     had = set(out.received) | {a for r in out.received for a in vocab.agents_of(r)}
     out.asked = [r for r in out.asked if r not in had]
     if out.received:
