@@ -2351,7 +2351,10 @@ def test_a_drug_with_only_its_dose_in_a_naive_patient_is_the_one_planned(text: s
     ("text", "received"),
     [
         # therapy besides or after one given is not a naive statement
-        ("Prior systemic: sorafenib 400 mg bd 04/2026-10/2026, stopped at PD. No other anticancer drugs.", ["sorafenib"]),
+        (
+            "Prior systemic: sorafenib 400 mg bd 04/2026-10/2026, stopped at PD. No other anticancer drugs.",
+            ["sorafenib"],
+        ),
         (
             "Current medication: Lenvatinib 8 mg od - started 02/06/2026.\n"
             "Opinion: no hepatological objection to further systemic therapy.",
@@ -2381,7 +2384,7 @@ def test_a_drug_with_its_dose_stays_received_when_the_message_does_not_say_naive
         "Child-Pugh A5, ECOG 0. No previous SACT.",
     ],
 )
-def test_treatment_naive_in_other_words(text: str) -> None:
+def test_treatment_naive_in_yet_other_words(text: str) -> None:
     assert read(text).values.get("prior_therapies") == [], read(text).values
 
 
@@ -2407,3 +2410,133 @@ def test_a_first_cancer_treatment_to_start_is_the_first_line() -> None:
 def test_an_order_row_or_a_bracketed_new_order_is_not_a_drug_received(text: str) -> None:
     r = read(text)
     assert r.received == ["sorafenib"] and len(r.asked) == 1, (r.received, r.asked)
+
+
+@pytest.mark.parametrize(
+    ("text", "grade"),
+    [
+        # disorientation to time is West Haven grade 2; to place, grade 3
+        ("Asterixis and disoriented to date - West Haven grade 2, on lactulose.", "grade_1_2"),
+        ("HE: asterixis, disorientated to time.", "grade_1_2"),
+        ("HE: flapping tremor, disoriented to time and place.", "grade_3_4"),
+        ("HE: disoriented.", "grade_3_4"),
+    ],
+)
+def test_disorientation_is_graded_by_what_the_patient_is_disoriented_to(text: str, grade: str) -> None:
+    assert read(text).values.get("encephalopathy") == grade, read(text).values
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sorafenib 400 mg BID, 02/2026-10/2026. Dose reductions: none. PD on CT.",
+        "From January 2025 he take sorafenib 400 mg two times every day, no reduce of dose. CT show new lesions.",
+        "I've been on sorafenib since March, 2 tablets twice a day, the same dose the whole time.",
+        "Sorafenib 400 mg bd Jan-Nov 2026, no dose interruptions, PD on CT 20/11.",
+    ],
+)
+def test_no_dose_reduction_in_other_words_is_a_tolerated_sorafenib(text: str) -> None:
+    assert read(text).values.get("sorafenib_tolerated") is True, read(text).values
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a dose lowered says nothing alone; a reduction of something else is not a dose's
+        "Sorafenib from 03/2026, dose reduced to 200 mg bd for HFSR, PD 10/2026.",
+        "Sorafenib 400 mg bd, no reduction in tumour size, PD.",
+    ],
+)
+def test_a_dose_reduction_or_another_reduction_does_not_say_tolerated(text: str) -> None:
+    assert read(text).values.get("sorafenib_tolerated") is not True, read(text).values
+
+
+def test_an_unchecked_option_does_not_swallow_the_rest_of_its_row() -> None:
+    r = read("Sorafenib 400 mg BID. Reason stopped: [X] disease progression  [ ] toxicity. Dose reductions: none.")
+    assert r.values.get("progressed") is True and r.values.get("sorafenib_tolerated") is True, r.values
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Varices on EGD: [ ] High-risk   [X] Small, no stigmata   [ ] None     EGD date 10/02/2026", False),
+        ("OGD: small varices, no stigmata.", False),
+        # stigmata of something else say nothing of varices
+        ("Exam: jaundice, stigmata of chronic liver disease, no stigmata of alcohol withdrawal.", None),
+    ],
+)
+def test_varices_without_stigmata(text: str, value: object) -> None:
+    assert read(text).values.get("high_risk_varices") is value, read(text).values
+
+
+def test_a_long_name_typed_two_letters_short_is_still_read() -> None:
+    assert read("No history of autoimun disease, no transplant.").values.get("autoimmune_disease") is False
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("New HCC, BCLC C (lung). CP A6.", True),
+        ("At 6 months the disease progressed (new lesions in liver and in left adrenal).", True),
+        ("Now the tumour is come back in the new liver and in both lung.", True),
+        ("ECOG 3, attributed to tumour progression (new peritoneal and bone disease).", True),
+        ("Because it had spread to a bone in his back he was started on sorafenib.", True),
+        ("He dates this to the cancer spreading into his spine and pelvis in October.", True),
+        ("Extrahepatic: none.", False),
+        ("S4/S8 HCC. No extrahepatic. CP-A 5.", False),
+        ("Extrahepatic: no disease.", False),
+        # not the cancer's spread
+        ("Background: osteoporosis and metabolic bone disease.", None),
+        ("Extrahepatic bile ducts: not dilated.", None),
+    ],
+)
+def test_extrahepatic_spread_in_other_words(text: str, value: object) -> None:
+    assert read(text).values.get("extrahepatic_spread") is value, read(text).values
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"), [("BCLC-B, bilobar, progressing after 3 TACEs.", "B"), ("BCLC-D, bed-bound.", "D")]
+)
+def test_a_stage_letter_is_never_spelling_corrected_into_another(text: str, stage: str) -> None:
+    assert read(text).values.get("bclc_stage") == stage, read(text).values
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # the row's first finding answers it; a row that goes on to say more leaves its label a finding
+        (
+            "Discharged Friday after an admission with haematemesis: variceal banding (4 bands) three weeks ago, "
+            "now on propranolol; second banding session booked.",
+            True,
+        ),
+        ("[x] varices: F1, no RC signs, no treatment needed", False),
+        ("OGD: large varices with RC signs.", True),
+        ("OGD: Lm F2 RC(-).", True),
+        ("- Varices: OGD 22/11 clean - none.", False),
+        ("This admission: rebleed day 3 after EVL -> rescue TIPSS 02/12, no further bleeding since.", True),
+    ],
+)
+def test_varices_sixteenth_session(text: str, value: object) -> None:
+    assert read(text).values.get("high_risk_varices") is value, read(text).values
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        # a finding named again in its sentence after someone else's finding of the same field is theirs
+        (
+            "I am 58. My older brother had a liver transplant in 2015 for the same disease and takes tacrolimus, "
+            "which is how I know a bit about all this.",
+            "solid_organ_transplant",
+        ),
+        ("Family history: his mother has rheumatoid arthritis on methotrexate. CP A5.", "autoimmune_disease"),
+    ],
+)
+def test_a_drug_named_after_someone_elses_finding_is_theirs(text: str, field: str) -> None:
+    assert field not in read(text).values, read(text).values
+
+
+def test_a_drug_after_someone_elses_finding_is_the_patients_when_the_patient_is_named_between() -> None:
+    r = read("His brother had a kidney transplant, and he takes tacrolimus himself for his own graft.")
+    assert r.values.get("solid_organ_transplant") is True, r.values

@@ -507,6 +507,41 @@ def _passed(asides: list[tuple[int, int]], before: int) -> set[int]:
     return {t for o, c in asides if c < before for t in (o, c)}
 
 
+POSSESSIVES = frozenset({"his", "her", "their", "my", "our", "your"})
+
+
+def _same_owner(found: list[Mention], ents: list[Any], doc: Any, vocab: Vocabulary) -> list[Mention]:
+    """A finding named again later in its sentence, after a relative's finding of the same field, with no word
+    between naming the patient, is the relative's too ("his mother has rheumatoid arthritis on methotrexate", "my
+    brother had a liver transplant in 2015 and takes tacrolimus"); "... and he takes tacrolimus" is the patient's.
+    Only a relative written as someone's ("his mother", "my brother"): a bare "dad" may be the patient ("Son says dad
+    vomited blood, had a balloon tube"), and a finding wrongly given away is a contraindication missed."""
+    fields = [vocab.concepts[m.label].field if m.label in vocab.concepts else "" for m in found]
+    out = list(found)
+    for n, m in enumerate(found):
+        if not fields[n] or m.categories & {"FAMILY", "POPULATION", "NEGATED_EXISTENCE"}:
+            continue
+        owner = next(
+            (k for k in range(n - 1, -1, -1) if found[k].sentence == m.sentence and fields[k] == fields[n]), None
+        )
+        if owner is None or "FAMILY" not in found[owner].categories:
+            continue
+        if not any(
+            modifier.category == "FAMILY"
+            # "his mother", "my older brother"
+            and any(
+                t.lower_ in POSSESSIVES for t in doc[max(0, modifier.modifier_span[0] - 2) : modifier.modifier_span[0]]
+            )
+            for modifier in ents[owner]._.modifiers
+        ):
+            continue
+        between = doc[ents[owner].end : ents[n].start]
+        if any(t.lower_ in vocab.subjects or t.lower_ in vocab.patient_words for t in between):
+            continue
+        out[n] = replace(m, categories=m.categories | {"FAMILY"})
+    return out
+
+
 def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     """Findings and drugs in `text`, each with the ConText categories that modify it. With `general` False, no
     sentence is taken as a question in general (the conditions such a question states are then read)."""
@@ -661,6 +696,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 role=role,
             )
         )
+    found = _same_owner(found, list(doc.ents), doc, vocab)
     found = _differentials(found, text, alternatives())
     for modifier in modifiers:
         category = "FAMILY" if modifier.category in others else modifier.category

@@ -42,13 +42,19 @@ def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> st
     head += ":"
     picked: list[str] = []
     rest: list[str] = []
+    tails: list[str] = []
     for n, box in enumerate(boxes):
         end = boxes[n + 1].start() if n + 1 < len(boxes) else len(row)
         option, *after = _GAP.split(row[box.end() : end].strip(), maxsplit=1)
         if box.group(0) in checked and not _BLANK.match(option):
             picked.append(option.strip(" ,;"))
+        elif (stop := _ITEM_END.search(option)) is not None:
+            # an unchecked option's item ends at its sentence's end; what follows is the row's next item, kept
+            # ("[X] disease progression  [ ] toxicity. Dose reductions: none.")
+            tails.append(option[stop.start() :])
         rest += after
-    return " ".join([head.rstrip(), ", ".join(picked), *(["  " + "  ".join(rest)] if rest else [])])
+    answered = " ".join([head.rstrip(), ", ".join(picked), *(["  " + "  ".join(rest)] if rest else [])])
+    return answered + "".join(tails)
 
 
 def unchecked_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) -> list[tuple[int, int]]:

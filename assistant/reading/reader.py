@@ -186,15 +186,31 @@ def _segments(word: str, pieces: frozenset[str], short: frozenset[str] = frozens
 def _closest(word: str, vocab: Vocabulary) -> str | None:
     """The known word `word` is a typo of, if any (typos rarely change the first letter)."""
     _, ordered = _known_words(vocab)
+
     # A typo is one slip (a letter missed, doubled, swapped or struck for its neighbour), two in a long
     # name ("sorefanib"); an ordinary word two slips from a vocabulary word ("drinking", "draining") is
     # another word, not a typo.
-    limit = 2 if len(word) >= 9 else 1
-    candidates = [w for w in ordered if w[0] == word[0] and abs(len(w) - len(word)) <= limit]
+    # The name's length counts as well as the word's: a long name typed short by two letters ("autoimun") is a typo.
+    def limit(known: str) -> int:
+        return 2 if len(word) >= LONG_WORD or len(known) >= LONG_NAME else 1
+
+    candidates = [w for w in ordered if w[0] == word[0] and abs(len(w) - len(word)) <= limit(w)]
     for close in difflib.get_close_matches(word, candidates, n=3, cutoff=0.75):
-        if _slips(word, close, limit) <= limit:
+        if _slips(word, close, limit(close)) <= limit(close) and not _grade_changed(word, close):
             return close
     return None
+
+
+def _grade_changed(word: str, close: str) -> bool:
+    """Whether two words differ only in a code's grade after its last hyphen ("bclc-b", "bclc-c"): another grade,
+    never a typo."""
+    head, _, tail = word.rpartition("-")
+    other_head, _, other_tail = close.rpartition("-")
+    return bool(head) and head == other_head and len(tail) <= 2 and len(other_tail) <= 2 and tail != other_tail
+
+
+LONG_WORD = 9  # letters of a typed word from which two slips are still a typo ("sorefanib")
+LONG_NAME = 10  # letters of a known name from which two slips are still a typo of it ("autoimun")
 
 
 def _slips(a: str, b: str, limit: int) -> int:
@@ -464,15 +480,18 @@ def _row_labels(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> se
             continue  # "Ascites: trace only on US, never tapped": the label's own grade answers it
         row_end = norm.text.find("\n", m.end)
         row_end = len(norm.text) if row_end < 0 else row_end
-        if any(
-            o is not m
-            and m.end < o.start < row_end
-            and vocab.concepts[o.label].field == field
-            and ("NEGATED_EXISTENCE" in o.categories or vocab.concepts[o.label].value is False)
-            for o in found
+        answer = min(
+            (o for o in found if o is not m and m.end < o.start < row_end and vocab.concepts[o.label].field == field),
+            key=lambda o: o.start,
+            default=None,
+        )
+        if answer is not None and (
+            "NEGATED_EXISTENCE" in answer.categories or vocab.concepts[answer.label].value is False
         ):
-            # the row answers its label the other way ("PET-CT negative"); one that names the finding again, or a
-            # vaguer one ("Main portal vein: tumour thrombus"), leaves the label a finding
+            # the row's first finding of the field answers its label the other way ("PET-CT negative"); one that
+            # names the finding again, or a vaguer one ("Main portal vein: tumour thrombus"), leaves the label a
+            # finding, as does a row going on to say more ("admitted with haematemesis: variceal banding (4 bands)
+            # three weeks ago, now on propranolol")
             out.add(m)
     return out
 

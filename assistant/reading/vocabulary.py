@@ -342,7 +342,8 @@ SLOT = re.compile(r"\{([a-z_]+)\}")
 def with_slots(phrases: list[str], slots: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     """Each phrase with `{slot}` words written out with every word of that slot ("spread to {owner} {site}": "spread
     to his lungs", "spread to the bones", ...); the slots are data (`phrase_slots` in the vocabulary). Returns the
-    phrases and the names of slots a phrase uses but the vocabulary does not define."""
+    phrases and the names of slots a phrase uses but the vocabulary does not define. A slot written twice in one phrase
+    takes the same word in both places ("{site} + {site}": "lung + lung"); two places that vary apart name two slots."""
     out: list[str] = []
     unknown: list[str] = []
     for phrase in phrases:
