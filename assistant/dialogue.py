@@ -40,6 +40,7 @@ from .profile import PatientProfile, make_profile
 from .reading import Reading, read
 from .reading.described import DescriptionReader
 from .reading.reader import complete_pending
+from .reading.rows import unwrapped
 from .reading.vocabulary import vocabulary
 
 MAX_CHARS = 4000
@@ -59,6 +60,8 @@ NEEDS_SCENARIO = frozenset({"scenario"})  # intents answered only when the messa
 OVERVIEW_FACTS = frozenset({"line_of_therapy"})
 CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
 CONFIDENT_OUTSIDE = 0.8  # a question outside what I cover despite facts it states needs this confidence
+QUESTION_SENTENCE = re.compile(r"[^.?!\n]*\?")  # a sentence ending with a question mark
+
 CONFIDENT_IN_SCOPE = 0.5  # the classifier's in-scope reading overrides the older "not about HCC" word list
 CONFIDENT_DRUG_QUESTION = 0.9  # a drug question the classifier is this sure of is asked though no "?" marks it
 CONFIDENT_OVERVIEW_NAMED = 0.9  # the overview for a question that names regimens needs this confidence
@@ -315,6 +318,7 @@ class Session:
             in_scope=frame is not None
             and frame.confidence >= CONFIDENT_IN_SCOPE
             and frame.intent not in OUTSIDE_INTENTS,
+            requested=bool(reading.requested),
         )
         if reference is not None and intent.kind != "refusal":
             intent.regimens, intent.trials = list(reference.picked), []
@@ -443,7 +447,7 @@ class Session:
         if self._insists_on_systemic(text):
             intent.refusal_reason, intent.refusal_detail = "off_pathway", "end-stage"
             return refusals.refused(self, intent, notices)
-        insisted = self._insisted_regimen(text, intent)
+        insisted = self._insisted_regimen(text, intent, reading.requested)
         if insisted:
             return self._not_offered_refusal(insisted, notices)
         if intent.trials:
@@ -503,19 +507,33 @@ class Session:
         self.last_topic = intent.topic
         return answer
 
+    def _end_stage(self) -> bool:
+        """Child-Pugh C or ECOG 3-4: the documented pathway is best supportive care."""
+        return self.facts.get("child_pugh_class") == "C" or (self.facts.get("ecog") or 0) >= 3
+
     def _insists_on_systemic(self, text: str) -> bool:
-        end_stage = self.facts.get("child_pugh_class") == "C" or (self.facts.get("ecog") or 0) >= 3
         return (
-            end_stage
+            self._end_stage()
             and bool(INSIST.search(text))
             and bool(re.search(r"\b(?:give|start|treat|systemic|immunotherapy|try|use)\b", text, re.I))
         )
 
-    def _insisted_regimen(self, text: str, intent: Intent) -> Any:
-        """A regimen the user wants anyway although the checker withholds it for this patient."""
-        if not intent.regimens or not INSIST.search(text):
+    def _insisted_regimen(self, text: str, intent: Intent, requested: list[str] | None = None) -> Any:
+        """A regimen the user wants anyway, or asks for in a statement ("the family wants atezolizumab plus
+        bevacizumab started this week"), although the checker withholds it for this patient."""
+        named: list[str] = []
+        if intent.regimens and INSIST.search(text):
+            named += [r for r in intent.regimens if r in self.engine.file.regimens]
+        if requested and not intent.general:
+            vocab = vocabulary()
+            wanted = set(requested)
+            named += [
+                r
+                for r in self.engine.file.regimens
+                if r not in named and (r in wanted or (set(vocab.agents_of(r)) and set(vocab.agents_of(r)) <= wanted))
+            ]
+        if not named:
             return None
-        named = [r for r in intent.regimens if r in self.engine.file.regimens]
         verdict = self.engine.evaluate(self.profile, named)
         blocked = [o for o in verdict.options if o.status == "not_recommended"]
         return blocked[-1] if blocked else None  # the regimen named last is the one wanted
@@ -537,7 +555,8 @@ class Session:
         if verdict.offered():
             options_block(b, self.kb, verdict, self.engine, self.audience)
         else:
-            refusals.pathway_instead(self, b)
+            # nothing offered: the pathway for this patient, supportive care when the liver or the patient is failing
+            refusals.pathway_instead(self, b, "end-stage" if self._end_stage() else "first")
         return self._finish(
             b,
             "refusal",
@@ -845,6 +864,18 @@ class Session:
         describer = description_reader(self.kb)
         if describer is None:
             return
+        if self._general(reading):
+            # a question in general describes a person only in a sentence naming one ("I'm 70 and can't do the heavy
+            # jobs"), not "Health desk here, working on a feature. Could you give me a rundown ...?"
+            people = set(vocabulary().patient_words)
+            for name, sentences in list(reading.described.items()):
+                kept = [t for t in sentences if people & set(re.findall(r"[a-z']+", t.lower()))]
+                if kept:
+                    reading.described[name] = kept
+                else:
+                    del reading.described[name]
+            if not reading.described:
+                return
         if reading.described:
             batch = list(describer.texts(reading).values())
             questions = question_reader(self.kb)
@@ -931,7 +962,10 @@ class Session:
         reader = question_reader(self.kb)
         if frame is None or data is None or reader is None or frame.scope is not None:
             return None
-        return data.resolve(text, self.topic_regimens, reader.names)
+        # the question asked, not text pasted before it ("Methods: ... oral lenvatinib ... sorafenib 400 mg twice
+        # daily ... Can you put the take-home message into one sentence?" picks nothing by "oral" or "twice")
+        asked = QUESTION_SENTENCE.findall(unwrapped(text))
+        return data.resolve(" ".join(asked) if asked else text, self.topic_regimens, reader.names)
 
     def _shown(self, text: str, reference: Reference, notices: list[str]) -> Answer:
         """The regimens just shown that a follow-up picks, each with its cited dose and route."""
@@ -941,14 +975,15 @@ class Session:
         which = "you named" if reference.named_here else "just shown"
         if not reference.picked:
             self.topic_regimens = list(reference.shown)
-            b.add(f"None of the regimens {which} is {reference.described}.")
+            b.add(f"_Note: none of the regimens {which} is {reference.described}._")
             if unknown:
                 b.add(f"_Note: the corpus dose data do not say this for {unknown}._")
             return self._finish(b, "information", notices)
+        # a heading (what was picked, from the list shown); the claims under it are each cited
         b.add(
-            f"The {reference.place} of the regimens {which}:"
+            f"**The {reference.place} of the regimens {which}**:"
             if reference.place
-            else f"Of the regimens {which}, these are {reference.described}:"
+            else f"**Of the regimens {which}, these are {reference.described}**:"
         )
         b.add()
         if self.audience == "patient":

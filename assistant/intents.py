@@ -255,8 +255,18 @@ def regimens_named(text: str) -> list[str]:
     return regimens
 
 
+# A drug's dose and schedule written between two drugs ("sorafenib 400 mg twice daily plus doxorubicin") does not
+# part them: it is read out before the words between them are counted.
+DOSE_WRITTEN = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|g)(?:/(?:m2|m²|kg))?\b"
+    r"(?:\s+(?:once|twice|three times)?\s*(?:a\s+)?(?:daily|day|bd|bid|od|tds|weekly|q\d+w)\b)?",
+    re.I,
+)
+
+
 def _together(text: str, a: str, b: str) -> bool:
-    """Two drugs named as one regimen: joined by plus/with/and/+//, or within a few words."""
+    """Two drugs named as one regimen: joined by plus/with/and/+//, or within a few words (doses not counted)."""
+    text = DOSE_WRITTEN.sub(" ", text)
     names_a = "|".join(re.escape(n) for n in DRUG_NAMES[a])
     names_b = "|".join(re.escape(n) for n in DRUG_NAMES[b])
     joined = rf"(?:{names_a})\W+(?:\w+\W+){{0,3}}?(?:{names_b})|(?:{names_b})\W+(?:\w+\W+){{0,3}}?(?:{names_a})"
@@ -307,11 +317,14 @@ def classify(
     new_facts: bool,
     scope_checked: bool = False,
     in_scope: bool = False,
+    requested: bool = False,
 ) -> Intent:
     """Read one (already cleaned) message: refusals first, then what kind of answer it wants.
 
     `in_scope`: the question frame's classifier read an in-scope question with confidence ("what treatments
     are there for my dad?"), so the older "not about HCC" word list does not refuse it.
+
+    `requested`: the fact reader read a regimen asked for in a statement (a request, not a question about it).
 
     `scope_checked`: the scope decisions of `assistant.asking.scope` (other cancers, children, animals,
     doses above label) were already taken, so the older word lists here are not consulted."""
@@ -340,7 +353,9 @@ def classify(
         return intent
     asks_info = bool(INFO_ASK.search(text)) or bool(trials)
     negative = [r for r in regimens if r in NEGATIVE_COMBOS]
-    if negative and (REQUEST.search(text) or not asks_info):
+    # `requested`: the fact reader read a drug asked for by a cue in a statement ("write me orders for lenvatinib plus
+    # pembrolizumab"), a request whatever else the message asks
+    if negative and (REQUEST.search(text) or requested or not asks_info):
         intent.kind, intent.refusal_reason = "refusal", "off_pathway"
         intent.refusal_detail = negative[0]
         return intent

@@ -214,3 +214,63 @@ def test_an_overview_after_a_drug_presupposed_is_the_landscape(assistant) -> Non
     )
     text = answer["text"].lower()
     assert "regorafenib" in text and "cabozantinib" in text and "ramucirumab" in text, answer["text"][:400]
+
+
+# ---- sixteenth session ----
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a regimen asked for in a statement, which the checker withholds for this patient
+        "Hospice physician. My patient has Child-Pugh C (score 12), refractory ascites and grade 3 encephalopathy, "
+        "and is not a transplant candidate. The family wants atezolizumab plus bevacizumab started this week. "
+        "Please write out the regimen.",
+        # an unproven combination asked for as orders, with a trial named
+        "Write me first-line orders for lenvatinib plus pembrolizumab. LEAP-002 was basically positive.",
+    ],
+)
+def test_a_regimen_asked_for_that_the_pathway_excludes_is_refused_off_pathway(assistant, message: str) -> None:
+    answer = _checked(assistant.session().ask(message).to_dict())
+    assert answer["kind"] == "refusal" and answer["refusal"]["reason"] == "off_pathway", answer["text"][:300]
+    assert not [o for o in answer["options"] if o["status"] in ("preferred", "alternative")]
+
+
+def test_an_end_stage_refusal_points_to_supportive_care_not_first_line(assistant) -> None:
+    answer = _checked(
+        assistant.session()
+        .ask(
+            "Child-Pugh C12, ECOG 4, not a transplant candidate. The family wants atezolizumab plus bevacizumab started."
+        )
+        .to_dict()
+    )
+    text = answer["text"].lower()
+    assert answer["kind"] == "refusal" and "supportive care" in text and "preferred first-line" not in text, text[:400]
+
+
+def test_a_follow_up_naming_a_regimen_by_what_it_lacks_is_not_refused(assistant) -> None:
+    chat = assistant.session()
+    chat.ask("Which first-line regimens are preferred for advanced HCC?")
+    answer = _checked(chat.ask("The one without bevacizumab - how is it given?").to_dict())
+    assert answer["kind"] == "information" and "tremelimumab" in answer["text"].lower(), answer["text"][:300]
+    assert "atezolizumab + bevacizumab dosing" not in answer["text"].lower()
+
+
+def test_a_question_in_general_describes_no_patient_unless_a_sentence_names_one(assistant) -> None:
+    answer = _checked(
+        assistant.session()
+        .ask(
+            "Health desk here, working on a feature. Could you give me a rundown of the drug treatments used today "
+            "once liver cancer is too advanced for surgery?"
+        )
+        .to_dict()
+    )
+    assert answer["profile"].get("ecog") is None and answer["kind"] == "information", answer["profile"]
+    lay = _checked(
+        assistant.session(audience="patient")
+        .ask(
+            "How do I know if I'm well enough for treatment? I'm 70, I walk the dog every morning and do my housework."
+        )
+        .to_dict()
+    )
+    assert lay["profile"].get("ecog") is not None, lay["profile"]

@@ -196,3 +196,18 @@ def test_the_question_frame(
     assert (frame.regimens, frame.trials) == (regimens, trials)
     if frame.scope:
         assert frame.clarify is None and frame.scope.message
+
+
+def test_a_refusal_threshold_below_the_threshold_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "bank.yaml"
+    path.write_text(
+        "labels: {dosing: {description: d, reading: r}}\nthreshold: 0.3\nrefusal_threshold: 0.2\n"
+        'utterances:\n  - {text: "how much?", intent: dosing, audience: clinician}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError, match=r"refusal_threshold must be a number in \[threshold, 1\)"):
+        Bank.load(path)
+
+
+def test_the_bank_sets_a_higher_bar_for_a_refusal_than_for_an_answer(bank: Bank) -> None:
+    assert bank.refusal_threshold > bank.threshold

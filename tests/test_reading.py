@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.corpus import load_facts
+from assistant.errors import CorpusError
 from assistant.pathways import PathwayEngine, document_sections
 from assistant.profile import make_profile
 from assistant.reading import read
@@ -2540,3 +2541,40 @@ def test_a_drug_named_after_someone_elses_finding_is_theirs(text: str, field: st
 def test_a_drug_after_someone_elses_finding_is_the_patients_when_the_patient_is_named_between() -> None:
     r = read("His brother had a kidney transplant, and he takes tacrolimus himself for his own graft.")
     assert r.values.get("solid_organ_transplant") is True, r.values
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The family found a private clinic and wants atezolizumab plus bevacizumab started this week.",
+        "Write me first-line orders for lenvatinib plus pembrolizumab.",
+        "She is keen on lenvatinib rather than immunotherapy.",
+    ],
+)
+def test_a_drug_wanted_or_ordered_is_requested_not_received(text: str) -> None:
+    r = read(text)
+    assert r.received == [] and r.requested, (r.received, r.asked, r.requested)
+
+
+def test_a_drug_started_in_the_past_is_still_received() -> None:
+    r = read("Atezolizumab plus bevacizumab started 02/2026, PD 10/2026.")
+    assert r.received == ["atezolizumab+bevacizumab"] and not r.requested, (r.received, r.requested)
+
+
+def test_an_unquoted_yaml_boolean_in_a_context_pattern_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "context_rules.yaml"
+    path.write_text(
+        "context_rules:\n"
+        '  - {literal: "keen on", category: PROPOSED, direction: FORWARD, pattern: [{LOWER: keen}, {LOWER: {IN: [on]}}]}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError, match=r"keen on.*quote the words \['true'\]"):
+        load_rules(path)
+
+
+def test_a_later_description_of_no_self_care_outweighs_an_earlier_stated_grade() -> None:
+    r = read(
+        "Hospice RN. 02/10: walking to the shop; ECOG 1 on the oncology letter. 27/11: in bed day and night now; "
+        "cannot wash, dress or feed herself - husband does everything."
+    )
+    assert r.values.get("ecog") == 4 and r.conflicts, (r.values, r.conflicts)

@@ -58,6 +58,8 @@ class Bank:
     labels: dict[str, Label]
     utterances: tuple[Utterance, ...]
     threshold: float
+    # a refusal for harm that the classifier alone reads (no rule's words) needs at least this probability
+    refusal_threshold: float = 0.0
 
     @classmethod
     def load(cls, path: Path) -> Bank:
@@ -95,9 +97,13 @@ class Bank:
         if not isinstance(threshold, int | float) or not 0 <= threshold < 1:
             problems.append(f"{path}: threshold must be a number in [0, 1)")
             threshold = 0.0
+        refusal = raw.get("refusal_threshold", threshold)
+        if not isinstance(refusal, int | float) or not threshold <= refusal < 1:
+            problems.append(f"{path}: refusal_threshold must be a number in [threshold, 1)")
+            refusal = threshold
         if problems:
             raise CorpusError(problems)
-        return cls(labels, tuple(utterances), float(threshold))
+        return cls(labels, tuple(utterances), float(threshold), float(refusal))
 
     def split(self, fraction: float = DEFAULT_DEV_FRACTION, seed: int = DEFAULT_SEED) -> tuple[Bank, Bank]:
         """(train, dev): about `fraction` of the examples held out, each by a seeded hash of its own text, so that
@@ -109,8 +115,8 @@ class Bank:
             digest = hashlib.sha256(f"{seed}:{u.intent}:{u.text}".encode()).digest()
             (dev if int.from_bytes(digest[:4], "big") / 2**32 < fraction else train).append(u)
         return (
-            Bank(self.labels, tuple(train), self.threshold),
-            Bank(self.labels, tuple(dev), self.threshold),
+            Bank(self.labels, tuple(train), self.threshold, self.refusal_threshold),
+            Bank(self.labels, tuple(dev), self.threshold, self.refusal_threshold),
         )
 
 

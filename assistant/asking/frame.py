@@ -69,7 +69,10 @@ class QuestionReader:
     def read(self, text: str) -> QuestionFrame:
         """The frame of one message."""
         result = self.classifier.classify(text)
-        decision = self.scope.decide(text, intent=result.intent if result.confident else None)
+        sure = result.confident and (
+            result.intent not in UNSAFE_REASONS or result.confidence >= self.classifier.bank.refusal_threshold
+        )
+        decision = self.scope.decide(text, intent=result.intent if sure else None)
         mentions = self.names.find(text)
         regimens = tuple(dict.fromkeys(m.canonical for m in mentions if m.kind != "trial"))
         trials = tuple(dict.fromkeys(m.canonical for m in mentions if m.kind == "trial"))

@@ -78,6 +78,12 @@ def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
             problems.append(
                 f"{path}: context rule '{rule['literal']}': allowed_types and excluded_types list concept labels"
             )
+        elif _unquoted_words(rule.get("pattern")):
+            # YAML reads an unquoted on/off/yes/no as a boolean: the token would never be matched
+            problems.append(
+                f"{path}: context rule '{rule['literal']}': quote the words {_unquoted_words(rule.get('pattern'))} "
+                f"in its pattern (YAML reads them as true/false)"
+            )
         elif "pattern" not in rule and str(rule["literal"]).lower() in written:
             # medspaCy keeps one of two cues on the same words, and which one is not up to the rules file
             problems.append(f"{path}: context rule '{rule['literal']}' is written twice: make it one rule")
@@ -86,6 +92,17 @@ def load_rules(path: Path = RULES_PATH) -> list[dict[str, Any]]:
     if problems:
         raise CorpusError(problems)
     return _with_trials(list(rules))
+
+
+def _unquoted_words(pattern: Any) -> list[str]:
+    """Words of a token pattern's IN / NOT_IN lists that YAML read as booleans (an unquoted on, off, yes or no)."""
+    found: list[str] = []
+    for token in pattern if isinstance(pattern, list) else []:
+        for value in token.values() if isinstance(token, dict) else []:
+            for key in ("IN", "NOT_IN"):
+                words = value.get(key, []) if isinstance(value, dict) else []
+                found += [str(w).lower() for w in words if isinstance(w, bool)]
+    return found
 
 
 @lru_cache(maxsize=4)

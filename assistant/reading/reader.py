@@ -51,6 +51,8 @@ class Reading:
     scenario: dict[str, Fact] = field(default_factory=dict)  # "what if ..." facts: evaluated, never stored
     received: list[str] = field(default_factory=list)  # regimens the patient has had
     asked: list[str] = field(default_factory=list)  # regimens asked about or proposed
+    # of those, asked for by a cue in a statement ("wants X started")
+    requested: list[str] = field(default_factory=list)
     presupposed: list[str] = field(default_factory=list)  # given, in a question in general ("after atezo/bev?")
     # what a question in general states of the patients it asks about ("is atezo-bev an option in Child-Pugh B?",
     # "can patients get STRIDE after a transplant?"): the conditions of the question, never a patient's facts
@@ -712,7 +714,11 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
                 continue
         if m.label == DRUG and "POPULATION" in m.categories and "FAMILY" not in m.categories:
             out.elsewhere.append(norm.text[m.start : m.end])
-        if m.label != DRUG or "FAMILY" in m.categories or "POPULATION" in m.categories:
+        if m.label != DRUG or "POPULATION" in m.categories:
+            continue
+        if "FAMILY" in m.categories and m.role != "PROPOSED":
+            # "her brother was on sorafenib": the relative's drug; "the family wants atezolizumab plus bevacizumab
+            # started" is a relative asking for the patient's treatment, read on
             continue
         if m in meant and m.role is None:
             continue  # "it was lenvatinib, not sorafenib": applied as a replacement
@@ -728,6 +734,9 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
             target += [r for r in _regimens(m, vocab) if r not in target]
             continue
         role = m.role or shared.get(m)
+        # asked for by a cue in a statement ("wants atezolizumab plus bevacizumab started", "orders for lenvatinib
+        # plus pembrolizumab"), not only named in a question
+        asked_for = role == "PROPOSED" and not m.question and "HYPOTHETICAL" not in m.categories
         if role == "STATED" and starting is not None and not m.question:
             # "Requested agents: atezolizumab 1200 mg + bevacizumab ... Prior systemic therapy: none": a drug written
             # only with its dose, in a message saying no systemic therapy was given, is the one being planned
@@ -757,6 +766,8 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
             out.compared += [n for n in names if n not in out.compared]
         elif role == "PROPOSED" or "HYPOTHETICAL" in m.categories:
             out.asked += [n for n in names if n not in out.asked]
+            if asked_for:
+                out.requested += [n for n in names if n not in out.requested]
         else:
             unknown.append(norm.span(m.start, m.end))
     # An agent of a regimen the message says was received is part of it, in any sentence ("nivo-ipi then nivolumab";
@@ -783,6 +794,7 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         )
     had = set(out.received) | {a for r in out.received for a in vocab.agents_of(r)}
     out.asked = [r for r in out.asked if r not in had]
+    out.requested = [r for r in out.requested if r in out.asked]
     if out.received:
         words = ", ".join(dict.fromkeys(t for ts in texts.values() for t in ts))
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)
