@@ -61,6 +61,8 @@ OVERVIEW_FACTS = frozenset({"line_of_therapy"})
 CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
 CONFIDENT_OUTSIDE = 0.8  # a question outside what I cover despite facts it states needs this confidence
 QUESTION_SENTENCE = re.compile(r"[^.?!\n]*\?")  # a sentence ending with a question mark
+# a message longer than this may hold pasted text before its question ("Only the oral ones. What doses?" does not)
+PASTED_CHARS = 300
 
 CONFIDENT_IN_SCOPE = 0.5  # the classifier's in-scope reading overrides the older "not about HCC" word list
 CONFIDENT_DRUG_QUESTION = 0.9  # a drug question the classifier is this sure of is asked though no "?" marks it
@@ -867,7 +869,12 @@ class Session:
         if self._general(reading):
             # a question in general describes a person only in a sentence naming one ("I'm 70 and can't do the heavy
             # jobs"), not "Health desk here, working on a feature. Could you give me a rundown ...?"
-            people = set(vocabulary().patient_words)
+            vocab = vocabulary()
+            people = (
+                set(vocab.patient_words)
+                | {k.lower() for k in vocab.kin_names}
+                | {w for words in vocab.kin.values() for w in words}
+            )
             for name, sentences in list(reading.described.items()):
                 kept = [t for t in sentences if people & set(re.findall(r"[a-z']+", t.lower()))]
                 if kept:
@@ -964,7 +971,7 @@ class Session:
             return None
         # the question asked, not text pasted before it ("Methods: ... oral lenvatinib ... sorafenib 400 mg twice
         # daily ... Can you put the take-home message into one sentence?" picks nothing by "oral" or "twice")
-        asked = QUESTION_SENTENCE.findall(unwrapped(text))
+        asked = QUESTION_SENTENCE.findall(unwrapped(text)) if len(text) > PASTED_CHARS else []
         return data.resolve(" ".join(asked) if asked else text, self.topic_regimens, reader.names)
 
     def _shown(self, text: str, reference: Reference, notices: list[str]) -> Answer:

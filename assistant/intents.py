@@ -255,18 +255,8 @@ def regimens_named(text: str) -> list[str]:
     return regimens
 
 
-# A drug's dose and schedule written between two drugs ("sorafenib 400 mg twice daily plus doxorubicin") does not
-# part them: it is read out before the words between them are counted.
-DOSE_WRITTEN = re.compile(
-    r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|g)(?:/(?:m2|m²|kg))?\b"
-    r"(?:\s+(?:once|twice|three times)?\s*(?:a\s+)?(?:daily|day|bd|bid|od|tds|weekly|q\d+w)\b)?",
-    re.I,
-)
-
-
 def _together(text: str, a: str, b: str) -> bool:
-    """Two drugs named as one regimen: joined by plus/with/and/+//, or within a few words (doses not counted)."""
-    text = DOSE_WRITTEN.sub(" ", text)
+    """Two drugs named as one regimen: joined by plus/with/and/+//, or within a few words."""
     names_a = "|".join(re.escape(n) for n in DRUG_NAMES[a])
     names_b = "|".join(re.escape(n) for n in DRUG_NAMES[b])
     joined = rf"(?:{names_a})\W+(?:\w+\W+){{0,3}}?(?:{names_b})|(?:{names_b})\W+(?:\w+\W+){{0,3}}?(?:{names_a})"

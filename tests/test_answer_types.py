@@ -752,10 +752,3 @@ def test_and_after_a_drug_asks_what_comes_after_it_not_its_dose(assistant) -> No
 def test_urine_protein_monitoring_is_a_facet_answered_alone_or_said_missing(assistant) -> None:
     (answer,) = ask_all(assistant, ["On Lenvima: how often does the label want the urine dipstick checked?"])
     assert "Not in my sources" in answer["text"] and "every 2 weeks" not in answer["text"], answer["text"]
-
-
-def test_the_last_question_asked_again_as_the_same_concern(assistant) -> None:
-    _, second = ask_all(
-        assistant, ["What does the sorafenib label say about QT prolongation?", "and for lenvatinib, same concern?"]
-    )
-    assert "Lenvatinib (Lenvima)" in second["text"] and "QT" in second["text"], second["text"][:300]

@@ -222,10 +222,9 @@ def test_an_overview_after_a_drug_presupposed_is_the_landscape(assistant) -> Non
 @pytest.mark.parametrize(
     "message",
     [
-        # a regimen asked for in a statement, which the checker withholds for this patient
-        "Hospice physician. My patient has Child-Pugh C (score 12), refractory ascites and grade 3 encephalopathy, "
-        "and is not a transplant candidate. The family wants atezolizumab plus bevacizumab started this week. "
-        "Please write out the regimen.",
+        # a regimen ordered in a statement, which the checker withholds for this patient
+        "Child-Pugh C12, grade 3 encephalopathy, not a transplant candidate. Write me orders for atezolizumab "
+        "plus bevacizumab.",
         # an unproven combination asked for as orders, with a trial named
         "Write me first-line orders for lenvatinib plus pembrolizumab. LEAP-002 was basically positive.",
     ],
@@ -239,9 +238,7 @@ def test_a_regimen_asked_for_that_the_pathway_excludes_is_refused_off_pathway(as
 def test_an_end_stage_refusal_points_to_supportive_care_not_first_line(assistant) -> None:
     answer = _checked(
         assistant.session()
-        .ask(
-            "Child-Pugh C12, ECOG 4, not a transplant candidate. The family wants atezolizumab plus bevacizumab started."
-        )
+        .ask("Child-Pugh C12, ECOG 4, not a transplant candidate. Write me orders for atezolizumab plus bevacizumab.")
         .to_dict()
     )
     text = answer["text"].lower()

@@ -48,7 +48,7 @@ def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> st
         option, *after = _GAP.split(row[box.end() : end].strip(), maxsplit=1)
         if box.group(0) in checked and not _BLANK.match(option):
             picked.append(option.strip(" ,;"))
-        elif (stop := _ITEM_END.search(option)) is not None:
+        elif (stop := _SENTENCE_END.search(option)) is not None:
             # an unchecked option's item ends at its sentence's end; what follows is the row's next item, kept
             # ("[X] disease progression  [ ] toxicity. Dose reductions: none.")
             tails.append(option[stop.start() :])
@@ -73,6 +73,11 @@ def unchecked_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) ->
                 items.append((at + box.start(), at + end))
         at += len(row) + 1
     return items
+
+
+# Where an unchecked option's sentence ends and the row's next sentence begins ("[ ] toxicity. Dose reductions: none"),
+# not at a semicolon ("[ ] First line; treatment-naive" is all the option's)
+_SENTENCE_END = re.compile(r"(?<!\.)\.\s+(?=[A-Z])")
 
 
 # Where one item of a row ends: a single full stop or a semicolon and a space ("Transplant - nil. Lupus - no"), not

@@ -192,13 +192,10 @@ def _closest(word: str, vocab: Vocabulary) -> str | None:
     # A typo is one slip (a letter missed, doubled, swapped or struck for its neighbour), two in a long
     # name ("sorefanib"); an ordinary word two slips from a vocabulary word ("drinking", "draining") is
     # another word, not a typo.
-    # The name's length counts as well as the word's: a long name typed short by two letters ("autoimun") is a typo.
-    def limit(known: str) -> int:
-        return 2 if len(word) >= LONG_WORD or len(known) >= LONG_NAME else 1
-
-    candidates = [w for w in ordered if w[0] == word[0] and abs(len(w) - len(word)) <= limit(w)]
+    limit = 2 if len(word) >= 9 else 1
+    candidates = [w for w in ordered if w[0] == word[0] and abs(len(w) - len(word)) <= limit]
     for close in difflib.get_close_matches(word, candidates, n=3, cutoff=0.75):
-        if _slips(word, close, limit(close)) <= limit(close) and not _grade_changed(word, close):
+        if _slips(word, close, limit) <= limit and not _grade_changed(word, close):
             return close
     return None
 
@@ -209,10 +206,6 @@ def _grade_changed(word: str, close: str) -> bool:
     head, _, tail = word.rpartition("-")
     other_head, _, other_tail = close.rpartition("-")
     return bool(head) and head == other_head and len(tail) <= 2 and len(other_tail) <= 2 and tail != other_tail
-
-
-LONG_WORD = 9  # letters of a typed word from which two slips are still a typo ("sorefanib")
-LONG_NAME = 10  # letters of a known name from which two slips are still a typo of it ("autoimun")
 
 
 def _slips(a: str, b: str, limit: int) -> int:
@@ -687,20 +680,6 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         )
         said_of.setdefault(owner.key if owner else "", []).append((value, norm.span(mention.start, mention.end)))
     unknown: list[str] = []
-    # what the message says of the patient's systemic therapy before any drug is read: none given ("no previous
-    # SACT", "Prior systemic anticancer therapy: none") or a first line to choose ("Line of therapy: [X] First"),
-    # unless it also says how a drug was tolerated, which says one was given ("dose reduced - HFSR grade 3")
-    starting = next(
-        (
-            fact
-            for name, value in (("prior_therapies", []), ("line_of_therapy", "first"))
-            if (fact := out.facts.get(name)) is not None and fact.value == value
-        ),
-        None,
-    )
-    if "intolerance" in out.facts or said_of:
-        starting = None
-    planned_words: list[str] = []
     meant = _replacements(found, norm, vocab, out)
     shared = _shared_roles(found, norm, vocab)
     decided: dict[Mention, str | None] = {}  # the role each drug mention was read with
@@ -737,11 +716,6 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         # asked for by a cue in a statement ("wants atezolizumab plus bevacizumab started", "orders for lenvatinib
         # plus pembrolizumab"), not only named in a question
         asked_for = role == "PROPOSED" and not m.question and "HYPOTHETICAL" not in m.categories
-        if role == "STATED" and starting is not None and not m.question:
-            # "Requested agents: atezolizumab 1200 mg + bevacizumab ... Prior systemic therapy: none": a drug written
-            # only with its dose, in a message saying no systemic therapy was given, is the one being planned
-            role = "PROPOSED"
-            planned_words.append(norm.span(m.start, m.end))
         if role == "STATED":
             # "cabozantinib 60 mg from 12/2024": received when stated; in a question a dose or date is not enough
             role = None if m.question else "RECEIVED"
@@ -786,12 +760,6 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         for regimen in sorted(regimens, key=written_at):  # in the order written: the last one is the current one
             if regimen not in out.received:
                 out.received.append(regimen)
-    if planned_words and starting is not None:
-        said = "no systemic therapy was given" if starting.field == "prior_therapies" else "a first line is chosen"
-        out.conflicts.append(
-            f"{', '.join(dict.fromkeys(planned_words))}: named with a dose only, in a message that says {said} "
-            f"('{starting.text}'); read as the treatment planned, not one received"
-        )
     had = set(out.received) | {a for r in out.received for a in vocab.agents_of(r)}
     out.asked = [r for r in out.asked if r not in had]
     out.requested = [r for r in out.requested if r in out.asked]
