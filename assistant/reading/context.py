@@ -15,6 +15,7 @@ from .forms import absent_rows, unchecked_rows
 from .rows import RULES_PATH, rules_file, runs_on, unwrapped
 from .vocabulary import Vocabulary, exact_case
 from .whose import (
+    ITEM_ENDS,
     choice_spans,
     header_spans,
     named_patient,
@@ -23,12 +24,17 @@ from .whose import (
     others_sentences,
     patient_again,
     patient_sex,
+    patients_list,
     population_sentences,
     quoted_source_spans,
+    struck_spans,
     writers_relative,
 )
 
-ROLES = ("RECEIVED", "PROPOSED", "COMPARED", "STATED")  # STATED: received when said in a statement
+# STATED: received when said in a statement; CONTINUED: received, and it beats any other cue ("Order: continue
+# sorafenib", "discharge orders for lenvatinib - continue": a drug the patient goes on taking was received)
+ROLES = ("RECEIVED", "PROPOSED", "COMPARED", "STATED", "CONTINUED")
+RANK = {"STATED": 0, "CONTINUED": 2}  # a cue of a higher rank beats a nearer one of a lower rank; others 1
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")  # medspaCy's ConTextRule directions
 TERMINATED = ROLES + (
     "NEGATED_EXISTENCE",
@@ -118,11 +124,31 @@ def list_joiners(path: Path = RULES_PATH) -> frozenset[str]:
     return frozenset(str(w).lower() for w in rules_file(path).get("list_joiners") or [])
 
 
-def _differentials(found: list[Mention], text: str, joiner: re.Pattern[str]) -> list[Mention]:
+def _differentials(
+    found: list[Mention], text: str, joiner: re.Pattern[str], concepts: dict[str, Any] | None = None
+) -> list[Mention]:
     """A finding queried in a differential is not settled, nor are its alternatives ("?tumour thrombus vs bland
-    thrombus", "?HE vs UTI"): each finding joined by an `alternatives` word to a possible one is possible too."""
+    thrombus", "?HE vs UTI"): each finding joined by an `alternatives` word to a possible one is possible too. Two
+    findings of one field that say different things, neither of them the finding that withholds, joined so, are a
+    differential too ("bland thrombus versus tumour thrombus"): both possible; "main portal vein or right branch" keeps
+    its safer reading. `concepts`: the vocabulary's, by label."""
     findings = [m for m in found if m.label != DRUG]
     possible = {id(m) for m in findings if "POSSIBLE_EXISTENCE" in m.categories}
+    concepts = concepts or {}
+    for a, b in zip(findings, findings[1:], strict=False):
+        ca, cb = concepts.get(a.label), concepts.get(b.label)
+        if (
+            a.sentence == b.sentence
+            and ca is not None
+            and cb is not None
+            and ca.field
+            and ca.field == cb.field
+            and ca.value != cb.value
+            and True not in (ca.value, cb.value)  # "main portal vein or right branch": the safer reading stands
+            and not (a.categories | b.categories) & {"NEGATED_EXISTENCE", "FAMILY", "POPULATION"}
+            and joiner.fullmatch(text[a.end : b.start])
+        ):
+            possible |= {id(a), id(b)}
     changed = True
     while changed:
         changed = False
@@ -555,6 +581,8 @@ def _same_owner(found: list[Mention], ents: list[Any], doc: Any, vocab: Vocabula
         between = doc[ents[owner].end : ents[n].start]
         if any(t.lower_ in vocab.subjects or t.lower_ in vocab.patient_words for t in between):
             continue
+        if patients_list(doc[ents[n].start].sent, vocab.patient_lists) and any(t.text in ITEM_ENDS for t in between):
+            continue  # "PMH: ..., his brother had a kidney transplant, renal transplant 2011": the patient's item
         out[n] = replace(m, categories=m.categories | {"FAMILY"})
     return out
 
@@ -573,6 +601,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         + choice_spans(text)
         + other_case_spans(text, vocab.case_labels)  # "Case 5: ... Case 6: ... advise for case 6"
         + quoted_source_spans(text, vocab.quoted_sources)  # 'a patient forum: "My husband ... took sorafenib"'
+        + struck_spans(text, vocab.struck_marks)  # "~~2. M. Lindqvist - recurrence in liver graft~~": deleted
     )
     # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
     absent = absent_rows(text, vocab.absent_answers)
@@ -605,6 +634,12 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # "writing on behalf of my mum ... my aunt injects methotrexate": of the writer's relatives, only the one asked
     # for is the patient
     patient_kin = None if own else named_patient(doc, vocab)
+
+    def own_item_ended(cue: int, at: int) -> bool:
+        """Whether a relative's cue at token `cue`, in a list of the patient's own ("PMH: ..."), has its item ended
+        before token `at`: the items after it are the patient's again."""
+        sentence = doc[cue].sent
+        return any(doc[t].text in ITEM_ENDS for t in range(cue, at)) and patients_list(sentence, vocab.patient_lists)
 
     def patients(m_start: int, m_end: int) -> bool:
         """Whether the family cue at doc[m_start:m_end] names the patient (the writer's relative, or the one
@@ -647,6 +682,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 continue
             if modifier.category not in NOT_ENDED_BY_CAUSE and any(lo <= t < hi for t in causes):
                 continue
+            if modifier.category == "FAMILY" and m_end <= ent.start and own_item_ended(m_start, ent.start):
+                continue  # "PMH: HTN, his brother had a kidney transplant, renal transplant 2011": the patient's item
             inside = m_start in in_target and (m_end - 1) in in_target
             if (
                 (modifier.category == "NEGATED_EXISTENCE" or modifier.category in ROLES)
@@ -677,11 +714,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 gap = ent.start - m_end if m_end <= ent.start else m_start - ent.end
                 # the nearest cue; a dose or date beside the drug (STATED) only when no plain cue reaches it
                 # ("Plan: oncology intend lenvatinib 8 mg once daily": planned, not given)
-                if (
-                    role is None
-                    or ((modifier.category == "STATED") == (role == "STATED") and gap < distance)
-                    or (role == "STATED" and modifier.category != "STATED")
-                ):
+                rank, held = RANK.get(modifier.category, 1), RANK.get(role or "", 1)
+                if role is None or (rank == held and gap < distance) or rank > held:
                     role, distance = modifier.category, gap
             elif modifier.category == "FAMILY" and patients(m_start, m_end):
                 continue  # "my husband", "Dad's AFP": the relative writing about the patient
@@ -697,7 +731,10 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         if any(a <= ent.start_char < b for a, b in empty_rows):
             categories.add("NEGATED_EXISTENCE")  # "[ ] Main portal vein invasion (Vp4)", "Transplant - nil": absent
         index = sentence_of[ent.start]
-        if index in stories or ("FAMILY" not in categories and other_sex_owner(doc, ent.start, sex, vocab)):
+        story = stories.get(index, (len(doc), len(doc)))
+        if story[0] <= ent.start < story[1] or (
+            "FAMILY" not in categories and other_sex_owner(doc, ent.start, sex, vocab)
+        ):
             categories.add("FAMILY")
         if index in population or any(a <= ent.start_char < b for a, b in listed):
             categories.add("POPULATION")
@@ -710,11 +747,11 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 sentence=index,
                 question=sentences[index].text.rstrip().endswith("?"),
                 categories=frozenset(categories),
-                role=role,
+                role="RECEIVED" if role == "CONTINUED" else role,
             )
         )
     found = _same_owner(found, list(doc.ents), doc, vocab)
-    found = _differentials(found, text, alternatives())
+    found = _differentials(found, text, alternatives(), vocab.concepts)
     for modifier in modifiers:
         category = "FAMILY" if modifier.category in others else modifier.category
         if category in ("HYPOTHETICAL", "POPULATION", "FAMILY") and modifier.direction != "TERMINATE":
@@ -726,11 +763,18 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
             start, end = max(start, cue_sentence.start), min(end, cue_sentence.end)
             if category == "FAMILY" and modifier.direction == "FORWARD":
                 end = next(
-                    (t for t in range(max(start, m_end), end) if patient_again(doc, t, m_start, m_end, vocab)), end
+                    (
+                        t
+                        for t in range(max(start, m_end), end)
+                        if patient_again(doc, t, m_start, m_end, vocab) or own_item_ended(m_start, t + 1)
+                    ),
+                    end,
                 )
             if start < end:
                 scopes.append((category, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))
-    scopes += [("FAMILY", sentences[n].start_char, sentences[n].end_char) for n in sorted(stories)]
+    scopes += [
+        ("FAMILY", doc[a].idx, doc[b - 1].idx + len(doc[b - 1])) for _, (a, b) in sorted(stories.items()) if a < b
+    ]
     scopes += [("POPULATION", sentences[n].start_char, sentences[n].end_char) for n in sorted(population)]
     scopes += [("POPULATION", a, b) for a, b in listed]
     sents = [

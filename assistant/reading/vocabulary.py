@@ -161,6 +161,7 @@ class Vocabulary:
     pronouns: dict[str, tuple[str, ...]] = default(default_factory=dict)
     patient_named_by: tuple[str, ...] = ()
     the_cancer: tuple[str, ...] = ()  # names of the cancer: with no cue, the relative said to have it is the patient
+    patient_lists: tuple[str, ...] = ()  # headings of the patient's own lists (PMH, meds): a relative owns one item
     same_person: dict[str, str] = default(default_factory=dict)  # family word -> the word standing for its person
     kin_other_marks: tuple[str, ...] = ()  # marks of another relative than the family word ("-in-law", "step")
     patient_sex: dict[str, tuple[str, ...]] = default(default_factory=dict)  # pronoun gender -> words giving it
@@ -174,6 +175,7 @@ class Vocabulary:
     population_headers: tuple[str, ...] = ()
     case_labels: tuple[str, ...] = ()  # "Case 5:", "Patient B -": headings of several cases in one message
     quoted_sources: tuple[str, ...] = ()  # 'a patient forum: "..."': a quotation from these is not the patient's
+    struck_marks: tuple[str, ...] = ()  # marks around struck-through text ("~~"): deleted words, not the patient's
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
     tolerated_daily_doses: tuple[tuple[str, float, str], ...] = ()
     # written-out numbers: {"units": {...}, "tens": {...}, "scales": {...}, "point": [...], "joiner": [...]}
@@ -510,6 +512,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         },
         patient_named_by=tuple(str(w).lower() for w in (raw.get("story") or {}).get("patient_named_by") or []),
         the_cancer=tuple(str(w).lower() for w in (raw.get("story") or {}).get("the_cancer") or []),
+        patient_lists=tuple(str(w).lower() for w in (raw.get("story") or {}).get("patient_lists") or []),
         patient_sex={
             str(g): tuple(str(w) for w in words)
             for g, words in ((raw.get("story") or {}).get("patient_sex") or {}).items()
@@ -528,6 +531,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         population_headers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population_headers") or []),
         case_labels=tuple(str(w).lower() for w in (raw.get("story") or {}).get("case_labels") or []),
         quoted_sources=tuple(str(w).lower() for w in (raw.get("story") or {}).get("quoted_sources") or []),
+        struck_marks=tuple(str(w) for w in (raw.get("story") or {}).get("struck_marks") or []),
         number_words=dict(raw.get("number_words") or {}),
         spoken_marks={str(k).lower(): str(v) for k, v in ((raw.get("dictation") or {}).get("marks") or {}).items()},
         dictation_min_marks=int((raw.get("dictation") or {}).get("min_marks", 2)),

@@ -39,8 +39,9 @@ WRITER_WORDS = {"i", "me", "my", "we", "our", "myself", "i'm", "i've"}
 
 def others_sentences(
     doc: Any, sentences: list[Any], vocab: Vocabulary, writer_is_patient: bool, clinician: bool = False
-) -> set[int]:
-    """Sentences telling another person's story when a patient or a relative writes about several people.
+) -> dict[int, tuple[int, int]]:
+    """Sentences telling another person's story when a patient or a relative writes about several people, each
+    with the tokens where the story starts and ends (see `relatives_sentences`; here the whole sentence).
 
     The patient is the writer (who speaks of their own illness) or the relative named after a `patient_named_by`
     cue ("I'm asking now for my MUM"). A sentence whose first person is another relative ("My husband was on
@@ -50,24 +51,24 @@ def others_sentences(
     kin = {w: g for g, words in vocab.kin.items() for w in words}
     pronoun = {w: g for g, words in vocab.pronouns.items() for w in words}
     if not kin:
-        return set()
+        return {}
 
     lowers = [t.lower_ for t in doc]
     if not kin.keys() & set(lowers):
-        return set()  # no family word at all: every sentence is the patient's
+        return {}  # no family word at all: every sentence is the patient's
 
     at = named_relatives(doc, vocab)  # found once: the sentences below ask of every token several times
     relative = at.get
     if clinician or (not writer_is_patient and not at):
-        return relatives_sentences(doc, sentences, kin, pronoun)
+        return relatives_sentences(doc, sentences, kin, pronoun, vocab.patient_lists)
     named = list(at.items())  # in the order written
     if not named:
-        return set()
+        return {}
     patient: str | None = None  # None: the writer
     if not writer_is_patient:
         patient = named_patient(doc, vocab, named)
         if patient is None:
-            return set()  # the relative named is the patient (the usual reading)
+            return {}  # the relative named is the patient (the usual reading)
     others_genders = {kin[w] for _, w in named if w != patient}
     patient_pronouns = (
         set(vocab.pronouns.get(kin[patient], ())) if patient and kin[patient] not in others_genders else set()
@@ -84,7 +85,7 @@ def others_sentences(
                 return True
         return False
 
-    result: set[int] = set()
+    result: dict[int, tuple[int, int]] = {}
     last: dict[str, str] = {}  # pronoun gender -> the person last named with it ("carer" for a carer)
     for n, sentence in enumerate(sentences):
         first: tuple[str, str] | None = None
@@ -108,7 +109,7 @@ def others_sentences(
         elif first is not None and first[0] == "pronoun":
             whose = last.get(first[1])
         if whose is not None and whose != "carer" and whose != patient and not speaks_of_patient(sentence):
-            result.add(n)
+            result[n] = (sentence.start, sentence.end)
         for t in sentence:  # the people named here are the referents of later pronouns
             if (who := relative(t.i)) is not None:
                 last[kin[who]] = who
@@ -320,6 +321,23 @@ def quoted_source_spans(text: str, sources: tuple[str, ...]) -> list[tuple[int, 
     return spans
 
 
+def struck_spans(text: str, marks: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Character spans of text the writer struck through ("~~2. M. Lindqvist - recurrence in liver graft~~" in a
+    tumour-board minute): deleted words, not facts of the patient. A mark opens and the same mark closes, on one line;
+    `marks` are the vocabulary's `story.struck_marks`."""
+    spans: list[tuple[int, int]] = []
+    for mark in marks:
+        at = 0
+        while (start := text.find(mark, at)) >= 0:
+            end = text.find(mark, start + len(mark))
+            if end < 0 or "\n" in text[start:end]:
+                at = start + len(mark)
+                continue
+            spans.append((start, end + len(mark)))
+            at = end + len(mark)
+    return spans
+
+
 def choice_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of a question's lettered choices ("A) REFLECT B) RESORCE C) ...", "(a) ... (b) ..."): at
     least three, lettered in order from A. Their words are choices offered, not facts of a patient."""
@@ -352,12 +370,18 @@ def patient_again(doc: Any, t: int, cue_start: int, cue_end: int, vocab: Vocabul
 THIRD_PERSON_OWNERS = {"his", "her", "their", "patient's", "pt's"}
 
 
-def relatives_sentences(doc: Any, sentences: list[Any], kin: dict[str, str], pronoun: dict[str, str]) -> set[int]:
+def relatives_sentences(
+    doc: Any, sentences: list[Any], kin: dict[str, str], pronoun: dict[str, str], lists: tuple[str, ...] = ()
+) -> dict[int, tuple[int, int]]:
     """In a note about the patient in the third person, a sentence whose first person is the patient's relative
     ("His older brother died of HCC after a year on sorafenib"; "mother RA on MTX" in a family history) and
-    that says nothing of the patient (no pronoun but the relative's own "his") is the relative's story. Pronoun
-    sentences after it stay the patient's: in a clinician's note "he" is the patient."""
-    result: set[int] = set()
+    that says nothing of the patient (no pronoun but the relative's own "his") is the relative's story ("The kidney
+    graft and the tacrolimus belong to her husband"). In a sentence opened by a heading of the patient's own list
+    (`lists`: "PMH", "Meds"), the relative owns only its own item: the items before and after it are the patient's
+    ("PMH: HTN, renal transplant 2011 on tacrolimus, his brother had a kidney transplant"). Sentence -> the tokens
+    where the story starts and ends. Pronoun sentences after it stay the patient's: in a clinician's note "he" is
+    the patient."""
+    result: dict[int, tuple[int, int]] = {}
     for n, sentence in enumerate(sentences):
         words = [t for t in sentence if not t.is_punct and not t.is_space]
         first = next((t for t in words if t.lower_ in kin), None)
@@ -385,8 +409,26 @@ def relatives_sentences(doc: Any, sentences: list[Any], kin: dict[str, str], pro
             continue  # "father of two, had a liver transplant in 2015": the patient described
         if any(t.lower_ in pronoun and t.i != owner_at for t in words):
             continue  # "his wife says he had a transplant": of the patient too
-        result.add(n)
+        if patients_list(sentence, lists):
+            result[n] = (min(owner_at if owner in THIRD_PERSON_OWNERS else first.i, first.i), item_end(doc, first.i))
+        else:
+            result[n] = (sentence.start, sentence.end)
     return result
+
+
+ITEM_ENDS = {",", ";", "\r"}
+
+
+def patients_list(sentence: Any, lists: tuple[str, ...]) -> bool:
+    """Whether the sentence is opened by a heading of the patient's own list ("PMH:", "Meds -")."""
+    words = " ".join(t.lower_ for t in sentence[:6] if not t.is_space and not t.is_punct)
+    return any(words == heading or words.startswith(heading + " ") for heading in lists)
+
+
+def item_end(doc: Any, at: int) -> int:
+    """Where the list item holding token `at` ends."""
+    sentence = doc[at].sent
+    return next((t for t in range(at + 1, sentence.end) if doc[t].text in ITEM_ENDS), int(sentence.end))
 
 
 def cued(doc: Any, i: int, cues: tuple[str, ...]) -> bool:

@@ -1,0 +1,167 @@
+"""Whose fact it is: the patient's own lists, relatives named among their items, and the relative who has the cancer."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.reading import read
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        # a relative named inside the patient's own list owns only that item: the items before it and after it
+        # are the patient's (the review reproduced ICI offered as preferred here)
+        (
+            "PMH: HTN, DM2, his brother had a kidney transplant, renal transplant 2011 on tacrolimus. "
+            "70M HCC BCLC-C, CP-A6, ECOG 1, treatment naive.",
+            "solid_organ_transplant",
+        ),
+        (
+            "PMH: HTN, DM2, renal transplant 2011 on tacrolimus, his brother had a kidney transplant. "
+            "70M HCC BCLC-C, CP-A6, ECOG 1, treatment naive.",
+            "solid_organ_transplant",
+        ),
+        ("Problem list: psoriasis on methotrexate, her mother had lupus. 70F HCC, CP-A6.", "autoimmune_disease"),
+    ],
+)
+def test_a_relative_in_the_patients_own_list_owns_only_its_item(text: str, field: str) -> None:
+    assert read(text).values.get(field) is True, read(text).values
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        # outside the patient's own list, the relative's sentence stays theirs
+        (
+            "His brother had a kidney transplant, renal transplant 2011 on tacrolimus. 70M HCC, CP-A6.",
+            "solid_organ_transplant",
+        ),
+        ("Family history: father HCC, OLT 2011. 60M HCC, CP-A, ECOG 0.", "solid_organ_transplant"),
+        ("PMH: HTN, his mother had lupus. 70F HCC, CP-A6, ECOG 1.", "autoimmune_disease"),
+        # a relative named after the findings outside a list of the patient's own
+        (
+            "Correction: the kidney graft and the tacrolimus belong to her husband, who is also registered with us.",
+            "solid_organ_transplant",
+        ),
+    ],
+)
+def test_a_relatives_item_stays_theirs(text: str, field: str) -> None:
+    assert field not in read(text).values, read(text).values
+
+
+@pytest.mark.parametrize(
+    ("text", "drug"),
+    [
+        # a drug the patient goes on taking was received, whatever order cue is nearer (review D1)
+        ("Order: continue sorafenib 400 mg bid. 66M HCC, CP-A5, PS1.", "sorafenib"),
+        ("Discharge orders for lenvatinib 8 mg daily - continue. 70F HCC, CP-A6, PS 0.", "lenvatinib"),
+        ("Meds: lenvatinib 8 mg daily (continue), regorafenib 160 mg new order.", "lenvatinib"),
+    ],
+)
+def test_a_continued_drug_was_received(text: str, drug: str) -> None:
+    r = read(text)
+    assert drug in r.received and drug not in r.asked, (r.received, r.asked)
+
+
+@pytest.mark.parametrize(
+    ("text", "drug"),
+    [
+        # "continue" reaches only the drug it names
+        ("Should we continue lenvatinib or switch to cabozantinib? 70F HCC CP-A6", "cabozantinib"),
+        ("Plan: continue to monitor, start lenvatinib 8 mg daily.", "lenvatinib"),
+        ("Start cabozantinib 60 mg - continue antiemetics. 70F HCC", "cabozantinib"),
+    ],
+)
+def test_continue_does_not_reach_another_drug(text: str, drug: str) -> None:
+    assert drug not in read(text).received, read(text).received
+
+
+def test_struck_through_text_is_not_the_patients() -> None:
+    r = read(
+        "Liver cancer MDT 05/12/2026\n"
+        "~~Mr V. Rao - 62, post liver transplant 2015, HCC recurrence in graft, on tacrolimus~~ (taken to transplant MDT)\n"
+        "~~Mrs L. Fenwick - 70, rheumatoid arthritis on abatacept; Child-Pugh B8, AFP 5,000 ng/mL~~ (deferred)\n"
+        "Mrs Ana Costa, 58. Child-Pugh A5, ECOG 0. No prior systemic therapy.\n"
+    )
+    assert "solid_organ_transplant" not in r.values and "autoimmune_disease" not in r.values, r.values
+    assert r.values.get("child_pugh_class") == "A" and "afp_ng_ml" not in r.values, r.values
+
+
+def test_an_unclosed_strike_mark_strikes_nothing() -> None:
+    assert (
+        read("~~ note: post liver transplant 2015, on tacrolimus. CP-A5.").values.get("solid_organ_transplant") is True
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "received"),
+    [
+        # a prior-authorisation request's heading asks for the drug; the drugs in its history were received
+        (
+            "Prior authorization - ramucirumab (Cyramza) 8 mg/kg IV q2w\n"
+            "Prior therapy: sorafenib 400 mg twice daily 01/2026-11/2026; progression.",
+            "ramucirumab",
+            "sorafenib",
+        ),
+        (
+            "PRIOR AUTHORIZATION REQUEST - cabozantinib 60 mg daily\n1) Atezolizumab + bevacizumab 02/2025-10/2025, PD.",
+            "cabozantinib",
+            "atezolizumab+bevacizumab",
+        ),
+    ],
+)
+def test_a_prior_authorisation_heading_asks_for_its_drug(text: str, asked: str, received: str) -> None:
+    r = read(text)
+    assert asked in r.asked and asked not in r.received and received in r.received, (r.asked, r.received)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Organ transplantation: has not had one. Child-Pugh A5.", "solid_organ_transplant", False),
+        ("Autoimmune disease - never had one. CP-A.", "autoimmune_disease", False),
+        ("CT chest/abdomen/pelvis unremarkable outside the liver.", "extrahepatic_spread", False),
+        (
+            "The main vein into the liver is still open, only small branches are affected.",
+            "main_portal_vein_invasion",
+            False,
+        ),
+        ("[ ] Prior solid organ or allogeneic stem cell transplant\n[x] Child-Pugh A", "solid_organ_transplant", False),
+        ("She has not yet had any treatment for the cancer.", "prior_therapies", []),
+        ("HCC with spread to two vertebrae. Child-Pugh A.", "extrahepatic_spread", True),
+        ("Big swollen veins in his gullet, they are at risk of bleeding.", "high_risk_varices", True),
+        ("Sorafenib 10/2025-11/2026 at 400 mg bd throughout; progression on CT.", "sorafenib_tolerated", True),
+    ],
+)
+def test_words_read_from_data(text: str, field: str, value: object) -> None:
+    assert read(text).values.get(field) == value, read(text).values
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        # a colleague's query, a test booked to look, a differential of a benign and an unsettled finding
+        ("Her hepatologist has queried an autoimmune hepatitis overlap; biopsy pending.", "autoimmune_disease"),
+        ("An MRI to check whether the main vein into the liver is involved is booked.", "main_portal_vein_invasion"),
+        ("Main portal vein: filling defect, bland thrombus versus tumour thrombus.", "main_portal_vein_invasion"),
+    ],
+)
+def test_unsettled_findings_stay_unset(text: str, field: str) -> None:
+    assert field not in read(text).values, read(text).values
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # negation cues that overlap the new ones keep their reach ("never had any", "free of")
+        ("I've never had any autoimmune illness and never had any transplant.", "autoimmune_disease", False),
+        ("He is free of disease outside the liver and without ascites.", "extrahepatic_spread", False),
+        # a differential with the finding that withholds keeps the safer reading
+        ("Tumour thrombus in the main portal vein or right branch.", "main_portal_vein_invasion", True),
+        # a presupposed finding in a question stays a fact
+        ("He asked whether his lupus rules out immunotherapy. CP-A.", "autoimmune_disease", True),
+    ],
+)
+def test_new_cues_leave_these_readings(text: str, field: str, value: object) -> None:
+    assert read(text).values.get(field) == value, read(text).values
