@@ -1093,6 +1093,10 @@ class Session:
                 self.last_topic = "eligibility"
                 answer = self._finish(b, "information", notices, verdict=verdict)
                 return self._conditional(answer, core_missing) if population is not None else answer
+        if asked_after and not candidates and frame.clarify is None and reading.asks:
+            # "what are the second-line options after sorafenib?" names no regimen but the one given: the pathway's
+            # verdicts for the trials' population after it
+            return self._recommend(intent, notices)
         if answers is None or frame.clarify is not None or frame.intent not in answers.questions:
             return None
         drug_taken_only = set(reading.facts) <= {"prior_therapies", "line_of_therapy"}

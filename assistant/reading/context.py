@@ -474,15 +474,29 @@ class Analysis:
 
 def _general(sent: Any, vocab: Vocabulary) -> bool:
     words = [t for t in sent if not t.is_space]
-    # a short heading before the question ("MCQ: Which trial ...", "Quick q: is ..."; ':' reads as ',') is passed over
-    heading = next((k for k, t in enumerate(words[: ASIDE_WORDS + 1]) if t.text in (",", "-", "–")), None)
+    # a short heading before the question ("MCQ: Which trial ...", "Quick q: is ..."; ':' reads as ',') is passed over;
+    # a dash inside a word ("guideline-supported") is no heading's end
+    heading = next(
+        (
+            k
+            for k, t in enumerate(words[: ASIDE_WORDS + 1])
+            if t.text == "," or (t.text in ("-", "–") and k > 0 and words[k - 1].whitespace_)
+        ),
+        None,
+    )
     if heading and (
         " ".join(t.lower_ for t in words[:heading]) in vocab.question_headings
         or _greeting_aside(words[:heading], sent.text, vocab)
     ):
         words = words[heading + 1 :]
+    # "generally speaking, what are ...": the marker is passed over, and its question needs no question mark
+    lowered = " ".join(t.lower_ for t in words if not t.is_punct)
+    marker = next((m for m in vocab.general_markers if lowered == m or lowered.startswith(m + " ")), None)
+    if marker is not None:
+        skip = len(marker.split())
+        words = [t for t in words if not t.is_punct][skip:]
     first = next((t.lower_ for t in words if not t.is_punct), None)  # most sentences stop here
-    question = first is not None and sent.text.rstrip().endswith("?")
+    question = first is not None and (sent.text.rstrip().endswith("?") or marker is not None)
     if first is None or not (
         first in vocab.general_request_openers or (question and first in vocab.general_question_openers)
     ):

@@ -135,6 +135,7 @@ class Vocabulary:
     general_question_openers: frozenset[str] = frozenset()
     question_headings: frozenset[str] = frozenset()  # "MCQ:", "Quick q:" before a question in general
     general_request_openers: frozenset[str] = frozenset()
+    general_markers: tuple[str, ...] = ()  # "generally speaking, what are ...": a question in general, "?" or not
     question_starts: tuple[tuple[str, ...], ...] = ()  # words that open a question with or without "?"
     # words that open a question at any clause of a sentence ("rego 160, HFSR grade 3, what's the floor")
     clause_question_starts: tuple[tuple[str, ...], ...] = ()
@@ -491,6 +492,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         general_question_openers=frozenset(str(w) for w in raw.get("general_question_openers") or []),
         question_headings=frozenset(str(w).lower() for w in raw.get("question_headings") or []),
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
+        general_markers=tuple(str(w).lower() for w in raw.get("general_markers") or []),
         question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("question_starts") or []),
         clause_question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("clause_question_starts") or []),
         request_phrases=tuple(" ".join(str(w).lower().split()) for w in raw.get("request_phrases") or []),
