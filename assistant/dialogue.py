@@ -528,12 +528,11 @@ class Session:
             named += [r for r in intent.regimens if r in self.engine.file.regimens]
         if requested and not intent.general:
             vocab = vocabulary()
-            wanted = set(requested)
-            named += [
-                r
-                for r in self.engine.file.regimens
-                if r not in named and (r in wanted or (set(vocab.agents_of(r)) and set(vocab.agents_of(r)) <= wanted))
-            ]
+            # the agents requested, grouped into regimens as the vocabulary groups them ("Yervoy together with
+            # Opdivo": nivolumab+ipilimumab, not nivolumab alone as well)
+            agents = [a for r in requested for a in (vocab.agents_of(r) or [r])]
+            wanted = vocab.regimen_of_agents(agents)
+            named += [r for r in wanted if r in self.engine.file.regimens and r not in named]
         if not named:
             return None
         verdict = self.engine.evaluate(self.profile, named)

@@ -77,7 +77,8 @@ REQUEST = re.compile(
 )
 INSIST = re.compile(
     r"\b(?:anyway|regardless|still (?:want|give|start|treat)|insist\w*|even (?:so|though|if)|"
-    r"wants? (?:systemic|treatment|immunotherapy|atezo|lenvatinib|sorafenib)|demand\w*|push)\b",
+    r"wants? (?:systemic|treatment|immunotherapy|atezo|lenvatinib|sorafenib)(?! (?:stopped|held|paused|withheld|"
+    r"interrupted|discontinued|off|reduced)\b)|demand\w*|push)\b",
     re.I,
 )
 LOCOREGIONAL_COMBO = re.compile(

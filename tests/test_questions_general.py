@@ -65,3 +65,28 @@ def test_a_record_written_against_the_stated_facts_is_refused(assistant) -> None
         .to_dict()
     )
     assert a["kind"] == "refusal" and a["refusal"]["reason"] == "unsafe", (a["kind"], a.get("refusal"))
+
+
+def test_a_label_question_about_stopping_the_current_drug_is_answered(assistant) -> None:
+    # "want sorafenib stopped" is not insisting on sorafenib (it was refused as sorafenib after sorafenib)
+    a = (
+        assistant.session()
+        .ask(
+            "Colorectal surgeon here. 64M on Nexavar for HCC, I'd like to do an elective hernia repair next month. "
+            "How long before the operation does the label want sorafenib stopped?"
+        )
+        .to_dict()
+    )
+    assert a["kind"] == "information", a["text"]
+
+
+def test_a_combination_started_is_one_regimen_not_its_agents(assistant) -> None:
+    # "Yervoy together with Opdivo" is nivolumab+ipilimumab: nivolumab alone, off the first-line pathway, was refused
+    a = (
+        assistant.session()
+        .ask(
+            "My husband starts Yervoy together with Opdivo for his liver cancer next week. What side effects are most common?"
+        )
+        .to_dict()
+    )
+    assert a["kind"] == "information", a["text"]

@@ -132,6 +132,8 @@ def test_a_prior_authorisation_heading_asks_for_its_drug(text: str, asked: str, 
         ("HCC with spread to two vertebrae. Child-Pugh A.", "extrahepatic_spread", True),
         ("Big swollen veins in his gullet, they are at risk of bleeding.", "high_risk_varices", True),
         ("Sorafenib 10/2025-11/2026 at 400 mg bd throughout; progression on CT.", "sorafenib_tolerated", True),
+        # a volume written after the bare word "tumour" is the tumour's volume (volume units only)
+        ("CT volumetry: tumour 1,480 mL of a total liver volume of 2,350 mL.", "liver_involvement_50", True),
     ],
 )
 def test_words_read_from_data(text: str, field: str, value: object) -> None:
@@ -165,3 +167,9 @@ def test_unsettled_findings_stay_unset(text: str, field: str) -> None:
 )
 def test_new_cues_leave_these_readings(text: str, field: str, value: object) -> None:
     assert read(text).values.get(field) == value, read(text).values
+
+
+def test_an_amount_of_change_is_not_a_value() -> None:
+    r = read("His weight has fallen by 9 kg. AFP has risen by 300 to 900 ng/mL. Tumour 5 cm in segment VII.")
+    assert "weight_kg" not in r.values and r.values.get("afp_ng_ml") == 900, r.values
+    assert "liver_involvement_50" not in r.values, r.values
