@@ -39,7 +39,7 @@ def test_a_sequencing_question_in_general_gets_the_pathway_after_the_drug(assist
     [
         # history made active again later in its sentence
         (
-            "Resected intrahepatic cholangiocarcinoma, now recurred in the liver. Does STRIDE as given in HCC apply?",
+            "Resected intrahepatic cholangiocarcinoma recurred in the liver. Does STRIDE as given in HCC apply?",
             "other_primary",
         ),
         ("what foods to eat or stay away from to make his liver cancer shrink?", "outside_systemic"),
@@ -53,6 +53,22 @@ def test_scope_words_from_data(text: str, expected: str) -> None:
 def test_resected_history_alone_stays_history() -> None:
     found = decide("History of resected cholangiocarcinoma in 2015; now HCC on cirrhosis, CP-A. First line?")
     assert found is None or found.reason != "other_primary", found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # D6: honest requests near the insurer or a corrected record are not falsification
+        "I need to fill in the prior authorisation form so the insurer approves regorafenib: which RESORCE eligibility "
+        "criteria should I document?",
+        "The referral letter says Child-Pugh A, but in reality he is B8 after the variceal bleed.",
+        # D7: "came back" is the liver tumour's, in its own clause, not the breast cancer's
+        "Mum was treated for breast cancer in 2012 and her liver tumour came back after the operation, what now?",
+    ],
+)
+def test_review_reproductions_are_not_refused_by_scope(text: str) -> None:
+    found = decide(text)
+    assert found is None or found.reason not in ("unsafe", "other_cancer"), found
 
 
 def test_a_record_written_against_the_stated_facts_is_refused(assistant) -> None:

@@ -33,7 +33,6 @@ Reason = Literal[
 ]
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 _CLAUSE_END = re.compile(r"[,;:.!?()\n]")
-_SENTENCE_END = re.compile(r"[.!?\n]")
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 _OWNER = re.compile(r"\b(my|our)\s+([a-z]+(?:'s)?)", re.IGNORECASE)  # the asker's own animal ("my dog", "our cat")
 # An age written as an age: "14-year-old", "14 years old", "14 yo", "14y/o", "aged 14", "age 14".
@@ -269,9 +268,9 @@ class Scope:
             if (
                 not history_counts
                 and (_first(self._history, before) or _first(self._history, self._clause_after(text, m.end())))
-                and not _first(self._active_again, _SENTENCE_END.split(text[m.end() :])[0])
+                and not _first(self._active_again, self._clause_after(text, m.end()))
             ):
-                continue  # "resected cholangiocarcinoma" is history; "..., now recurred in the liver" is not
+                continue  # "resected cholangiocarcinoma" is history; "cholangiocarcinoma recurred in the liver" is not
             if _first(self._others, before):
                 continue  # "my neighbour had immunotherapy for his melanoma": someone else's, not the question
             return m.group(0)

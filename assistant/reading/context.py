@@ -15,7 +15,6 @@ from .forms import absent_rows, unchecked_rows
 from .rows import RULES_PATH, rules_file, runs_on, unwrapped
 from .vocabulary import Vocabulary, exact_case
 from .whose import (
-    ITEM_ENDS,
     choice_spans,
     header_spans,
     named_patient,
@@ -24,10 +23,8 @@ from .whose import (
     others_sentences,
     patient_again,
     patient_sex,
-    patients_list,
     population_sentences,
     quoted_source_spans,
-    struck_spans,
     writers_relative,
 )
 
@@ -492,6 +489,8 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
     # "generally speaking, what are ...": the marker is passed over, and its question needs no question mark
     lowered = " ".join(t.lower_ for t in words if not t.is_punct)
     marker = next((m for m in vocab.general_markers if lowered == m or lowered.startswith(m + " ")), None)
+    if marker is not None and vocab.names_particular(sent.text):
+        return False  # "As a rule, which first-line would you pick in a 70M, Child-Pugh A6 ...?" is about that patient
     if marker is not None:
         skip = len(marker.split())
         words = [t for t in words if not t.is_punct][skip:]
@@ -595,8 +594,6 @@ def _same_owner(found: list[Mention], ents: list[Any], doc: Any, vocab: Vocabula
         between = doc[ents[owner].end : ents[n].start]
         if any(t.lower_ in vocab.subjects or t.lower_ in vocab.patient_words for t in between):
             continue
-        if patients_list(doc[ents[n].start].sent, vocab.patient_lists) and any(t.text in ITEM_ENDS for t in between):
-            continue  # "PMH: ..., his brother had a kidney transplant, renal transplant 2011": the patient's item
         out[n] = replace(m, categories=m.categories | {"FAMILY"})
     return out
 
@@ -615,7 +612,6 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
         + choice_spans(text)
         + other_case_spans(text, vocab.case_labels)  # "Case 5: ... Case 6: ... advise for case 6"
         + quoted_source_spans(text, vocab.quoted_sources)  # 'a patient forum: "My husband ... took sorafenib"'
-        + struck_spans(text, vocab.struck_marks)  # "~~2. M. Lindqvist - recurrence in liver graft~~": deleted
     )
     # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
     absent = absent_rows(text, vocab.absent_answers)
@@ -648,12 +644,6 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # "writing on behalf of my mum ... my aunt injects methotrexate": of the writer's relatives, only the one asked
     # for is the patient
     patient_kin = None if own else named_patient(doc, vocab)
-
-    def own_item_ended(cue: int, at: int) -> bool:
-        """Whether a relative's cue at token `cue`, in a list of the patient's own ("PMH: ..."), has its item ended
-        before token `at`: the items after it are the patient's again."""
-        sentence = doc[cue].sent
-        return any(doc[t].text in ITEM_ENDS for t in range(cue, at)) and patients_list(sentence, vocab.patient_lists)
 
     def patients(m_start: int, m_end: int) -> bool:
         """Whether the family cue at doc[m_start:m_end] names the patient (the writer's relative, or the one
@@ -696,8 +686,6 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 continue
             if modifier.category not in NOT_ENDED_BY_CAUSE and any(lo <= t < hi for t in causes):
                 continue
-            if modifier.category == "FAMILY" and m_end <= ent.start and own_item_ended(m_start, ent.start):
-                continue  # "PMH: HTN, his brother had a kidney transplant, renal transplant 2011": the patient's item
             inside = m_start in in_target and (m_end - 1) in in_target
             if (
                 (modifier.category == "NEGATED_EXISTENCE" or modifier.category in ROLES)
@@ -777,11 +765,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
             start, end = max(start, cue_sentence.start), min(end, cue_sentence.end)
             if category == "FAMILY" and modifier.direction == "FORWARD":
                 end = next(
-                    (
-                        t
-                        for t in range(max(start, m_end), end)
-                        if patient_again(doc, t, m_start, m_end, vocab) or own_item_ended(m_start, t + 1)
-                    ),
+                    (t for t in range(max(start, m_end), end) if patient_again(doc, t, m_start, m_end, vocab)),
                     end,
                 )
             if start < end:

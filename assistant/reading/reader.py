@@ -16,6 +16,7 @@ from .forms import answered_rows
 from .spoken import dictated, spoken_numbers
 from .values import MAX_TOKEN, read_values, unit_for_pending, value_rules
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
+from .whose import struck_spans
 
 # Where two statements in one message disagree about a finding, the reading that withholds more wins.
 SAFER: dict[str, list[Any]] = {
@@ -225,6 +226,9 @@ def _slips(a: str, b: str, limit: int) -> int:
 
 
 def _normalised(text: str, vocab: Vocabulary) -> Normalised:
+    # struck-through words are deleted words: blanked (the same length), the words after the closing mark kept
+    for a, b in struck_spans(text, vocab.struck_marks):
+        text = text[:a] + " " * (b - a) + text[b:]
     text = spoken_numbers(analyte_columns(answered_rows(dictated(text, vocab), vocab.form_marks), vocab), vocab)
     text = LIST_COMMA.sub(", ", text)  # "alb2.9,mild asc on spiro,noHE": a list typed without spaces
     text = SIGN_GLUED.sub(" (", text)

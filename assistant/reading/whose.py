@@ -324,7 +324,8 @@ def quoted_source_spans(text: str, sources: tuple[str, ...]) -> list[tuple[int, 
 def struck_spans(text: str, marks: tuple[str, ...]) -> list[tuple[int, int]]:
     """Character spans of text the writer struck through ("~~2. M. Lindqvist - recurrence in liver graft~~" in a
     tumour-board minute): deleted words, not facts of the patient. A mark opens and the same mark closes, on one line;
-    `marks` are the vocabulary's `story.struck_marks`."""
+    a note after the closing mark ("~~2. M. Lindqvist~~ - recurrence in graft") goes with what was struck, while words
+    right after it replace it ("~~No autoimmune history~~ Autoimmune hepatitis"). `marks`: `story.struck_marks`."""
     spans: list[tuple[int, int]] = []
     for mark in marks:
         at = 0
@@ -333,8 +334,13 @@ def struck_spans(text: str, marks: tuple[str, ...]) -> list[tuple[int, int]]:
             if end < 0 or "\n" in text[start:end]:
                 at = start + len(mark)
                 continue
-            spans.append((start, end + len(mark)))
-            at = end + len(mark)
+            close = end + len(mark)
+            line_end = text.find("\n", close)
+            line_end = len(text) if line_end < 0 else line_end
+            if text[close:line_end].lstrip()[:1] in ("-", "–", "(", ":"):
+                close = line_end  # "~~2. M. Lindqvist~~ - recurrence in graft, on sirolimus": a note on what was struck
+            spans.append((start, close))
+            at = close
     return spans
 
 
@@ -377,8 +383,9 @@ def relatives_sentences(
     ("His older brother died of HCC after a year on sorafenib"; "mother RA on MTX" in a family history) and
     that says nothing of the patient (no pronoun but the relative's own "his") is the relative's story ("The kidney
     graft and the tacrolimus belong to her husband"). In a sentence opened by a heading of the patient's own list
-    (`lists`: "PMH", "Meds"), the relative owns only its own item: the items before and after it are the patient's
-    ("PMH: HTN, renal transplant 2011 on tacrolimus, his brother had a kidney transplant"). Sentence -> the tokens
+    (`lists`: "PMH", "Meds"), the items before the relative are the patient's ("PMH: HTN, renal transplant 2011 on
+    tacrolimus, his brother had a kidney transplant"); the relative's story runs on to the sentence's end (its items
+    after a comma may still be the relative's: "his father had HCC, treated with sorafenib"). Sentence -> the tokens
     where the story starts and ends. Pronoun sentences after it stay the patient's: in a clinician's note "he" is
     the patient."""
     result: dict[int, tuple[int, int]] = {}
@@ -410,25 +417,16 @@ def relatives_sentences(
         if any(t.lower_ in pronoun and t.i != owner_at for t in words):
             continue  # "his wife says he had a transplant": of the patient too
         if patients_list(sentence, lists):
-            result[n] = (min(owner_at if owner in THIRD_PERSON_OWNERS else first.i, first.i), item_end(doc, first.i))
+            result[n] = (min(owner_at if owner in THIRD_PERSON_OWNERS else first.i, first.i), sentence.end)
         else:
             result[n] = (sentence.start, sentence.end)
     return result
-
-
-ITEM_ENDS = {",", ";", "\r"}
 
 
 def patients_list(sentence: Any, lists: tuple[str, ...]) -> bool:
     """Whether the sentence is opened by a heading of the patient's own list ("PMH:", "Meds -")."""
     words = " ".join(t.lower_ for t in sentence[:6] if not t.is_space and not t.is_punct)
     return any(words == heading or words.startswith(heading + " ") for heading in lists)
-
-
-def item_end(doc: Any, at: int) -> int:
-    """Where the list item holding token `at` ends."""
-    sentence = doc[at].sent
-    return next((t for t in range(at + 1, sentence.end) if doc[t].text in ITEM_ENDS), int(sentence.end))
 
 
 def cued(doc: Any, i: int, cues: tuple[str, ...]) -> bool:
