@@ -265,10 +265,11 @@ class Scope:
             before = self._clause_before(text, m.start())
             if _first(self._negation, before):
                 continue
+            after = self._clause_after(text, m.end())
             if (
                 not history_counts
-                and (_first(self._history, before) or _first(self._history, self._clause_after(text, m.end())))
-                and not _first(self._active_again, self._clause_after(text, m.end()))
+                and (_first(self._history, before) or _first(self._history, after))
+                and not _first(self._active_again, after)
             ):
                 continue  # "resected cholangiocarcinoma" is history; "cholangiocarcinoma recurred in the liver" is not
             if _first(self._others, before):

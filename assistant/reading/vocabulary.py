@@ -162,7 +162,7 @@ class Vocabulary:
     pronouns: dict[str, tuple[str, ...]] = default(default_factory=dict)
     patient_named_by: tuple[str, ...] = ()
     the_cancer: tuple[str, ...] = ()  # names of the cancer: with no cue, the relative said to have it is the patient
-    patient_lists: tuple[str, ...] = ()  # headings of the patient's own lists (PMH, meds): a relative owns one item
+    patient_lists: tuple[str, ...] = ()  # headings of the patient's own lists (PMH, meds): items before a relative
     same_person: dict[str, str] = default(default_factory=dict)  # family word -> the word standing for its person
     kin_other_marks: tuple[str, ...] = ()  # marks of another relative than the family word ("-in-law", "step")
     patient_sex: dict[str, tuple[str, ...]] = default(default_factory=dict)  # pronoun gender -> words giving it

@@ -417,7 +417,7 @@ def relatives_sentences(
         if any(t.lower_ in pronoun and t.i != owner_at for t in words):
             continue  # "his wife says he had a transplant": of the patient too
         if patients_list(sentence, lists):
-            result[n] = (min(owner_at if owner in THIRD_PERSON_OWNERS else first.i, first.i), sentence.end)
+            result[n] = (owner_at if owner in THIRD_PERSON_OWNERS else first.i, sentence.end)
         else:
             result[n] = (sentence.start, sentence.end)
     return result
