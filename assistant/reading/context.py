@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CorpusError
-from .forms import absent_rows, unchecked_rows
+from .forms import absent_rows, open_rows, unchecked_rows
 from .rows import RULES_PATH, rules_file, runs_on, unwrapped
 from .vocabulary import Vocabulary, exact_case
 from .whose import (
@@ -598,6 +598,11 @@ def _same_owner(found: list[Mention], ents: list[Any], doc: Any, vocab: Vocabula
     return out
 
 
+def _names_any(text: str, phrases: tuple[str, ...]) -> bool:
+    words = " " + " ".join(re.findall(r"[a-z0-9'-]+", text.lower())) + " "
+    return any(f" {phrase} " in words for phrase in phrases)
+
+
 def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     """Findings and drugs in `text`, each with the ConText categories that modify it. With `general` False, no
     sentence is taken as a question in general (the conditions such a question states are then read)."""
@@ -607,14 +612,16 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # sentence family history (same length again).
     # Words said of a trial's population or offered as a question's choices (an abstract, an eligibility list, a
     # multiple-choice item): found on the text as written, before ':' and ';' are changed below.
+    # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
+    absent = absent_rows(text, vocab.absent_answers)
+    answers_rows = bool(absent) or any(mark in text for marks in vocab.form_marks for mark in marks)
+    record = answers_rows and _names_any(text, vocab.subject_records)  # one subject's answered eligibility record
     listed = (
-        header_spans(text, vocab.population_headers)
+        ([] if record else header_spans(text, vocab.population_headers))
         + choice_spans(text)
         + other_case_spans(text, vocab.case_labels)  # "Case 5: ... Case 6: ... advise for case 6"
         + quoted_source_spans(text, vocab.quoted_sources)  # 'a patient forum: "My husband ... took sorafenib"'
     )
-    # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
-    absent = absent_rows(text, vocab.absent_answers)
     text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], unwrapped(text).replace(";", "\r").replace(":", ","))
     # A line break at the end, as at the end of every other row: a form's answer last in the message
     # ("Extrahepatic disease: No") is then read like the same answer in any other row.
@@ -667,7 +674,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     population = population_sentences(sentences, listed, vocab)
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
-    empty_rows = unchecked_rows(text, vocab.form_marks) + absent
+    empty_rows = unchecked_rows(text, vocab.form_marks, vocab.form_unanswered) + absent
+    still_open = open_rows(text, vocab.form_marks, vocab.form_unanswered)
     joiners = list_joiners()
     item_ends = frozenset({","}) | joiners
     self_stated, withholding = _concept_kinds(vocab)
@@ -732,6 +740,10 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
                 categories.add(modifier.category)
         if any(a <= ent.start_char < b for a, b in empty_rows):
             categories.add("NEGATED_EXISTENCE")  # "[ ] Main portal vein invasion (Vp4)", "Transplant - nil": absent
+        if any(a <= ent.start_char < b for a, b in still_open):
+            # "[ ] Varices - OGD booked, result pending": not answered yet, neither absent nor present
+            categories.discard("NEGATED_EXISTENCE")
+            categories.add("POSSIBLE_EXISTENCE")
         index = sentence_of[ent.start]
         story = stories.get(index, (len(doc), len(doc)))
         if story[0] <= ent.start < story[1] or (

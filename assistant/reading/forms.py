@@ -17,6 +17,15 @@ _LEADER = re.compile(r"[\s.:_-]*$")
 
 
 @lru_cache(maxsize=4)
+def _words(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?!\w)", re.I
+    )
+
+
+@lru_cache(maxsize=4)
 def _marks(checked: tuple[str, ...], unchecked: tuple[str, ...]) -> re.Pattern[str] | None:
     marks = sorted({*checked, *unchecked}, key=len, reverse=True)
     return re.compile("|".join(re.escape(m) for m in marks)) if marks else None
@@ -28,7 +37,43 @@ def answered_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) -> 
     if pattern is None or not pattern.search(text):
         return text
     checked = frozenset(marks[0])
-    return "\n".join(_answered(row, pattern, checked) for row in text.split("\n"))
+    rows: list[str] = []
+    above: list[list[tuple[int, str]]] = []  # the words of the rows without boxes, nearest last
+    for row in text.split("\n"):
+        boxes = list(pattern.finditer(row))
+        if not boxes:
+            above.append([(w.start(), w.group(0)) for w in _WORD.finditer(row)])
+            rows.append(row)
+            continue
+        rows.append(_answered(_under_headings(row, boxes, above), pattern, checked))
+    return "\n".join(rows)
+
+
+_WORD = re.compile(r"\S+")
+
+
+def _under_headings(row: str, boxes: list[re.Match[str]], above: list[list[tuple[int, str]]]) -> str:
+    """A row of boxes with no words of their own, each box under a column heading ("Prior transplant   [ ]  [X]"
+    under "YES  NO" written on a row above), written with its heading after each box ("[ ] YES  [X] NO"); other
+    rows as they are. The headings are the nearest row above with one word over each box."""
+    # the last box may be followed by another field of the row after a gap ("[X]  [ ]   (sorafenib 03/2025-11/2026)")
+    last = row[boxes[-1].end() :]
+    blank = all(
+        _BLANK.match(row[box.end() : after.start()]) for box, after in zip(boxes, boxes[1:], strict=False)
+    ) and (_BLANK.match(last) is not None or _GAP.match(last) is not None)
+    if not blank or len(boxes) < 2:
+        return row
+    for heading in reversed(above):
+        titles = [[word for at, word in heading if abs(at - box.start()) <= 2] for box in boxes]
+        if all(len(near) == 1 for near in titles):
+            break
+    else:
+        return row  # no heading over each box: the boxes are not a grid's columns
+    out, at = [], 0
+    for box, (title,) in zip(boxes, titles, strict=True):
+        out += [row[at : box.end()], f" {title}"]
+        at = box.end()
+    return "".join(out) + row[at:]
 
 
 def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> str:
@@ -57,20 +102,39 @@ def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> st
     return answered + "".join(tails)
 
 
-def unchecked_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) -> list[tuple[int, int]]:
+def unchecked_rows(
+    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], unanswered: tuple[str, ...] = ()
+) -> list[tuple[int, int]]:
     """(start, end) of each empty box's own item, from the box to the next box or the end of its row ("[ ] Main
-    portal vein invasion (Vp4)  [x] Lung metastases": only the first item is absent, asides in brackets included)."""
+    portal vein invasion (Vp4)  [x] Lung metastases": only the first item is absent, asides in brackets included).
+    An item that says it is still open (`unanswered`: "[ ] Varices - OGD booked, result pending") is no answer."""
+    return [(a, b) for a, b, still_open in _empty_items(text, marks, unanswered) if not still_open]
+
+
+def open_rows(
+    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], unanswered: tuple[str, ...]
+) -> list[tuple[int, int]]:
+    """(start, end) of each empty box's item that says it is still open ("[ ] AFP - sample sent, result awaited"):
+    nothing in it is absent, whatever the empty box before it."""
+    return [(a, b) for a, b, still_open in _empty_items(text, marks, unanswered) if still_open]
+
+
+def _empty_items(
+    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], unanswered: tuple[str, ...]
+) -> list[tuple[int, int, bool]]:
     pattern = _marks(*marks)
     if pattern is None:
         return []
     unchecked = frozenset(marks[1])
+    still_open = _words(unanswered)
     items, at = [], 0
     for row in text.split("\n"):
         boxes = list(pattern.finditer(row))
         for n, box in enumerate(boxes):
             if box.group(0) in unchecked:
                 end = boxes[n + 1].start() if n + 1 < len(boxes) else len(row)
-                items.append((at + box.start(), at + end))
+                said = still_open is not None and still_open.search(row[box.end() : end]) is not None
+                items.append((at + box.start(), at + end, said))
         at += len(row) + 1
     return items
 

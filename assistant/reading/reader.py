@@ -716,7 +716,7 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
             target = out.presupposed if given else out.asked
             target += [r for r in _regimens(m, vocab) if r not in target]
             continue
-        role = m.role or shared.get(m)
+        role = shared[m] if m in shared and m.role in (None, "STATED") else m.role
         # asked for by a cue in a statement ("wants atezolizumab plus bevacizumab started", "orders for lenvatinib
         # plus pembrolizumab"), not only named in a question
         asked_for = role == "PROPOSED" and not m.question and "HYPOTHETICAL" not in m.categories
@@ -764,6 +764,7 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         for regimen in sorted(regimens, key=written_at):  # in the order written: the last one is the current one
             if regimen not in out.received:
                 out.received.append(regimen)
+    _asked_together(found, norm, vocab, decided, out)
     had = set(out.received) | {a for r in out.received for a in vocab.agents_of(r)}
     out.asked = [r for r in out.asked if r not in had]
     out.requested = [r for r in out.requested if r in out.asked]
@@ -780,9 +781,35 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
 
 
+def _asked_together(
+    found: list[Mention], norm: Normalised, vocab: Vocabulary, decided: dict[Mention, str | None], out: Reading
+) -> None:
+    """Drugs asked about or asked for written joined into one treatment are the regimen they make together
+    ("wants sorafenib 400 mg bd plus doxorubicin": sorafenib+doxorubicin, not sorafenib alone), as the vocabulary
+    groups agents into regimens; a drug with no regimen of its own (doxorubicin) is otherwise lost."""
+    for group in _joined(found, norm):
+        if len(group) < 2 or any(decided.get(m) != "PROPOSED" for m in group):
+            continue
+        agents = [m.key for m in group if m.key in vocab.agents]
+        together = [r for r in vocab.regimen_of_agents(agents) if len(vocab.agents_of(r)) > 1]
+        for regimen in together:
+            parts = set(vocab.agents_of(regimen))
+            alone = [r for r in out.asked if r != regimen and set(vocab.agents_of(r) or [r]) <= parts]
+            for target in (out.asked, out.requested):
+                if target is out.requested and not any(r in out.requested for r in alone):
+                    continue
+                target[:] = [r for r in target if r not in alone] + ([regimen] if regimen not in target else [])
+
+
 # between two drugs of one regimen ("nivolumab + ipilimumab"), or before a drug in brackets restating the one
 # before it ("camrelizumab + apatinib (rivoceranib)", "the STRIDE arm (tremelimumab + durvalumab)")
 JOINED = re.compile(r"^\s*(?:\+|&|/|-|plus|and|with|(?:[a-z]+\s+)?\()\s*$", re.I)
+# the same after the first drug's dose and schedule ("sorafenib 400 mg twice daily plus doxorubicin 60 mg/m2")
+JOINED_AFTER_DOSE = re.compile(
+    r"^\s*\d[\d.,]*\s*(?:mg|g|mcg|µg)(?:/(?:kg|m2|m²))?\b[^.;:!?\n+&/]{0,30}?"
+    r"\s(?:\+|&|plus|and|with|together with)\s*$",
+    re.I,
+)
 
 
 def _aliases(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[Mention, Mention]:
@@ -798,20 +825,30 @@ def _aliases(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[
     }
 
 
+def _joined(found: list[Mention], norm: Normalised) -> list[list[Mention]]:
+    """The drugs written joined into one treatment ("nivolumab + ipilimumab", "sorafenib 400 mg bd plus
+    doxorubicin"), in the order written; a drug on its own is a group of one."""
+    groups: list[list[Mention]] = []
+    for m in (m for m in found if m.label == DRUG):
+        last = groups[-1][-1] if groups else None
+        between = norm.text[last.end : m.start] if last is not None else ""
+        if (
+            last is not None
+            and last.sentence == m.sentence
+            and (JOINED.match(between) or JOINED_AFTER_DOSE.match(between))
+        ):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    return groups
+
+
 def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[Mention, str]:
     """Roles for drugs written with none: a drug joined to another ("nivolumab + ipilimumab", "atezo and bev")
     shares its role; a line written on a drug ("first line nivolumab + ipilimumab from Jan 2025") says it was
     given when stated (a line concept's `drug_role`)."""
-    drugs = [m for m in found if m.label == DRUG]
-    groups: list[list[Mention]] = []
-    for m in drugs:
-        last = groups[-1][-1] if groups else None
-        if last is not None and last.sentence == m.sentence and JOINED.match(norm.text[last.end : m.start]):
-            groups[-1].append(m)
-        else:
-            groups.append([m])
     roles: dict[Mention, str] = {}
-    for group in groups:
+    for group in _joined(found, norm):
         first = group[0]
         line = next(
             (
@@ -838,12 +875,17 @@ def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> 
             ),
             None,
         )
+        # a plain cue on one drug of the group beats a dose written beside another ("wants sorafenib 400 mg bd plus
+        # doxorubicin 60 mg/m2": both wanted, the doxorubicin dose does not make it given)
         role = next(
-            (m.role for m in group if m.role),
-            vocab.concepts[line.label].drug_role if line else (named.role if named else None),
+            (m.role for m in group if m.role and m.role != "STATED"),
+            next(
+                (m.role for m in group if m.role),
+                vocab.concepts[line.label].drug_role if line else (named.role if named else None),
+            ),
         )
         if role:
-            roles.update({m: role for m in group if m.role is None})
+            roles.update({m: role for m in group if m.role is None or (m.role == "STATED" and role != "STATED")})
     return roles
 
 
