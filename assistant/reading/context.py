@@ -598,11 +598,6 @@ def _same_owner(found: list[Mention], ents: list[Any], doc: Any, vocab: Vocabula
     return out
 
 
-def _names_any(text: str, phrases: tuple[str, ...]) -> bool:
-    words = " " + " ".join(re.findall(r"[a-z0-9'-]+", text.lower())) + " "
-    return any(f" {phrase} " in words for phrase in phrases)
-
-
 def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     """Findings and drugs in `text`, each with the ConText categories that modify it. With `general` False, no
     sentence is taken as a question in general (the conditions such a question states are then read)."""
@@ -613,11 +608,9 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # Words said of a trial's population or offered as a question's choices (an abstract, an eligibility list, a
     # multiple-choice item): found on the text as written, before ':' and ';' are changed below.
     # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
-    absent = absent_rows(text, vocab.absent_answers)
-    answers_rows = bool(absent) or any(mark in text for marks in vocab.form_marks for mark in marks)
-    record = answers_rows and _names_any(text, vocab.subject_records)  # one subject's answered eligibility record
+    absent = absent_rows(text, vocab.absent_answers, vocab.form_take_back)
     listed = (
-        ([] if record else header_spans(text, vocab.population_headers))
+        header_spans(text, vocab.population_headers)
         + choice_spans(text)
         + other_case_spans(text, vocab.case_labels)  # "Case 5: ... Case 6: ... advise for case 6"
         + quoted_source_spans(text, vocab.quoted_sources)  # 'a patient forum: "My husband ... took sorafenib"'
@@ -674,8 +667,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     population = population_sentences(sentences, listed, vocab)
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
-    empty_rows = unchecked_rows(text, vocab.form_marks, vocab.form_unanswered) + absent
-    still_open = open_rows(text, vocab.form_marks, vocab.form_unanswered)
+    empty_rows = unchecked_rows(text, vocab.form_marks, vocab.form_unanswered, vocab.absent_answers) + absent
+    still_open = open_rows(text, vocab.form_marks, vocab.form_unanswered, vocab.absent_answers)
     joiners = list_joiners()
     item_ends = frozenset({","}) | joiners
     self_stated, withholding = _concept_kinds(vocab)

@@ -31,7 +31,9 @@ def _marks(checked: tuple[str, ...], unchecked: tuple[str, ...]) -> re.Pattern[s
     return re.compile("|".join(re.escape(m) for m in marks)) if marks else None
 
 
-def answered_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+def answered_rows(
+    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], columns: tuple[str, ...] = ("yes", "no")
+) -> str:
     """`text` with each row of check boxes under a label ("Label: [x] A [ ] B") written as "Label: A"."""
     pattern = _marks(*marks)
     if pattern is None or not pattern.search(text):
@@ -45,17 +47,23 @@ def answered_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]]) -> 
             above.append([(w.start(), w.group(0)) for w in _WORD.finditer(row)])
             rows.append(row)
             continue
-        rows.append(_answered(_under_headings(row, boxes, above), pattern, checked))
+        rows.append(_answered(_under_headings(row, boxes, above, frozenset(columns)), pattern, checked))
     return "\n".join(rows)
 
 
 _WORD = re.compile(r"\S+")
 
 
-def _under_headings(row: str, boxes: list[re.Match[str]], above: list[list[tuple[int, str]]]) -> str:
+_HEADING_WORDS = 6  # a row of column headings is short ("INCLUSION      YES  NO")
+
+
+def _under_headings(
+    row: str, boxes: list[re.Match[str]], above: list[list[tuple[int, str]]], columns: frozenset[str]
+) -> str:
     """A row of boxes with no words of their own, each box under a column heading ("Prior transplant   [ ]  [X]"
     under "YES  NO" written on a row above), written with its heading after each box ("[ ] YES  [X] NO"); other
-    rows as they are. The headings are the nearest row above with one word over each box."""
+    rows as they are. The headings are the nearest short row above with one word over each box, each an answer
+    (`columns`: "yes", "no", "n/a")."""
     # the last box may be followed by another field of the row after a gap ("[X]  [ ]   (sorafenib 03/2025-11/2026)")
     last = row[boxes[-1].end() :]
     blank = all(
@@ -64,8 +72,10 @@ def _under_headings(row: str, boxes: list[re.Match[str]], above: list[list[tuple
     if not blank or len(boxes) < 2:
         return row
     for heading in reversed(above):
+        if len(heading) > _HEADING_WORDS:
+            continue  # prose between the rows ("Comment: OGD showed small varices only, no red signs") heads nothing
         titles = [[word for at, word in heading if abs(at - box.start()) <= 2] for box in boxes]
-        if all(len(near) == 1 for near in titles):
+        if all(len(near) == 1 and near[0].lower() in columns for near in titles):
             break
     else:
         return row  # no heading over each box: the boxes are not a grid's columns
@@ -103,37 +113,45 @@ def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> st
 
 
 def unchecked_rows(
-    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], unanswered: tuple[str, ...] = ()
+    text: str,
+    marks: tuple[tuple[str, ...], tuple[str, ...]],
+    unanswered: tuple[str, ...] = (),
+    absent: tuple[str, ...] = (),
 ) -> list[tuple[int, int]]:
     """(start, end) of each empty box's own item, from the box to the next box or the end of its row ("[ ] Main
     portal vein invasion (Vp4)  [x] Lung metastases": only the first item is absent, asides in brackets included).
     An item that says it is still open (`unanswered`: "[ ] Varices - OGD booked, result pending") is no answer."""
-    return [(a, b) for a, b, still_open in _empty_items(text, marks, unanswered) if not still_open]
+    return [(a, b) for a, b, still_open in _empty_items(text, marks, unanswered, absent) if not still_open]
 
 
 def open_rows(
-    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], unanswered: tuple[str, ...]
+    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], unanswered: tuple[str, ...], absent: tuple[str, ...] = ()
 ) -> list[tuple[int, int]]:
     """(start, end) of each empty box's item that says it is still open ("[ ] AFP - sample sent, result awaited"):
     nothing in it is absent, whatever the empty box before it."""
-    return [(a, b) for a, b, still_open in _empty_items(text, marks, unanswered) if still_open]
+    return [(a, b) for a, b, still_open in _empty_items(text, marks, unanswered, absent) if still_open]
 
 
 def _empty_items(
-    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], unanswered: tuple[str, ...]
+    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], unanswered: tuple[str, ...], absent: tuple[str, ...] = ()
 ) -> list[tuple[int, int, bool]]:
     pattern = _marks(*marks)
     if pattern is None:
         return []
     unchecked = frozenset(marks[1])
     still_open = _words(unanswered)
+    answered = _words(absent)
     items, at = [], 0
     for row in text.split("\n"):
         boxes = list(pattern.finditer(row))
         for n, box in enumerate(boxes):
             if box.group(0) in unchecked:
                 end = boxes[n + 1].start() if n + 1 < len(boxes) else len(row)
-                said = still_open is not None and still_open.search(row[box.end() : end]) is not None
+                item = row[box.end() : end]
+                # an item that answers itself absent is answered, whatever else is still to come ("[ ] Varices - none
+                # on OGD 02/2026; next OGD booked")
+                said = still_open is not None and still_open.search(item) is not None
+                said = said and (answered is None or answered.search(item) is None)
                 items.append((at + box.start(), at + end, said))
         at += len(row) + 1
     return items
@@ -150,20 +168,26 @@ _ITEM_END = re.compile(r"(?<!\.)[.;](?!\.)\s+|\n")
 
 
 @lru_cache(maxsize=4)
-def _absent_answer(answers: tuple[str, ...]) -> re.Pattern[str] | None:
+def _absent_answer(answers: tuple[str, ...], take_back: tuple[str, ...] = ()) -> re.Pattern[str] | None:
     if not answers:
         return None
     words = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in sorted(answers, key=len, reverse=True))
+    # an aside in brackets after the answer explains it ("NO (right portal vein branch only)"), unless it takes it
+    # back ("none (apart from 2 months of lenvatinib)": `take_back`)
+    back = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(take_back, key=len, reverse=True))
+    aside = rf"(?:\((?!\s*(?:{back})\b)[^()\n]*\)[\s.;]*)?" if back else ""
     # a label, then a colon, a dash, a leader of dots or a question mark ("Transplant hx? none"), then the answer
-    # alone to the end of its item (an aside after it may take it back: "none (apart from 2 months of lenvatinib)")
-    return re.compile(rf"(?P<label>[^:?]*?[^\s.:_?-])\s*(?::|\?|\s[-–]|\.{{2,}})[\s.:_-]*(?:{words})[\s.;]*", re.I)
+    # alone to the end of its item
+    return re.compile(
+        rf"(?P<label>[^:?]*?[^\s.:_?-])\s*(?::|\?|\s[-–]|\.{{2,}})[\s.:_-]*(?:{words})[\s.;]*{aside}", re.I
+    )
 
 
-def absent_rows(text: str, answers: tuple[str, ...]) -> list[tuple[int, int]]:
+def absent_rows(text: str, answers: tuple[str, ...], take_back: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """(start, end) of each label whose row answers it absent ("Prior transplant ..... No", "Anticoagulants - not
     taking"): the whole label, however long, not only the words next to the answer. An item is a row, or a
     sentence of a row ("Haematemesis - denies. Melaena - denies.")."""
-    pattern = _absent_answer(answers)
+    pattern = _absent_answer(answers, take_back)
     if pattern is None:
         return []
     items, at = [], 0

@@ -229,7 +229,9 @@ def _normalised(text: str, vocab: Vocabulary) -> Normalised:
     # struck-through words are deleted words: blanked (the same length), the words after the closing mark kept
     for a, b in struck_spans(text, vocab.struck_marks):
         text = text[:a] + " " * (b - a) + text[b:]
-    text = spoken_numbers(analyte_columns(answered_rows(dictated(text, vocab), vocab.form_marks), vocab), vocab)
+    text = spoken_numbers(
+        analyte_columns(answered_rows(dictated(text, vocab), vocab.form_marks, vocab.form_columns), vocab), vocab
+    )
     text = LIST_COMMA.sub(", ", text)  # "alb2.9,mild asc on spiro,noHE": a list typed without spaces
     text = SIGN_GLUED.sub(" (", text)
     text = GLUED_PLUS.sub(" + ", GLUED_STOP.sub(". ", text))
@@ -804,10 +806,13 @@ def _asked_together(
 # between two drugs of one regimen ("nivolumab + ipilimumab"), or before a drug in brackets restating the one
 # before it ("camrelizumab + apatinib (rivoceranib)", "the STRIDE arm (tremelimumab + durvalumab)")
 JOINED = re.compile(r"^\s*(?:\+|&|/|-|plus|and|with|(?:[a-z]+\s+)?\()\s*$", re.I)
-# the same after the first drug's dose and schedule ("sorafenib 400 mg twice daily plus doxorubicin 60 mg/m2")
+# the same after the first drug's dose and schedule, in combination words only ("sorafenib 400 mg twice daily plus
+# doxorubicin 60 mg/m2"; not "lenvatinib 8 mg daily and cabozantinib is being considered", nor "sorafenib 400 mg bd
+# for 8 months and regorafenib was then recommended")
 JOINED_AFTER_DOSE = re.compile(
-    r"^\s*\d[\d.,]*\s*(?:mg|g|mcg|µg)(?:/(?:kg|m2|m²))?\b[^.;:!?\n+&/]{0,30}?"
-    r"\s(?:\+|&|plus|and|with|together with)\s*$",
+    r"^\s*\d[\d.,]*\s*(?:mg|g|mcg|µg)(?:/(?:kg|m2|m²))?"
+    r"(?:\s+(?:od|bd|bid|tds|qd|once|twice|daily|a day|per day|orally|po|iv|every \d+ (?:days|weeks)|q\dw|weekly))*"
+    r"\s*(?:\+|&|plus|in combination with|combined with|together with)\s*$",
     re.I,
 )
 

@@ -175,7 +175,6 @@ class Vocabulary:
     population: tuple[str, ...] = ()
     population_headers: tuple[str, ...] = ()
     case_labels: tuple[str, ...] = ()  # "Case 5:", "Patient B -": headings of several cases in one message
-    subject_records: tuple[str, ...] = ()  # "screening log", "subject": one subject's answered eligibility record
     quoted_sources: tuple[str, ...] = ()  # 'a patient forum: "..."': a quotation from these is not the patient's
     struck_marks: tuple[str, ...] = ()  # marks around struck-through text ("~~"): deleted words, not the patient's
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
@@ -193,6 +192,8 @@ class Vocabulary:
     identifiers: tuple[str, ...] = ()  # "subject 0932", "MRN 4471023": a code, not a value
     # a row's answer that says its label is absent ("Transplant - nil", "Anticoagulants: not taking")
     absent_answers: tuple[str, ...] = ()
+    form_columns: tuple[str, ...] = ()  # column headings that answer a grid's rows ("YES  NO")
+    form_take_back: tuple[str, ...] = ()  # an aside after an absent answer that takes it back ("apart from ...")
     form_unanswered: tuple[str, ...] = ()  # words that leave an empty box unanswered ("result pending")
     digest: str = ""
 
@@ -534,7 +535,6 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         population=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population") or []),
         population_headers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population_headers") or []),
         case_labels=tuple(str(w).lower() for w in (raw.get("story") or {}).get("case_labels") or []),
-        subject_records=tuple(str(w).lower() for w in (raw.get("story") or {}).get("subject_records") or []),
         quoted_sources=tuple(str(w).lower() for w in (raw.get("story") or {}).get("quoted_sources") or []),
         struck_marks=tuple(str(w) for w in (raw.get("story") or {}).get("struck_marks") or []),
         number_words=dict(raw.get("number_words") or {}),
@@ -547,6 +547,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             tuple(str(m) for m in (raw.get("form_marks") or {}).get("unchecked") or []),
         ),
         absent_answers=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("absent_answers") or []),
+        form_columns=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("columns") or []),
+        form_take_back=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("take_back") or []),
         form_unanswered=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("unanswered") or []),
         tolerated_daily_doses=tuple(
             (str(agent), float(spec["min_mg_per_day"]), str(spec["field"]))

@@ -280,6 +280,10 @@ def other_case_spans(text: str, labels: tuple[str, ...]) -> list[tuple[int, int]
     # the heading may carry a short aside before its colon ("* Subj 029 (F, 61): SCREEN FAIL ...")
     aside = r"(?:\([^()\n]{0,30}\)\s*)?"
     headers = list(re.finditer(rf"^[ \t>*•-]*{label}\s*{ident}\s*{aside}[:\-–)]", text, re.I | re.M))
+    if len({h.group("id").lower() for h in headers}) < 2:
+        # items numbered without a label ("1) W.X., 70M - ...", "3) M.N., 63M - ...") asked about by a label
+        # elsewhere ("your patient is item 3")
+        headers = list(re.finditer(r"^[ \t>*•-]*(?P<id>\d{1,2})[.)]\s", text, re.M))
     ids = [h.group("id").lower() for h in headers]
     if len(set(ids)) < 2:
         return []
