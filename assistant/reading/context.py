@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CorpusError
-from .forms import absent_rows, open_rows, unchecked_rows
+from .forms import absent_rows, empty_box_items
 from .rows import RULES_PATH, rules_file, runs_on, unwrapped
 from .vocabulary import Vocabulary, exact_case
 from .whose import (
@@ -667,8 +667,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     population = population_sentences(sentences, listed, vocab)
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
-    empty_rows = unchecked_rows(text, vocab.form_marks, vocab.form_unanswered, vocab.absent_answers) + absent
-    still_open = open_rows(text, vocab.form_marks, vocab.form_unanswered, vocab.absent_answers)
+    empty_rows, still_open = empty_box_items(text, vocab.form_marks, vocab.form_unanswered, vocab.absent_answers)
+    empty_rows += absent
     joiners = list_joiners()
     item_ends = frozenset({","}) | joiners
     self_stated, withholding = _concept_kinds(vocab)

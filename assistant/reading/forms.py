@@ -31,10 +31,9 @@ def _marks(checked: tuple[str, ...], unchecked: tuple[str, ...]) -> re.Pattern[s
     return re.compile("|".join(re.escape(m) for m in marks)) if marks else None
 
 
-def answered_rows(
-    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], columns: tuple[str, ...] = ("yes", "no")
-) -> str:
-    """`text` with each row of check boxes under a label ("Label: [x] A [ ] B") written as "Label: A"."""
+def answered_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], columns: tuple[str, ...] = ()) -> str:
+    """`text` with each row of check boxes under a label ("Label: [x] A [ ] B") written as "Label: A", and each row of
+    boxes under column headings that are among `columns` ("YES  NO") answered with the heading of its checked box."""
     pattern = _marks(*marks)
     if pattern is None or not pattern.search(text):
         return text
@@ -112,24 +111,20 @@ def _answered(row: str, pattern: re.Pattern[str], checked: frozenset[str]) -> st
     return answered + "".join(tails)
 
 
-def unchecked_rows(
+def empty_box_items(
     text: str,
     marks: tuple[tuple[str, ...], tuple[str, ...]],
     unanswered: tuple[str, ...] = (),
     absent: tuple[str, ...] = (),
-) -> list[tuple[int, int]]:
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(start, end) of each empty box's own item, from the box to the next box or the end of its row ("[ ] Main
-    portal vein invasion (Vp4)  [x] Lung metastases": only the first item is absent, asides in brackets included).
-    An item that says it is still open (`unanswered`: "[ ] Varices - OGD booked, result pending") is no answer."""
-    return [(a, b) for a, b, still_open in _empty_items(text, marks, unanswered, absent) if not still_open]
-
-
-def open_rows(
-    text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], unanswered: tuple[str, ...], absent: tuple[str, ...] = ()
-) -> list[tuple[int, int]]:
-    """(start, end) of each empty box's item that says it is still open ("[ ] AFP - sample sent, result awaited"):
-    nothing in it is absent, whatever the empty box before it."""
-    return [(a, b) for a, b, still_open in _empty_items(text, marks, unanswered, absent) if still_open]
+    portal vein invasion (Vp4)  [x] Lung metastases": only the first item is absent, asides in brackets included),
+    in two lists: the items answered absent, and those that say they are still open (`unanswered`: "[ ] AFP - sample
+    sent, result awaited"), where nothing is absent whatever the empty box before it."""
+    items = _empty_items(text, marks, unanswered, absent)
+    return [(a, b) for a, b, still_open in items if not still_open], [
+        (a, b) for a, b, still_open in items if still_open
+    ]
 
 
 def _empty_items(
@@ -171,10 +166,13 @@ _ITEM_END = re.compile(r"(?<!\.)[.;](?!\.)\s+|\n")
 def _absent_answer(answers: tuple[str, ...], take_back: tuple[str, ...] = ()) -> re.Pattern[str] | None:
     if not answers:
         return None
-    words = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in sorted(answers, key=len, reverse=True))
+
+    def alternatives(phrases: tuple[str, ...]) -> str:  # the longest first, a space as any run of spaces
+        return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
+
+    words, back = alternatives(answers), alternatives(take_back)
     # an aside in brackets after the answer explains it ("NO (right portal vein branch only)"), unless it takes it
     # back ("none (apart from 2 months of lenvatinib)": `take_back`)
-    back = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(take_back, key=len, reverse=True))
     aside = rf"(?:\((?!\s*(?:{back})\b)[^()\n]*\)[\s.;]*)?" if back else ""
     # a label, then a colon, a dash, a leader of dots or a question mark ("Transplant hx? none"), then the answer
     # alone to the end of its item

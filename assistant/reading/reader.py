@@ -687,7 +687,8 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         said_of.setdefault(owner.key if owner else "", []).append((value, norm.span(mention.start, mention.end)))
     unknown: list[str] = []
     meant = _replacements(found, norm, vocab, out)
-    shared = _shared_roles(found, norm, vocab)
+    groups = _joined(found, norm)
+    shared = _shared_roles(groups, found, norm, vocab)
     decided: dict[Mention, str | None] = {}  # the role each drug mention was read with
     aliased = _aliases(found, norm, vocab)
     for m in found:
@@ -766,7 +767,7 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         for regimen in sorted(regimens, key=written_at):  # in the order written: the last one is the current one
             if regimen not in out.received:
                 out.received.append(regimen)
-    _asked_together(found, norm, vocab, decided, out)
+    _asked_together(groups, vocab, decided, out)
     had = set(out.received) | {a for r in out.received for a in vocab.agents_of(r)}
     out.asked = [r for r in out.asked if r not in had]
     out.requested = [r for r in out.requested if r in out.asked]
@@ -784,12 +785,12 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
 
 
 def _asked_together(
-    found: list[Mention], norm: Normalised, vocab: Vocabulary, decided: dict[Mention, str | None], out: Reading
+    groups: list[list[Mention]], vocab: Vocabulary, decided: dict[Mention, str | None], out: Reading
 ) -> None:
     """Drugs asked about or asked for written joined into one treatment are the regimen they make together
     ("wants sorafenib 400 mg bd plus doxorubicin": sorafenib+doxorubicin, not sorafenib alone), as the vocabulary
     groups agents into regimens; a drug with no regimen of its own (doxorubicin) is otherwise lost."""
-    for group in _joined(found, norm):
+    for group in groups:
         if len(group) < 2 or any(decided.get(m) != "PROPOSED" for m in group):
             continue
         agents = [m.key for m in group if m.key in vocab.agents]
@@ -848,12 +849,14 @@ def _joined(found: list[Mention], norm: Normalised) -> list[list[Mention]]:
     return groups
 
 
-def _shared_roles(found: list[Mention], norm: Normalised, vocab: Vocabulary) -> dict[Mention, str]:
-    """Roles for drugs written with none: a drug joined to another ("nivolumab + ipilimumab", "atezo and bev")
-    shares its role; a line written on a drug ("first line nivolumab + ipilimumab from Jan 2025") says it was
+def _shared_roles(
+    groups: list[list[Mention]], found: list[Mention], norm: Normalised, vocab: Vocabulary
+) -> dict[Mention, str]:
+    """Roles for drugs written with none: a drug joined to another in `groups` ("nivolumab + ipilimumab", "atezo and
+    bev") shares its role; a line written on a drug ("first line nivolumab + ipilimumab from Jan 2025") says it was
     given when stated (a line concept's `drug_role`)."""
     roles: dict[Mention, str] = {}
-    for group in _joined(found, norm):
+    for group in groups:
         first = group[0]
         line = next(
             (
