@@ -35,7 +35,7 @@ from .errors import InputError
 from .intents import INSIST, NEGATIVE_COMBOS, Intent, Topic, classify
 from .merge import LABELS, _fmt, merge_facts
 from .models import Answer
-from .pathways import OFFERED, PathwayEngine, Verdict
+from .pathways import OFFERED, PathwayEngine, Verdict, conditions
 from .profile import PatientProfile, make_profile
 from .reading import Reading, read
 from .reading.described import DescriptionReader
@@ -295,10 +295,15 @@ class Session:
             about_a_drug = set(FRAME_TOPICS) | set(answers.questions if answers else ())
             # Only a question about a drug is asked again so; "what about cabo?" after the options is eligibility.
             self.last_question = frame.intent if frame.clarify is None and frame.intent in about_a_drug else None
-        reference = self._reference(text, frame)
+        reference = self._reference(text, frame, frozenset(reading.facts))
         if frame is not None and reference is not None:
-            # "the one without bevacizumab", "which of those are oral?": the regimens just shown that it picks
+            # "the one without bevacizumab", "which of those are oral?": the regimens just shown that it picks; a
+            # reading of the classifier alone as "outside what I cover" ("the one with the blood-marker cut-off")
+            # gives way to its likeliest reading about them
             frame = dataclasses.replace(frame, regimens=tuple(reference.picked))
+            if frame.scope is not None:
+                taken = next((r for r, _ in frame.ranked if r not in OUTSIDE_INTENTS and r != "overview"), None)
+                frame = dataclasses.replace(frame, scope=None, intent=taken or frame.intent, clarify=None)
         decision = frame.scope if frame is not None else None
         if frame is not None and frame.regimens:
             # "Fine. What is the labelled dose then?" after a refusal refers to the regimen it named.
@@ -962,16 +967,33 @@ class Session:
         )
         return self._finish(b, "information", notices)
 
-    def _reference(self, text: str, frame: QuestionFrame | None) -> Reference | None:
+    def _reference(self, text: str, frame: QuestionFrame | None, stated: frozenset[str]) -> Reference | None:
         """The regimens just shown that a follow-up picks ("which of those are given IV?"), if it is one."""
         data = referents(Path(self.kb.settings.corpus_dir))
         reader = question_reader(self.kb)
-        if frame is None or data is None or reader is None or frame.scope is not None:
+        if frame is None or data is None or reader is None:
             return None
+        if frame.scope is not None and (frame.scope.refused or frame.scope.detail):
+            return None  # a scope rule's decision (a child, a dose above label) stands
         # the question asked, not text pasted before it ("Methods: ... oral lenvatinib ... sorafenib 400 mg twice
         # daily ... Can you put the take-home message into one sentence?" picks nothing by "oral" or "twice")
         asked = QUESTION_SENTENCE.findall(unwrapped(text)) if len(text) > PASTED_CHARS else []
-        return data.resolve(" ".join(asked) if asked else text, self.topic_regimens, reader.names)
+        return data.resolve(
+            " ".join(asked) if asked else text, self.topic_regimens, reader.names, self.engine.file, stated
+        )
+
+    def _rules_on(self, regimen: str, facts: tuple[str, ...]) -> list[Any]:
+        """Per fact, the first pathway rule naming `regimen` that tests it, the one offering the regimen first."""
+        found = []
+        for fact in facts:
+            rules = [
+                r
+                for r in self.engine.file.rules
+                if regimen in {**r.then, **r.cap} and fact in {c.field for c in conditions(r.when)}
+            ]
+            rules.sort(key=lambda r: r.then.get(regimen) == "not_recommended")
+            found += [r for r in rules[:1] if r not in found]
+        return found
 
     def _shown(self, text: str, reference: Reference, notices: list[str]) -> Answer:
         """The regimens just shown that a follow-up picks, each with its cited dose and route."""
@@ -992,6 +1014,12 @@ class Session:
             else f"**Of the regimens {which}, these are {reference.described}**:"
         )
         b.add()
+        for regimen in reference.picked:
+            # "the one that depends on AFP": the rule that makes it so, in its own cited words
+            for rule in self._rules_on(regimen, reference.facts):
+                line = b.supported(rule.because, rule_chunks(self.kb, rule))
+                if line:
+                    b.add(f"- {line}")
         if self.audience == "patient":
             for regimen in reference.picked:
                 chunks = [c for c in self.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]

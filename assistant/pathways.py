@@ -292,7 +292,7 @@ class RuleFile(BaseModel):
                     if key not in classes and not key.startswith("class:"):
                         concrete[key] = status
                 setattr(rule, attr, concrete)
-            for cond in _conditions(rule.when):
+            for cond in conditions(rule.when):
                 if cond.op in LIST_OPERATORS:
                     values = cond.value if isinstance(cond.value, list) else [cond.value]
                     if any(isinstance(v, str) and (v in classes or v.startswith("class:")) for v in values):
@@ -449,7 +449,7 @@ class PathwayEngine:
             problems += [f"{label}: {p}" for p in _source_problems(rule, source_ids, sections)]
             if not rule.then and not rule.cap:
                 problems.append(f"{label}: sets no status ('then' or 'cap')")
-            for cond in _conditions(rule.when):
+            for cond in conditions(rule.when):
                 if cond.field not in self.file.fields:
                     problems.append(f"{label}: unknown field '{cond.field}'")
                     continue
@@ -622,10 +622,11 @@ def _in_line(rule: Rule, line: str | None, outcome: Value, unknown: list[str]) -
     return outcome, unknown
 
 
-def _conditions(clause: Clause) -> list[Condition]:
+def conditions(clause: Clause) -> list[Condition]:
+    """Every condition of a clause, nested clauses included."""
     found: list[Condition] = []
     for item in (clause.all or []) + (clause.any or []):
-        found.extend(_conditions(item) if isinstance(item, Clause) else [item])
+        found.extend(conditions(item) if isinstance(item, Clause) else [item])
     return found
 
 

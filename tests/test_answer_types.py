@@ -258,6 +258,31 @@ def test_a_new_referring_attribute_is_data_only(tmp_path: Path, names: Names) ->
     assert ref is not None and ref.picked == ["lenvatinib", "sorafenib"]
 
 
+SECOND_LINE = ["cabozantinib", "pembrolizumab", "regorafenib", "ramucirumab", "atezolizumab+bevacizumab"]
+
+
+def test_the_one_a_pathway_rule_decides_by_a_fact_is_picked_by_that_fact(
+    referents_data: Referents, names: Names, engine: PathwayEngine
+) -> None:
+    ask = "the one that depends on a high AFP - what's the cut-off and how is it given?"
+    ref = referents_data.resolve(ask, SECOND_LINE, names, engine.file)
+    assert ref is not None and ref.picked == ["ramucirumab"] and ref.facts == ("afp_ng_ml",)
+    ref = referents_data.resolve("which of the two needs the scope first?", SECOND_LINE, names, engine.file)
+    assert ref is not None and ref.picked == ["atezolizumab+bevacizumab"]
+    ref = referents_data.resolve("and which one requires tolerated sorafenib?", SECOND_LINE, names, engine.file)
+    assert ref is not None and ref.picked == ["regorafenib"]
+    assert referents_data.resolve(ask, SECOND_LINE, names) is None  # without the rules: nothing to pick by
+
+
+def test_a_fact_given_a_value_is_stated_not_picked_by_unless_asked_as_a_requirement(
+    referents_data: Referents, names: Names, engine: PathwayEngine
+) -> None:
+    stated = frozenset({"afp_ng_ml"})
+    assert referents_data.resolve("which of those for AFP 900?", SECOND_LINE, names, engine.file, stated) is None
+    ref = referents_data.resolve("which of those needs AFP over 400?", SECOND_LINE, names, engine.file, stated)
+    assert ref is not None and ref.picked == ["ramucirumab"]
+
+
 # ---- end to end: the real index and model -------------------------------------------------------
 
 
@@ -293,6 +318,20 @@ def test_follow_up_over_the_options_shown(assistant) -> None:
         "Atezolizumab + bevacizumab is given into a vein" in others_oral and "Sorafenib is taken by mouth" in others_iv
     )
     assert oral["profile"]["prior_therapies"] == []  # picking from the list records nothing as received
+
+
+def test_the_one_with_the_marker_cut_off_is_answered_with_its_rule_and_dose(assistant) -> None:
+    # the classifier alone reads "blood-marker cut-off" as outside what I cover; the reference to the list shown wins
+    _, picked = ask_all(
+        assistant,
+        [
+            "What are the options once sorafenib has failed?",
+            "The one with the blood-marker cut-off you mentioned - what's the cut-off, and how is it given?",
+        ],
+    )
+    text = picked["text"]
+    assert "Ramucirumab" in text and "400" in text and "8 mg/kg" in text and "Cabozantinib" not in text
+    assert "outside what I cover" not in text
 
 
 def test_a_weight_after_a_dose_that_needs_it_computes_the_dose(assistant) -> None:

@@ -19,10 +19,11 @@ import yaml
 
 from ..asking.scope import LabelDose, load_doses
 from ..errors import CorpusError
+from ..pathways import conditions
 from ..reading.vocabulary import phrase_pattern
 
 REFERENTS_FILE = "referents.yaml"
-FIELDS = ("route", "break", "dose")
+FIELDS = ("route", "break", "dose", "rule")
 # How far after a "without"/"with" cue the drug it governs may be named (characters), with at most an article
 # between.
 CUE_REACH = 25
@@ -49,6 +50,7 @@ class Reference:
     unknown: list[str]  # shown regimens whose attribute the dose data do not give (said, never dropped silently)
     fields: tuple[str, ...] = ()  # the attribute fields it picked by ("route", "break", "dose")
     place: str = ""  # picked by its place in the order shown ("second", "last")
+    facts: tuple[str, ...] = ()  # the pathway facts it picked by ("afp_ng_ml": "the one that depends on AFP")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Referents:
     doses: dict[str, LabelDose]
     ordinals: dict[str, int] = dataclasses.field(default_factory=dict)  # "second" -> 2, "last" -> -1
     ordinal: re.Pattern[str] | None = None  # "the second one", "the last regimen"
+    requirement: re.Pattern[str] | None = None  # "needs", "depends on": a stated fact is picked by all the same
 
     @classmethod
     def load(cls, corpus_dir: Path) -> Referents:
@@ -105,6 +108,7 @@ class Referents:
             if ordinals
             else None
         )
+        requirement = phrase_pattern([str(w) for w in raw.get("requirement_cues") or []])
         return cls(
             patterns["refer_cues"],
             patterns["singular_cues"],
@@ -114,13 +118,18 @@ class Referents:
             load_doses(corpus_dir),
             ordinals,
             ordinal,
+            requirement,
         )
 
-    def matches(self, regimen: str, attribute: Attribute) -> bool | None:
+    def matches(self, regimen: str, attribute: Attribute, rules: Any = None) -> bool | None:
         """Whether a regimen has the attribute; None when the dose data do not say.
 
         route: "oral" when every agent is oral, "IV" when any is; break: an agent has fewer days on than days in
-        its cycle; dose: the regimen's dose string (facts.yaml) contains the attribute's value."""
+        its cycle; dose: the regimen's dose string (facts.yaml) contains the attribute's value; rule: a pathway rule
+        that names the regimen (outright or by its class) tests the fact named by the value ("the one that depends on
+        AFP"), from `rules`, the pathway rules file (None without it)."""
+        if attribute.field == "rule":
+            return None if rules is None else attribute.value in tested_facts(rules).get(regimen, set())
         agents = [d for d in self.doses.values() if d.regimen == regimen or d.agent == regimen]
         if not agents:
             return None
@@ -135,11 +144,15 @@ class Referents:
         dose = next((d.label for d in agents if d.regimen == regimen), agents[0].label)
         return str(attribute.value).lower() in dose.lower()
 
-    def resolve(self, text: str, shown: list[str], names: Any) -> Reference | None:
+    def resolve(
+        self, text: str, shown: list[str], names: Any, rules: Any = None, stated: frozenset[str] = frozenset()
+    ) -> Reference | None:
         """The regimens among `shown` the message refers to, or None when it is not such a reference.
 
         With nothing shown yet, a message naming two or more regimens and pointing back at them ("the options are
-        X or Y: which of those are tablets?") picks among those it names."""
+        X or Y: which of those are tablets?") picks among those it names. `rules` is the pathway rules file (for the
+        attributes of field "rule"); `stated` the patient facts the message itself states: a fact given a value
+        ("which of those for AFP 900?") is a fact to evaluate, not a description to pick by."""
         place = self.ordinal.search(text) if self.ordinal is not None and shown else None
         if place is not None and not names.find(text, ("drug", "regimen")):
             # "And the dosing schedule of the second one?": the regimen at that place in the order shown
@@ -156,13 +169,18 @@ class Referents:
             shown = list(dict.fromkeys(m.canonical for m in mentions))
             if len(shown) < 2:
                 return None
-        picked, said, unknown, fields = list(shown), [], [], []
+        picked, said, unknown, fields, facts = list(shown), [], [], [], []
+        required = self.requirement is not None and bool(self.requirement.search(text))
         for attribute in self.attributes:
+            if attribute.field == "rule" and (rules is None or (attribute.value in stated and not required)):
+                continue
             if attribute.words.search(text):
-                unknown += [r for r in picked if self.matches(r, attribute) is None and r not in unknown]
-                picked = [r for r in picked if self.matches(r, attribute)]
+                unknown += [r for r in picked if self.matches(r, attribute, rules) is None and r not in unknown]
+                picked = [r for r in picked if self.matches(r, attribute, rules)]
                 said.append(attribute.label)
                 fields.append(attribute.field)
+                if attribute.field == "rule":
+                    facts.append(str(attribute.value))
         for mention in [] if named_here else mentions:
             agent = mention.canonical
             before = text[max(0, mention.start - CUE_REACH) : mention.start]
@@ -179,11 +197,29 @@ class Referents:
             return None
         if self.singular.search(text):
             picked = picked[:1]  # "the one without bevacizumab": the first match, in the order shown
-        return Reference(picked, " and ".join(said), list(shown), named_here, unknown, tuple(dict.fromkeys(fields)))
+        return Reference(
+            picked,
+            " and ".join(said),
+            list(shown),
+            named_here,
+            unknown,
+            tuple(dict.fromkeys(fields)),
+            facts=tuple(dict.fromkeys(facts)),
+        )
 
     def labels_of(self, regimen: str, fields: tuple[str, ...]) -> list[str]:
         """What the attributes of `fields` say of `regimen` ("taken by mouth"), for the regimens not picked."""
         return [a.label for a in self.attributes if a.field in fields and self.matches(regimen, a)]
+
+
+def tested_facts(rules: Any) -> dict[str, set[str]]:
+    """Regimen -> the patient facts tested by the pathway rules that name it (their classes already expanded)."""
+    found: dict[str, set[str]] = {}
+    for rule in rules.rules:
+        facts = {c.field for c in conditions(rule.when)}
+        for regimen in list(rule.then) + list(rule.cap):
+            found.setdefault(regimen, set()).update(facts)
+    return found
 
 
 @lru_cache(maxsize=8)
