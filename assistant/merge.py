@@ -143,4 +143,28 @@ def merge_facts(
         elif provenance.get("child_pugh_score", {}).get("how") == "computed":
             candidate.pop("child_pugh_score", None)
             provenance.pop("child_pugh_score", None)
+    elif computed.computed_class and _worse(computed.computed_class, candidate.get("child_pugh_class")):
+        # the labs give a worse class than the one stated ("the summer letter said A5" under a table reaching B7): the
+        # facts hold the reading the checker uses, the more restrictive one (the disagreement is said with the answer)
+        said = f"computed from the labs, more restrictive than the stated {candidate['child_pugh_class']}"
+        given = f"{computed.computed_class}{computed.computed_score or ''}"
+        changes.append(
+            f"Child-Pugh: the labs give {given}, more restrictive than the stated {candidate['child_pugh_class']}"
+            f"{candidate.get('child_pugh_score') or ''}; {given} is used. Please check the liver function."
+        )
+        candidate["child_pugh_class"] = computed.computed_class
+        provenance["child_pugh_class"] = {"turn": turn, "text": said, "how": "computed"}
+        if computed.minimum_score is not None:
+            provenance["child_pugh_class"]["minimum_score"] = computed.minimum_score
+        candidate.pop("child_pugh_score", None)
+        provenance.pop("child_pugh_score", None)
+        if computed.computed_score is not None and computed.minimum_score is None:
+            candidate["child_pugh_score"] = computed.computed_score
+            provenance["child_pugh_score"] = {"turn": turn, "text": said, "how": "computed"}
     return candidate, provenance, changes, []
+
+
+def _worse(computed: str, stated: Any) -> bool:
+    """Whether the labs' Child-Pugh class is more restrictive than the stated one."""
+    order = "ABC"
+    return isinstance(stated, str) and stated in order and order.index(computed) > order.index(stated)

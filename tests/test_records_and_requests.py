@@ -190,3 +190,83 @@ def test_an_mdt_list_asked_about_by_its_item_number_gives_only_that_items_facts(
     values = read(text).values
     assert values.get("child_pugh_score") == 5 and "solid_organ_transplant" not in values, values
     assert "high_risk_varices" not in values, values
+
+
+# ---- session 19: shorthand senses, rows of two fields, relatives taken up by their own pronoun -------------------
+
+
+def test_ra_after_an_oxygen_saturation_is_room_air_not_rheumatoid_arthritis() -> None:
+    assert "autoimmune_disease" not in read("Obs: HR 82, SpO2 99% RA, T 36.8. HCC, CP A6, PS 1.").values
+    assert read("PMH: RA on methotrexate. HCC, CP A6.").values.get("autoimmune_disease") is True
+
+
+def test_a_line_opening_with_capitalised_shorthand_is_a_row_of_its_own() -> None:
+    # "Tx hx" written out in lower case would have made the line run on from the AFP line before it
+    values = read("AFP 4200 ng/ml\nTx hx: sora 400bd\n").values
+    assert values.get("afp_ng_ml") == 4200 and values.get("prior_therapies") == ["sorafenib"], values
+
+
+def test_two_labelled_fields_on_one_row_of_boxes_are_answered_each() -> None:
+    values = read(
+        "Child-Pugh:  [ ] A5  [x] A6  [ ] B7      ECOG: [ ] 0 [x] 1\n"
+        "Transplant history: [x] none     Autoimmune disease on treatment: [x] none\n"
+    ).values
+    assert values.get("autoimmune_disease") is False and values.get("solid_organ_transplant") is False, values
+    assert values.get("child_pugh_score") == 6 and values.get("ecog") == 1, values
+
+
+def test_a_relative_taken_up_by_their_own_pronoun_keeps_their_findings() -> None:
+    text = (
+        "Mr Zielinski, 66, with his wife. His wife, she had the kidney transplant twelve years ago, she takes "
+        "tacrolimus. For him, no transplant, never. Child-Pugh A6."
+    )
+    assert read(text).values.get("solid_organ_transplant") is False
+    # the patient's own, told by a relative, stays the patient's
+    assert read("Mrs Adams, 70. Her husband says she had a liver transplant.").values.get("solid_organ_transplant")
+    assert read("Mr B, 60. His daughter says he had a kidney transplant and takes tacrolimus.").values.get(
+        "solid_organ_transplant"
+    )
+
+
+def test_a_dated_table_with_numeric_dates_gives_the_latest_column() -> None:
+    table = "Labs              | 03/11 | 17/11 | 01/12\nBilirubin umol/L  | 41    | 58    | 63\n"
+    assert round(read(table).values["bilirubin_mg_dl"], 2) == 3.68
+    # day and month without years that cross a new year are not ordered: the current one is asked for
+    crossing = "Labs   15/12   10/01   05/02\nBilirubin umol/L  41      58      63\n"
+    assert "bilirubin_mg_dl" not in read(crossing).values
+
+
+def test_labs_worse_than_the_stated_child_pugh_class_are_the_facts_held_and_said() -> None:
+    from assistant.merge import merge_facts
+
+    text = (
+        "Date        | Bilirubin (mg/dL) | Albumin (g/dL) | INR\n"
+        "14/07/2026  | 1.1               | 3.7            | 1.1\n"
+        "30/11/2026  | 2.3               | 3.1            | 1.2\n"
+        "Clinical on 30/11: no ascites, no encephalopathy; ECOG 1. The summer letter said Child-Pugh A5.\n"
+    )
+    facts, provenance, changes, problems = merge_facts({}, {}, 1, read(text))
+    assert not problems and facts["child_pugh_class"] == "B" and facts["child_pugh_score"] == 7, facts
+    assert any("more restrictive than the stated A5" in c for c in changes), changes
+    # labs no worse than the stated class leave it as stated
+    better = text.replace("2.3 ", "1.0 ").replace("3.1 ", "3.8 ")
+    facts, *_ = merge_facts({}, {}, 1, read(better))
+    assert facts["child_pugh_class"] == "A" and facts["child_pugh_score"] == 5, facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HCC (HBV), BCLC-C (LN+ & lung), CPA5",
+        "CT 10/2026: PD - new portocaval nodes, growth of liver lesions",
+        "they found three spots in the liver, and one on my lung",
+    ],
+)
+def test_spread_written_in_shorthand_or_plain_words_is_read(text: str) -> None:
+    assert read(text).values.get("extrahepatic_spread") is True
+
+
+def test_a_relative_who_died_keeps_their_story_and_a_treatment_history_heading_gives_what_was_received() -> None:
+    family = 'FHx: father d. 2019 HCC - "was on sorafenib, hated it". Pt: CP A6, PS 1, no prior systemic tx.'
+    assert "sorafenib" not in (read(family).values.get("prior_therapies") or [])
+    assert read("CP A5.\nTx hx: lenva 12 mg 2025\n").values.get("prior_therapies") == ["lenvatinib"]

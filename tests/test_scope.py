@@ -129,6 +129,8 @@ def test_decisions(text: str, expected: str) -> None:
         "durvalumab 1500 mg for a 25 kg patient",
         "tremelimumab 600 mg on day 1",
         "lenvatinib 24 mg",
+        # the one drug the message names carries a dose written after a lead word in a later sentence
+        "My lenvatinib was cut to 8 mg for my blood pressure. I'm going to put myself back up to 16 mg.",
         "double the sorafenib dose, he is fit",
         "cabozantinib 0.12 g daily",
     ],
@@ -151,6 +153,8 @@ def test_doses_above_the_label(text: str) -> None:
         "regorafenib 160 mg daily, days 1-21 of a 28-day cycle",
         "nivolumab 1 mg/kg + ipilimumab 3 mg/kg, then nivolumab 480 mg every 4 weeks",
         "cabozantinib reduced from 60 mg to 40 mg",
+        "My lenvatinib was cut to 8 mg. I take prednisolone 40 mg as well.",  # no lead word: not lenvatinib's
+        "Sorafenib was stopped. Now on lenvatinib. I'm going back up to 12 mg.",  # two drugs named: carries nothing
         "What is the weight-based lenvatinib dose for 55 kg?",
         "What is the maximum dose of sorafenib?",
     ],

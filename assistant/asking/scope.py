@@ -194,6 +194,10 @@ class Scope:
         self._bypass_phrases = p(unsafe.get("bypass_phrases", []))
         self._escalation = p(data["escalation_phrases"])
         self._continuous = p(data["continuous_words"])
+        leads = p(data.get("carried_dose_leads", []))
+        # a dose written right after one of these words, in a sentence naming no drug, is of the one drug the message
+        # names ("My lenvatinib was cut to 8 mg ... I'm going to put myself back up to 16 mg")
+        self._carried_lead = re.compile(rf"(?:{leads.pattern})[\s,]*$") if leads is not None else None
         self._frequencies = {str(k).lower(): v for k, v in data["frequencies"].items()}
         self._frequency = p(list(self._frequencies))
         self._dose_units = {str(k).lower(): float(v) for k, v in data["dose_units"].items()}
@@ -381,17 +385,28 @@ class Scope:
             return self._say("above_label", "escalation", escalation.group(0))
         weight = self._weight.search(text)
         weight_kg = _number(weight.group(1)) * self._weight_units[weight.group(2).lower()] if weight else None
+        named = {m.canonical for m in self.names.find(text, ("drug",))}
+        only = next(iter(named)) if len(named) == 1 and named <= set(self.doses) else None
         for sentence in message_sentences(text):
-            decision = self._sentence_doses(sentence, weight_kg)
+            decision = self._sentence_doses(sentence, weight_kg, only)
             if decision is not None:
                 return decision
         return None
 
-    def _sentence_doses(self, sentence: str, weight_kg: float | None) -> ScopeDecision | None:
+    def _sentence_doses(self, sentence: str, weight_kg: float | None, only: str | None = None) -> ScopeDecision | None:
+        """A dose of the sentence above its drug's label; `only` is the one drug the message names, whose dose a
+        sentence naming no drug may carry after a lead word ("back up to 16 mg")."""
         agents = [m for m in self.names.find(sentence, ("drug",)) if m.canonical in self.doses]
+        doses = list(self._dose.finditer(sentence))
+        if not agents and only is not None and self._carried_lead is not None:
+            carried = [d for d in doses if self._carried_lead.search(sentence[: d.start()])]
+            for dose in carried:
+                if self._exceeds(self.doses[only], dose, None, weight_kg):
+                    label = self.doses[only]
+                    return self._say("above_label", "above_label", f"{only} {dose.group(0)}", label=label.label)
+            return None
         if not agents:
             return None
-        doses = list(self._dose.finditer(sentence))
         frequencies = self._frequency.finditer(sentence) if self._frequency is not None else iter(())
         per_dose: dict[int, str] = {}
         for f in frequencies:  # each frequency belongs to the dose written nearest to it

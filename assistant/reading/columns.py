@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .dates import _MONTH, DATE, _month, when
+from .dates import _MONTH, DATE, _month, orient, when
 
 if TYPE_CHECKING:
     from .vocabulary import Vocabulary
@@ -59,18 +59,44 @@ def _label(cell: str, vocab: Vocabulary) -> Column | None:
 
 def header_rows(text: str, vocab: Vocabulary) -> dict[int, list[Column]]:
     """Header rows of times, by the character offset where each line starts: a line of two or more times and
-    nothing else (a first cell naming the table, "Serial LFTs" or "Date", is allowed)."""
+    nothing else (a first cell naming the table, "Serial LFTs" or "Date", is allowed). Numeric dates ("03/11
+    17/11 01/12") take the order the message's numeric dates give them (a part over 12 says which is the day)."""
     headers: dict[int, list[Column]] = {}
+    numeric: dict[tuple[int, int], tuple[int, int, int]] = {}  # (row start, column) -> (first, second, year)
     start = 0
     for line in text.split("\n"):
         cells = [c for c in CELLS.split(line.strip()) if c.strip()]
         columns = [_label(c, vocab) for c in cells]
         if len(columns) >= 3 and columns[0] is None:
-            columns = columns[1:]  # the table's name in the first cell
+            cells, columns = cells[1:], columns[1:]  # the table's name in the first cell
         if len(columns) >= 2 and all(c is not None for c in columns):
             headers[start] = [c for c in columns if c is not None]
+            for k, cell in enumerate(cells):
+                pair = _NUMERIC_DATE.fullmatch(FILLER.sub(" ", cell).strip())
+                if pair is not None and headers[start][k].when is None:
+                    year = int(pair.group(3) or 0)
+                    numeric[start, k] = (
+                        int(pair.group(1)),
+                        int(pair.group(2)),
+                        year + 2000 if 0 < year < 100 else year,
+                    )
         start += len(line) + 1
+    keys = list(numeric)
+    stamps = [(n, *numeric[key]) for n, key in enumerate(keys)]
+    others = [(-1, int(m.group(1)), int(m.group(2)), 0) for m in _NUMERIC_DATE.finditer(text)]
+    oriented = orient(stamps + others)
+    for row in {row for row, _ in keys}:
+        placed = {k: oriented[n] for n, (r, k) in enumerate(keys) if r == row and n in oriented}
+        ordered = [placed[k] for k in sorted(placed)]
+        # only dates that run one way across the row ("15/12 10/01" without years may cross a new year: not ordered)
+        if ordered == sorted(ordered) or ordered == sorted(ordered, reverse=True):
+            for k, stamp in placed.items():
+                headers[row][k] = Column(stamp, headers[row][k].current)
     return headers
+
+
+# a numeric date, day and month in either order, with or without its year ("03/11", "17/11/2026", "1.12.26")
+_NUMERIC_DATE = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}(?:\d{2})?))?(?![\d/])")
 
 
 def column_times(text: str, at: int, headers: dict[int, list[Column]]) -> Column | None:

@@ -46,8 +46,28 @@ def answered_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], col
             above.append([(w.start(), w.group(0)) for w in _WORD.finditer(row)])
             rows.append(row)
             continue
-        rows.append(_answered(_under_headings(row, boxes, above, frozenset(columns)), pattern, checked))
+        row = _under_headings(row, boxes, above, frozenset(columns))
+        # two fields on one row ("Transplant history: [x] none     Autoimmune disease on treatment: [x] none"):
+        # each answered on its own
+        rows.append("".join(_answered(part, pattern, checked) for part in _fields(row, pattern)))
     return "\n".join(rows)
+
+
+_LABEL = re.compile(r"[^\s:][^:\n]*?:\s*")  # a field's label: words, then a colon
+
+
+def _fields(row: str, pattern: re.Pattern[str]) -> list[str]:
+    """A row cut before each gap that opens another labelled field: a label ending in a colon, then its boxes."""
+    cuts = [
+        gap.start()
+        for gap in _GAP.finditer(row)
+        if gap.start() > 0
+        and (label := _LABEL.match(row, gap.end())) is not None
+        and pattern.search(label.group(0)) is None
+        and pattern.match(row, label.end()) is not None
+        and pattern.search(row, 0, gap.start()) is not None
+    ]
+    return [row[a:b] for a, b in zip([0, *cuts], [*cuts, len(row)], strict=True)]
 
 
 _WORD = re.compile(r"\S+")

@@ -133,6 +133,9 @@ class Vocabulary:
     foreign_units: list[str]
     concepts: dict[str, Concept]
     general_question_openers: frozenset[str] = frozenset()
+    # shorthand -> its other senses, each (the words any of which, among the few words before it, give that sense,
+    # what it then means): "SpO2 97 RA" is room air, not rheumatoid arthritis
+    shorthand_senses: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = default(default_factory=dict)
     question_headings: frozenset[str] = frozenset()  # "MCQ:", "Quick q:" before a question in general
     general_request_openers: frozenset[str] = frozenset()
     general_markers: tuple[str, ...] = ()  # "generally speaking, what are ...": a question in general, "?" or not
@@ -493,6 +496,10 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         foreign_units=[str(u).lower() for u in raw.get("foreign_units") or []],
         concepts=concepts,
         general_question_openers=frozenset(str(w) for w in raw.get("general_question_openers") or []),
+        shorthand_senses={
+            str(k): tuple((tuple(str(w) for w in sense["after"]), str(sense["means"])) for sense in v)
+            for k, v in (raw.get("shorthand_senses") or {}).items()
+        },
         question_headings=frozenset(str(w).lower() for w in raw.get("question_headings") or []),
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
         general_markers=tuple(str(w).lower() for w in raw.get("general_markers") or []),
@@ -585,6 +592,11 @@ class Normalised:
         return self.original[a:b].strip()
 
 
+# How many words before a shorthand may give it another sense ("SpO2 97% RA", "sats 95 on RA")
+SENSE_REACH = 3
+SENSE_CHARS = 80  # the text looked back over for those words
+
+
 @lru_cache(maxsize=4)
 def _shorthand_pattern(items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     table: dict[str, str] = {}
@@ -594,9 +606,35 @@ def _shorthand_pattern(items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[s
     return phrase_pattern([k for k, _ in items]), table
 
 
+@lru_cache(maxsize=4)
+def _sense_patterns(
+    items: tuple[tuple[str, tuple[tuple[tuple[str, ...], str], ...]], ...],
+) -> dict[str, list[tuple[re.Pattern[str], str]]]:
+    found: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+    for key, senses in items:
+        text, exact = exact_case(key)
+        for after, means in senses:
+            pattern = phrase_pattern(list(after))
+            if pattern is not None:
+                found.setdefault(text if exact else text.lower(), []).append((pattern, means))
+    return found
+
+
+def _sense(word: str, before: str, senses: dict[str, list[tuple[re.Pattern[str], str]]]) -> str | None:
+    """The other sense of a shorthand that one of its sense words among the few words before it gives, if any."""
+    near = " ".join(before.split("\n")[-1].split()[-SENSE_REACH:])
+    for pattern, means in senses.get(word) or senses.get(word.lower()) or []:
+        if pattern.search(near):
+            return means
+    return None
+
+
 def normalise(text: str, vocab: Vocabulary) -> Normalised:
     """Write shorthand out ("s/p OLT" -> "status post liver transplant"), keeping a map to the original."""
-    pattern, table = _shorthand_pattern(tuple(vocab.shorthand.items()))
+    # a word with a sense only in context ("father d. 2019": died) is matched as it is written, and kept elsewhere
+    only_senses = tuple((k, exact_case(k)[0]) for k in vocab.shorthand_senses if k not in vocab.shorthand)
+    pattern, table = _shorthand_pattern(tuple(vocab.shorthand.items()) + only_senses)
+    senses = _sense_patterns(tuple(vocab.shorthand_senses.items()))
     if pattern is None:
         return Normalised(text, list(range(len(text) + 1)), text)
     pieces: list[str] = []
@@ -606,7 +644,12 @@ def normalise(text: str, vocab: Vocabulary) -> Normalised:
         pieces.append(text[last : match.start()])
         origin.extend(range(last, match.start()))
         word = match.group(0)
-        replacement = table.get(word) or table.get(word.lower()) or word
+        before = text[max(0, match.start() - SENSE_CHARS) : match.start()]
+        replacement = _sense(word, before, senses) or table.get(word) or table.get(word.lower()) or word
+        if word[:1].isupper() and replacement[:1].islower() and not before.split("\n")[-1].strip(" \t-*•>"):
+            # a line opening in capitals still does ("Tx hx: sora 400bd" is a row of its own, not the line before
+            # going on, as "treatment history: ..." in lower case would be)
+            replacement = replacement[0].upper() + replacement[1:]
         pieces.append(replacement)
         origin.extend([match.start()] * (len(replacement) - 1) + [match.end() - 1])
         last = match.end()
