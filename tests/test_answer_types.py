@@ -334,6 +334,26 @@ def test_the_one_with_the_marker_cut_off_is_answered_with_its_rule_and_dose(assi
     assert "outside what I cover" not in text
 
 
+def test_a_symptom_a_patient_describes_is_named_from_the_label_beside_the_care_team_answer(assistant) -> None:
+    (cut,) = ask_all(
+        assistant,
+        [
+            "On a forum people say sorafenib gives you sore hands and feet. I take 400 mg twice a day - should I just cut "
+            "it down myself if it starts?"
+        ],
+        audience="patient",
+    )
+    text = cut["text"]
+    assert "care team" in text and "hand-foot skin reaction" in text.split("care team", 1)[1], text
+    # run-on phone typing still asks ("... hurt to walk is this normal"): the side effects of the drug taken
+    (normal,) = ask_all(
+        assistant,
+        ["since i started the sorafenib tablets my feet are red and peeling and hurt to walk is this normal"],
+        audience="patient",
+    )
+    assert normal["kind"] == "information" and "hand-foot skin reaction" in normal["text"], normal["text"]
+
+
 def test_a_weight_after_a_dose_that_needs_it_computes_the_dose(assistant) -> None:
     *_, dose = ask_all(
         assistant,

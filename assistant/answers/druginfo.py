@@ -49,6 +49,7 @@ class Facet:
     says: tuple[str, ...]  # words of a label sentence that answers it
     fields: tuple[str, ...]
     what: str  # "how long the infusion runs for {name}"
+    patient: bool = False  # also answered to a patient: a symptom they describe ("my feet are red and peeling")
 
     def answers(self, sentence: str) -> bool:
         """Whether a label sentence holds the facet's words."""
@@ -125,7 +126,7 @@ class DrugAnswers:
                 what.format(name="x")
             except (KeyError, IndexError, ValueError) as exc:
                 raise CorpusError([f"{path}: facet {name!r}: 'what' may name only {{name}} ({exc})"]) from exc
-            facets.append(Facet(str(name), asked, says, fields, what))
+            facets.append(Facet(str(name), asked, says, fields, what, bool(entry.get("patient", False))))
         return cls(questions, str(raw["patient_close"]), str(raw["care_team"]), topics, gaps, tuple(facets))
 
     def is_gap(self, line: str) -> bool:
@@ -238,17 +239,34 @@ def drug_information(
         if audience != "patient":
             for computed in computed_per_kg(agent, lines, weight):
                 b.add(computed)
+    # a symptom described beside the question ("my feet are red and peeling - should I cut the dose?"): what the label
+    # says of it
+    facet_sections(b, kb, answers, text, agents, audience, question.fields)
     if audience == "patient":
         b.add()
         b.add(answers.patient_close)
     return True
 
 
-def facet_sections(b: Builder, kb: Any, answers: DrugAnswers, text: str, agents: list[str], audience: str) -> None:
+def facet_sections(
+    b: Builder,
+    kb: Any,
+    answers: DrugAnswers,
+    text: str,
+    agents: list[str],
+    audience: str,
+    besides: tuple[str, ...] = (),
+) -> None:
     """The facets a question asks beside its main question ("Keytruda - dose and infusion length?"): each agent's
-    label sentences that answer them, cited, or "not in my sources" for that facet."""
-    facets = answers.asked_facets(text)
-    if not facets or audience == "patient":
+    label sentences that answer them, cited, or "not in my sources" for that facet. To a patient, only the facets
+    marked for patients (a symptom they describe beside asking whether to cut the dose). `besides`: the label sections
+    the main answer already read (a facet among them narrowed it, and is not said again)."""
+    facets = [
+        f
+        for f in answers.asked_facets(text)
+        if (audience != "patient" or f.patient) and not set(f.fields) & set(besides)
+    ]
+    if not facets:
         return
     for agent in agents[:3]:
         for facet in facets:
