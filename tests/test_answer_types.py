@@ -274,13 +274,28 @@ def test_the_one_a_pathway_rule_decides_by_a_fact_is_picked_by_that_fact(
     assert referents_data.resolve(ask, SECOND_LINE, names) is None  # without the rules: nothing to pick by
 
 
-def test_a_fact_given_a_value_is_stated_not_picked_by_unless_asked_as_a_requirement(
+def test_a_fact_given_a_value_is_stated_not_picked_by(
     referents_data: Referents, names: Names, engine: PathwayEngine
 ) -> None:
     stated = frozenset({"afp_ng_ml"})
     assert referents_data.resolve("which of those for AFP 900?", SECOND_LINE, names, engine.file, stated) is None
-    ref = referents_data.resolve("which of those needs AFP over 400?", SECOND_LINE, names, engine.file, stated)
-    assert ref is not None and ref.picked == ["ramucirumab"]
+    ask = "His AFP has just come back at 35. Does he meet the AFP cut-off for any of those?"
+    assert referents_data.resolve(ask, SECOND_LINE, names, engine.file, stated) is None  # re-evaluated, not picked
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Which of those doesn't need a scope first? He can't get an endoscopy for 3 months.",
+        "Which of those is safest if she turns out to have varices?",
+        "Which of those doesn't depend on the AFP level?",
+        "Which of those would not require tolerated sorafenib?",
+    ],
+)
+def test_a_rule_attribute_turned_round_picks_nothing(
+    ask: str, referents_data: Referents, names: Names, engine: PathwayEngine
+) -> None:
+    assert referents_data.resolve(ask, SECOND_LINE, names, engine.file) is None
 
 
 # ---- end to end: the real index and model -------------------------------------------------------

@@ -154,6 +154,8 @@ def test_doses_above_the_label(text: str) -> None:
         "nivolumab 1 mg/kg + ipilimumab 3 mg/kg, then nivolumab 480 mg every 4 weeks",
         "cabozantinib reduced from 60 mg to 40 mg",
         "My lenvatinib was cut to 8 mg. I take prednisolone 40 mg as well.",  # no lead word: not lenvatinib's
+        "I'm on lenvatinib 8 mg once a day. I also take 40 mg of propranolol and 100 mg of spironolactone.",
+        "I'm on cabozantinib 40 mg daily. For my blood pressure I take 100 mg of losartan.",
         "Sorafenib was stopped. Now on lenvatinib. I'm going back up to 12 mg.",  # two drugs named: carries nothing
         "What is the weight-based lenvatinib dose for 55 kg?",
         "What is the maximum dose of sorafenib?",

@@ -63,7 +63,7 @@ class Referents:
     doses: dict[str, LabelDose]
     ordinals: dict[str, int] = dataclasses.field(default_factory=dict)  # "second" -> 2, "last" -> -1
     ordinal: re.Pattern[str] | None = None  # "the second one", "the last regimen"
-    requirement: re.Pattern[str] | None = None  # "needs", "depends on": a stated fact is picked by all the same
+    negation: re.Pattern[str] | None = None  # "doesn't", "safest": a rule attribute does not pick
 
     @classmethod
     def load(cls, corpus_dir: Path) -> Referents:
@@ -108,7 +108,7 @@ class Referents:
             if ordinals
             else None
         )
-        requirement = phrase_pattern([str(w) for w in raw.get("requirement_cues") or []])
+        negation = phrase_pattern([str(w) for w in raw.get("rule_negations") or []])
         return cls(
             patterns["refer_cues"],
             patterns["singular_cues"],
@@ -118,7 +118,7 @@ class Referents:
             load_doses(corpus_dir),
             ordinals,
             ordinal,
-            requirement,
+            negation,
         )
 
     def matches(self, regimen: str, attribute: Attribute, rules: Any = None) -> bool | None:
@@ -152,7 +152,8 @@ class Referents:
         With nothing shown yet, a message naming two or more regimens and pointing back at them ("the options are
         X or Y: which of those are tablets?") picks among those it names. `rules` is the pathway rules file (for the
         attributes of field "rule"); `stated` the patient facts the message itself states: a fact given a value
-        ("which of those for AFP 900?") is a fact to evaluate, not a description to pick by."""
+        ("which of those for AFP 900?", "AFP 35 - does he meet the cut-off for any of those?") is a fact to evaluate,
+        not a description to pick by."""
         place = self.ordinal.search(text) if self.ordinal is not None and shown else None
         if place is not None and not names.find(text, ("drug", "regimen")):
             # "And the dosing schedule of the second one?": the regimen at that place in the order shown
@@ -170,9 +171,11 @@ class Referents:
             if len(shown) < 2:
                 return None
         picked, said, unknown, fields, facts = list(shown), [], [], [], []
-        required = self.requirement is not None and bool(self.requirement.search(text))
+        # "which of those doesn't need a scope?", "which is safest with varices?": a rule attribute picks only where
+        # nothing turns it round
+        turned = self.negation is not None and bool(self.negation.search(text))
         for attribute in self.attributes:
-            if attribute.field == "rule" and (rules is None or (attribute.value in stated and not required)):
+            if attribute.field == "rule" and (rules is None or attribute.value in stated or turned):
                 continue
             if attribute.words.search(text):
                 unknown += [r for r in picked if self.matches(r, attribute, rules) is None and r not in unknown]

@@ -95,8 +95,9 @@ def header_rows(text: str, vocab: Vocabulary) -> dict[int, list[Column]]:
     return headers
 
 
-# a numeric date, day and month in either order, with or without its year ("03/11", "17/11/2026", "1.12.26")
-_NUMERIC_DATE = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}(?:\d{2})?))?(?![\d/])")
+# a numeric date written with slashes, day and month in either order, with or without its year ("03/11",
+# "17/11/2026"); not with dots, which decimals share ("1.15", "13.4")
+_NUMERIC_DATE = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?:/(\d{2}(?:\d{2})?))?(?![\d/.])")
 
 
 def column_times(text: str, at: int, headers: dict[int, list[Column]]) -> Column | None:

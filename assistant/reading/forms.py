@@ -31,7 +31,12 @@ def _marks(checked: tuple[str, ...], unchecked: tuple[str, ...]) -> re.Pattern[s
     return re.compile("|".join(re.escape(m) for m in marks)) if marks else None
 
 
-def answered_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], columns: tuple[str, ...] = ()) -> str:
+def answered_rows(
+    text: str,
+    marks: tuple[tuple[str, ...], tuple[str, ...]],
+    columns: tuple[str, ...] = (),
+    qualifiers: tuple[str, ...] = (),
+) -> str:
     """`text` with each row of check boxes under a label ("Label: [x] A [ ] B") written as "Label: A", and each row of
     boxes under column headings that are among `columns` ("YES  NO") answered with the heading of its checked box."""
     pattern = _marks(*marks)
@@ -49,21 +54,24 @@ def answered_rows(text: str, marks: tuple[tuple[str, ...], tuple[str, ...]], col
         row = _under_headings(row, boxes, above, frozenset(columns))
         # two fields on one row ("Transplant history: [x] none     Autoimmune disease on treatment: [x] none"):
         # each answered on its own
-        rows.append("".join(_answered(part, pattern, checked) for part in _fields(row, pattern)))
+        rows.append("".join(_answered(part, pattern, checked) for part in _fields(row, pattern, qualifiers)))
     return "\n".join(rows)
 
 
 _LABEL = re.compile(r"[^\s:][^:\n]*?:\s*")  # a field's label: words, then a colon
 
 
-def _fields(row: str, pattern: re.Pattern[str]) -> list[str]:
-    """A row cut before each gap that opens another labelled field: a label ending in a colon, then its boxes."""
+def _fields(row: str, pattern: re.Pattern[str], qualifiers: tuple[str, ...] = ()) -> list[str]:
+    """A row cut before each gap that opens another labelled field: a label ending in a colon, then its boxes. A label
+    opening with a qualifier ("On systemic treatment:", "If yes, ...") qualifies the field before it: no cut."""
+    qualifier = _words(qualifiers)
     cuts = [
         gap.start()
         for gap in _GAP.finditer(row)
         if gap.start() > 0
         and (label := _LABEL.match(row, gap.end())) is not None
         and pattern.search(label.group(0)) is None
+        and not (qualifier is not None and qualifier.match(label.group(0)))
         and pattern.match(row, label.end()) is not None
         and pattern.search(row, 0, gap.start()) is not None
     ]

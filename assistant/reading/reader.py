@@ -230,7 +230,10 @@ def _normalised(text: str, vocab: Vocabulary) -> Normalised:
     for a, b in struck_spans(text, vocab.struck_marks):
         text = text[:a] + " " * (b - a) + text[b:]
     text = spoken_numbers(
-        analyte_columns(answered_rows(dictated(text, vocab), vocab.form_marks, vocab.form_columns), vocab), vocab
+        analyte_columns(
+            answered_rows(dictated(text, vocab), vocab.form_marks, vocab.form_columns, vocab.form_qualifiers), vocab
+        ),
+        vocab,
     )
     text = LIST_COMMA.sub(", ", text)  # "alb2.9,mild asc on spiro,noHE": a list typed without spaces
     text = SIGN_GLUED.sub(" (", text)

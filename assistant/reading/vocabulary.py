@@ -197,6 +197,7 @@ class Vocabulary:
     absent_answers: tuple[str, ...] = ()
     form_columns: tuple[str, ...] = ()  # column headings that answer a grid's rows ("YES  NO")
     form_take_back: tuple[str, ...] = ()  # an aside after an absent answer that takes it back ("apart from ...")
+    form_qualifiers: tuple[str, ...] = ()  # a row's second label qualifying its first ("On systemic treatment:")
     form_unanswered: tuple[str, ...] = ()  # words that leave an empty box unanswered ("result pending")
     digest: str = ""
 
@@ -556,6 +557,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         absent_answers=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("absent_answers") or []),
         form_columns=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("columns") or []),
         form_take_back=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("take_back") or []),
+        form_qualifiers=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("qualifiers") or []),
         form_unanswered=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("unanswered") or []),
         tolerated_daily_doses=tuple(
             (str(agent), float(spec["min_mg_per_day"]), str(spec["field"]))
@@ -622,7 +624,9 @@ def _sense_patterns(
 
 def _sense(word: str, before: str, senses: dict[str, list[tuple[re.Pattern[str], str]]]) -> str | None:
     """The other sense of a shorthand that one of its sense words among the few words before it gives, if any."""
-    near = " ".join(before.split("\n")[-1].split()[-SENSE_REACH:])
+    # the few words before it in its own sentence ("SpO2 96%. RA on a biologic" is rheumatoid arthritis)
+    own = re.split(r"[.;!?](?:\s|$)", before.split("\n")[-1])[-1]
+    near = " ".join(own.split()[-SENSE_REACH:])
     for pattern, means in senses.get(word) or senses.get(word.lower()) or []:
         if pattern.search(near):
             return means
@@ -646,7 +650,10 @@ def normalise(text: str, vocab: Vocabulary) -> Normalised:
         word = match.group(0)
         before = text[max(0, match.start() - SENSE_CHARS) : match.start()]
         replacement = _sense(word, before, senses) or table.get(word) or table.get(word.lower()) or word
-        if word[:1].isupper() and replacement[:1].islower() and not before.split("\n")[-1].strip(" \t-*•>"):
+        title = (
+            word[:1].isupper() and not word.isupper()
+        )  # "Tx hx", not an acronym ("OLT") that a wrapped line may open
+        if title and replacement[:1].islower() and not before.split("\n")[-1].strip(" \t-*•>"):
             # a line opening in capitals still does ("Tx hx: sora 400bd" is a row of its own, not the line before
             # going on, as "treatment history: ..." in lower case would be)
             replacement = replacement[0].upper() + replacement[1:]

@@ -149,28 +149,17 @@ def patient_sex(text: str, vocab: Vocabulary) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-CLAUSE_REACH = 6  # tokens back from a finding to the subject of its clause ("she takes tacrolimus")
-
-
 def other_sex_owner(doc: Any, start: int, sex: str | None, vocab: Vocabulary) -> bool:
     """Whether the finding at token `start` is owned by a possessive of the other sex than the patient's, in a
-    message naming a relative of that sex ("Mr F ... his wife collects her own tacrolimus (her kidney transplant)"),
-    or by a subject pronoun of that sex opening its clause ("Mr Z ... His wife, ..., she takes tacrolimus")."""
+    message naming a relative of that sex ("Mr F ... his wife collects her own tacrolimus (her kidney transplant)")."""
     if sex is None:
         return False
-    sentence_start = doc[start].sent.start
-    for k in range(start - 1, max(sentence_start, start - CLAUSE_REACH) - 1, -1):
-        word = doc[k].lower_
-        if doc[k].is_punct:
-            break  # the finding's own clause only
+    for k in (start - 1, start - 2):
+        word = doc[k].lower_ if k >= 0 else ""
         gender = next((g for g, words in vocab.pronouns.items() if word in words), None)
-        # "her kidney transplant", "she takes tacrolimus": a possessive right before the finding, or the subject of
-        # its clause
-        owner = (word in POSSESSIVES and k >= start - 2) or word in vocab.subjects
-        if owner and gender is not None:
-            # the nearest owner decides; the relative must be named in the finding's sentence
+        if word in POSSESSIVES and gender is not None and gender != sex:
             kin = set(vocab.kin.get(gender, ()))
-            return gender != sex and any(t.lower_ in kin for t in doc[start].sent)
+            return any(t.lower_ in kin for t in doc[start].sent)  # the relative named in the finding's sentence
     return False
 
 
@@ -380,14 +369,11 @@ def choice_spans(text: str) -> list[tuple[int, int]]:
 
 def patient_again(doc: Any, t: int, cue_start: int, cue_end: int, vocab: Vocabulary) -> bool:
     """Whether token t, after a relative's cue, speaks of the patient again: a subject pronoun ("his wife says he
-    had a transplant"), or a pronoun of the other gender than the relative's ("his wife says his AFP is 500"); not the
-    relative's own pronoun right after the cue ("His wife, she had a kidney transplant": hers)."""
+    had a transplant"), or a pronoun of the other gender than the relative's ("his wife says his AFP is 500")."""
     genders = {g for g, words in vocab.kin.items() for k in range(cue_start, cue_end) if doc[k].lower_ in words}
     if not genders:
         return False  # "a man said he bled": not a relative of the patient; the story stays the speaker's
     word = doc[t].lower_
-    if any(word in vocab.pronouns.get(g, ()) for g in genders) and all(x.is_punct for x in doc[cue_end:t]):
-        return False  # the relative taken up again by their own pronoun ("His wife, she had a kidney transplant")
     return word in vocab.subjects or any(word in words for g, words in vocab.pronouns.items() if g not in genders)
 
 
