@@ -18,7 +18,8 @@ NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 EXEMPT = re.compile(
     r"^\s*(?:\*\*Patient:?\*\*|\*\*Hypothetical scenario\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|"
     r"_Computed for this patient|"
-    r"_The message was truncated|I could not use this message|_I could not read|\*\*Outside what I cover:\*\*|"
+    r"_The message was truncated|I could not use this (?:message|scenario)|_I could not read|"
+    r"\*\*Outside what I cover:\*\*|"
     r"_Read from a description|_Conflicting statements|_Asked in general|_Not taken as the patient's|"
     # a verdict change ("- Sorafenib: needs info -> alternative"): the checker's, not a corpus claim
     r"-\s*[^:\n]+:\s*(?:preferred|alternative|needs info|not recommended)\s*->\s*"

@@ -311,6 +311,12 @@ def ask_all(assistant, turns: list[str], audience: str = "clinician") -> list[di
     return out
 
 
+def test_a_scenario_with_an_impossible_value_is_refused_with_a_valid_answer(assistant) -> None:
+    # found by the robustness property test: "if 1 kg" supposes a weight outside the allowed range
+    (answer,) = ask_all(assistant, ["if 1 kg"])
+    assert answer["kind"] == "refusal" and answer["refusal"]["reason"] == "invalid_input", answer
+
+
 def test_how_much_is_a_dosing_answer(assistant) -> None:
     (answer,) = ask_all(assistant, ["how much cabozantinib?"])
     assert "60 mg" in answer["text"] and "CELESTIAL showed a median" not in answer["text"]
