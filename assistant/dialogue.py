@@ -15,7 +15,7 @@ from .answers.compare import comparison
 from .answers.druginfo import agents_for, drug_answers, drug_information, facet_sections, label_sentences
 from .answers.guard import eligibility, verdict_guard
 from .answers.overview import overview
-from .answers.referents import Reference, referents
+from .answers.referents import Reference, referents, rules_testing
 from .asking.frame import QuestionFrame, QuestionReader
 from .asking.scope import ScopeDecision
 from .calculators import assess_liver
@@ -35,7 +35,7 @@ from .errors import InputError
 from .intents import INSIST, NEGATIVE_COMBOS, Intent, Topic, classify
 from .merge import LABELS, _fmt, merge_facts
 from .models import Answer
-from .pathways import OFFERED, PathwayEngine, Verdict, conditions
+from .pathways import OFFERED, PathwayEngine, Verdict
 from .profile import PatientProfile, make_profile
 from .reading import Reading, read
 from .reading.described import DescriptionReader
@@ -984,15 +984,9 @@ class Session:
 
     def _rules_on(self, regimen: str, facts: tuple[str, ...]) -> list[Any]:
         """Per fact, the first pathway rule naming `regimen` that tests it, the one offering the regimen first."""
-        found = []
+        found: list[Any] = []
         for fact in facts:
-            rules = [
-                r
-                for r in self.engine.file.rules
-                if regimen in {**r.then, **r.cap} and fact in {c.field for c in conditions(r.when)}
-            ]
-            rules.sort(key=lambda r: r.then.get(regimen) == "not_recommended")
-            found += [r for r in rules[:1] if r not in found]
+            found += [r for r in rules_testing(self.engine.file, regimen, fact)[:1] if r not in found]
         return found
 
     def _shown(self, text: str, reference: Reference, notices: list[str]) -> Answer:

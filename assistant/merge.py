@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .calculators import assess_liver
+from .calculators import LiverAssessment, assess_liver, governing_child_pugh
 from .errors import InputError
 from .profile import make_profile
 from .reading import Reading
@@ -133,14 +133,8 @@ def merge_facts(
             else f"at least {computed.computed_class}{computed.minimum_score} from the items given, each missing item "
             "counted at 1 point"
         )
-        candidate["child_pugh_class"] = computed.computed_class
-        provenance["child_pugh_class"] = {"turn": turn, "text": said, "how": "computed"}
-        if computed.minimum_score is not None:
-            provenance["child_pugh_class"]["minimum_score"] = computed.minimum_score
-        if computed.computed_score is not None:
-            candidate["child_pugh_score"] = computed.computed_score
-            provenance["child_pugh_score"] = {"turn": turn, "text": said, "how": "computed"}
-        elif provenance.get("child_pugh_score", {}).get("how") == "computed":
+        _hold_computed(candidate, provenance, computed, turn, said)
+        if computed.computed_score is None and provenance.get("child_pugh_score", {}).get("how") == "computed":
             candidate.pop("child_pugh_score", None)
             provenance.pop("child_pugh_score", None)
     elif computed.computed_class and _worse(computed.computed_class, candidate.get("child_pugh_class")):
@@ -152,19 +146,26 @@ def merge_facts(
             f"Child-Pugh: the labs give {given}, more restrictive than the stated {candidate['child_pugh_class']}"
             f"{candidate.get('child_pugh_score') or ''}; {given} is used. Please check the liver function."
         )
-        candidate["child_pugh_class"] = computed.computed_class
-        provenance["child_pugh_class"] = {"turn": turn, "text": said, "how": "computed"}
-        if computed.minimum_score is not None:
-            provenance["child_pugh_class"]["minimum_score"] = computed.minimum_score
-        candidate.pop("child_pugh_score", None)
+        candidate.pop("child_pugh_score", None)  # the stated score belongs to the stated class
         provenance.pop("child_pugh_score", None)
-        if computed.computed_score is not None and computed.minimum_score is None:
-            candidate["child_pugh_score"] = computed.computed_score
-            provenance["child_pugh_score"] = {"turn": turn, "text": said, "how": "computed"}
+        _hold_computed(candidate, provenance, computed, turn, said)
     return candidate, provenance, changes, []
 
 
+def _hold_computed(
+    candidate: dict[str, Any], provenance: dict[str, Any], computed: LiverAssessment, turn: int, said: str
+) -> None:
+    """Hold the labs' Child-Pugh class (with the least score the items reach, when some are missing) and their score,
+    when all five give one."""
+    candidate["child_pugh_class"] = computed.computed_class
+    provenance["child_pugh_class"] = {"turn": turn, "text": said, "how": "computed"}
+    if computed.minimum_score is not None:
+        provenance["child_pugh_class"]["minimum_score"] = computed.minimum_score
+    if computed.computed_score is not None:
+        candidate["child_pugh_score"] = computed.computed_score
+        provenance["child_pugh_score"] = {"turn": turn, "text": said, "how": "computed"}
+
+
 def _worse(computed: str, stated: Any) -> bool:
-    """Whether the labs' Child-Pugh class is more restrictive than the stated one."""
-    order = "ABC"
-    return isinstance(stated, str) and stated in order and order.index(computed) > order.index(stated)
+    """Whether the labs' Child-Pugh class is more restrictive than the stated one (the checker's "worse of" reading)."""
+    return isinstance(stated, str) and governing_child_pugh(stated, None, computed, None)[0] != stated

@@ -129,7 +129,7 @@ class Referents:
         that names the regimen (outright or by its class) tests the fact named by the value ("the one that depends on
         AFP"), from `rules`, the pathway rules file (None without it)."""
         if attribute.field == "rule":
-            return None if rules is None else attribute.value in tested_facts(rules).get(regimen, set())
+            return None if rules is None else bool(rules_testing(rules, regimen, str(attribute.value)))
         agents = [d for d in self.doses.values() if d.regimen == regimen or d.agent == regimen]
         if not agents:
             return None
@@ -215,14 +215,11 @@ class Referents:
         return [a.label for a in self.attributes if a.field in fields and self.matches(regimen, a)]
 
 
-def tested_facts(rules: Any) -> dict[str, set[str]]:
-    """Regimen -> the patient facts tested by the pathway rules that name it (their classes already expanded)."""
-    found: dict[str, set[str]] = {}
-    for rule in rules.rules:
-        facts = {c.field for c in conditions(rule.when)}
-        for regimen in list(rule.then) + list(rule.cap):
-            found.setdefault(regimen, set()).update(facts)
-    return found
+def rules_testing(rules: Any, regimen: str, fact: str) -> list[Any]:
+    """The pathway rules naming `regimen` (their classes already expanded) that test the patient fact `fact`, those
+    offering the regimen first ("the one that depends on AFP": ramucirumab's AFP rules)."""
+    found = [r for r in rules.rules if regimen in {**r.then, **r.cap} and fact in {c.field for c in conditions(r.when)}]
+    return sorted(found, key=lambda r: r.then.get(regimen) == "not_recommended")
 
 
 @lru_cache(maxsize=8)

@@ -635,9 +635,7 @@ def _sense(word: str, before: str, senses: dict[str, list[tuple[re.Pattern[str],
 
 def normalise(text: str, vocab: Vocabulary) -> Normalised:
     """Write shorthand out ("s/p OLT" -> "status post liver transplant"), keeping a map to the original."""
-    # a word with a sense only in context ("father d. 2019": died) is matched as it is written, and kept elsewhere
-    only_senses = tuple((k, exact_case(k)[0]) for k in vocab.shorthand_senses if k not in vocab.shorthand)
-    pattern, table = _shorthand_pattern(tuple(vocab.shorthand.items()) + only_senses)
+    pattern, table = _shorthand_pattern(tuple(vocab.shorthand.items()))
     senses = _sense_patterns(tuple(vocab.shorthand_senses.items()))
     if pattern is None:
         return Normalised(text, list(range(len(text) + 1)), text)
@@ -650,9 +648,8 @@ def normalise(text: str, vocab: Vocabulary) -> Normalised:
         word = match.group(0)
         before = text[max(0, match.start() - SENSE_CHARS) : match.start()]
         replacement = _sense(word, before, senses) or table.get(word) or table.get(word.lower()) or word
-        title = (
-            word[:1].isupper() and not word.isupper()
-        )  # "Tx hx", not an acronym ("OLT") that a wrapped line may open
+        # "Tx hx", not an acronym ("OLT") that a wrapped line may open
+        title = word[:1].isupper() and not word.isupper()
         if title and replacement[:1].islower() and not before.split("\n")[-1].strip(" \t-*•>"):
             # a line opening in capitals still does ("Tx hx: sora 400bd" is a row of its own, not the line before
             # going on, as "treatment history: ..." in lower case would be)
