@@ -188,11 +188,14 @@ def analyte_columns(text: str, vocab: Vocabulary) -> str:
         if header and not line.strip():
             header = None
         row = _DATE.fullmatch(cells[0]) if header and cells else None
-        if header and row and len(cells) == len(header) and all(NUMBER.fullmatch(c) for c in cells[1:]):
+        # the analytes' columns; any other column ("Comment") is kept as words after the readings
+        named = [k for k, c in enumerate(header or []) if k and _analyte_cell(c, vocab)]
+        if header and row and len(cells) == len(header) and all(NUMBER.fullmatch(cells[k]) for k in named):
             date = cells[0]
-            readings = [f"{name} {value} ({date})" for name, value in zip(header[1:], cells[1:], strict=True)]
+            readings = [f"{header[k]} {cells[k]} ({date})" for k in named]
+            rest = [cells[k] for k in range(1, len(cells)) if k not in named]
             indent = line[: len(line) - len(line.lstrip())]
-            out.append(indent + ", ".join(readings))
+            out.append(indent + ", ".join(readings) + "".join(f". {words}" for words in rest))
             continue
         out.append(line)
     return "\n".join(out)

@@ -188,8 +188,11 @@ class Targets:
     """Finds the vocabulary's findings and drugs in one pass and sets them as the doc's entities.
 
     spaCy's PhraseMatcher, on lower case and (for entries written "=TEXT") on the text as written; the
-    longest match wins where matches overlap. The entity's label is the concept (or DRUG) and its
-    kb_id the concept, agent or regimen id. Setting all entities at once keeps long messages linear.
+    longest match wins where matches overlap, and of two matches of the same words, a phrase the vocabulary
+    writes beats one made from another phrase (with an optional modifier or a dropped word), then the earlier
+    entry of the vocabulary (never the matcher's own order, which moves with every phrase added). The entity's
+    label is the concept (or DRUG) and its kb_id the concept, agent or regimen id. Setting all entities at once
+    keeps long messages linear.
     """
 
     def __init__(self, nlp: Any, vocab: Vocabulary) -> None:
@@ -198,18 +201,20 @@ class Targets:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")  # the token's text as written
         self.labels: dict[str, tuple[str, str]] = {}
-        entries: list[tuple[str, str, str]] = []
+        self.rank: dict[str, tuple[int, int]] = {}  # (0 written / 1 made, entry number): who wins a tie
+        entries: list[tuple[str, str, str, bool]] = []
         for concept in vocab.concepts.values():
-            entries += [(p, concept.label, concept.label) for p in concept.phrases]
+            entries += [(p, concept.label, concept.label, p.lower() in concept.written) for p in concept.phrases]
         for agent, names in vocab.agents.items():
-            entries += [(n, DRUG, agent) for n in names]
+            entries += [(n, DRUG, agent, True) for n in names]
         for regimen, meta in vocab.regimens.items():
-            entries += [(n, DRUG, regimen) for n in meta.get("names", [])]
+            entries += [(n, DRUG, regimen, True) for n in meta.get("names", [])]
         tokenizer = nlp.tokenizer
-        for n, (entry, label, key) in enumerate(entries):
+        for n, (entry, label, key, written) in enumerate(entries):
             words, exact = exact_case(entry)
             match_id = f"T{n}"
             self.labels[match_id] = (label, key)
+            self.rank[match_id] = (0 if written else 1, n)
             if exact:
                 self.exact.add(match_id, [tokenizer(words)])
             else:
@@ -220,11 +225,15 @@ class Targets:
         from spacy.util import filter_spans
 
         strings = doc.vocab.strings
+        matches = sorted(
+            ((strings[match_id], start, end) for match_id, start, end in [*self.phrases(doc), *self.exact(doc)]),
+            key=lambda m: self.rank[m[0]],
+        )
         spans = []
-        for match_id, start, end in list(self.phrases(doc)) + list(self.exact(doc)):
-            label, key = self.labels[strings[match_id]]
+        for match_id, start, end in matches:
+            label, key = self.labels[match_id]
             spans.append(Span(doc, start, end, label=label, kb_id=key))
-        doc.ents = filter_spans(spans)
+        doc.ents = filter_spans(spans)  # a stable sort by length: of equal spans, the first (best ranked) is kept
         return doc
 
 
@@ -610,7 +619,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     # Items a form says are absent: an empty box's item (below), or a label answered "No" / "nil" / "not taking"
     absent = absent_rows(text, vocab.absent_answers, vocab.form_take_back)
     listed = (
-        header_spans(text, vocab.population_headers)
+        header_spans(text, vocab.population_headers, vocab.section_labels, vocab.other_sections)
         + choice_spans(text)
         + other_case_spans(text, vocab.case_labels)  # "Case 5: ... Case 6: ... advise for case 6"
         + quoted_source_spans(text, vocab.quoted_sources)  # 'a patient forum: "My husband ... took sorafenib"'

@@ -58,6 +58,29 @@ def answered_rows(
     return "\n".join(rows)
 
 
+@lru_cache(maxsize=4)
+def _question_row(pairs: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
+    if not pairs:
+        return None
+    q = "|".join(re.escape(a) for a, _ in pairs)
+    a = "|".join(re.escape(b) for _, b in pairs)
+    # "Q: Child-Pugh?  A: A, 6 points", or the answer on the next line; the answer's mark is a colon or a dash, never
+    # "A." or "A)", a multiple-choice item's first option ("Q: ramucirumab needs which? A. PD-L1  B. AFP >= 400")
+    return re.compile(
+        rf"^(?P<lead>[ \t>*•-]*)(?:{q})\s*[:.)\-]\s*(?P<label>[^\n?]+?)\s*\?[ \t]*\n?[ \t]*(?:{a})\s*[:\-–]\s*",
+        re.I | re.M,
+    )
+
+
+def question_rows(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """`text` with each question-and-answer row of a form ("Q: ECOG?  A: 1", or "Q: ECOG?" with "A: 1" on the next
+    line) written as a labelled row ("ECOG: 1"), read like any other. The marks are data (`form_marks.questions`)."""
+    pattern = _question_row(pairs)
+    if pattern is None:
+        return text
+    return pattern.sub(lambda m: f"{m.group('lead')}{m.group('label')}: ", text)
+
+
 _LABEL = re.compile(r"[^\s:][^:\n]*?:\s*")  # a field's label: words, then a colon
 
 

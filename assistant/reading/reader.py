@@ -12,7 +12,7 @@ from typing import Any
 from .columns import analyte_columns
 from .context import DRUG, Analysis, Mention, analyse
 from .dates import sentence_date
-from .forms import answered_rows
+from .forms import answered_rows, question_rows
 from .spoken import dictated, spoken_numbers
 from .values import MAX_TOKEN, read_values, unit_for_pending, value_rules
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
@@ -231,7 +231,13 @@ def _normalised(text: str, vocab: Vocabulary) -> Normalised:
         text = text[:a] + " " * (b - a) + text[b:]
     text = spoken_numbers(
         analyte_columns(
-            answered_rows(dictated(text, vocab), vocab.form_marks, vocab.form_columns, vocab.form_qualifiers), vocab
+            answered_rows(
+                question_rows(dictated(text, vocab), vocab.form_questions),
+                vocab.form_marks,
+                vocab.form_columns,
+                vocab.form_qualifiers,
+            ),
+            vocab,
         ),
         vocab,
     )

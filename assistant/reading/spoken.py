@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import jellyfish
+
 from .vocabulary import Vocabulary
 
 
@@ -114,6 +116,66 @@ def _dictation(vocab: Vocabulary) -> tuple[re.Pattern[str] | None, re.Pattern[st
     return alternation(list(vocab.spoken_marks)), alternation(list(vocab.misheard)), ambiguous
 
 
+_SPOKEN_WORD = re.compile(r"[A-Za-z]+")
+SOUND_RUN = 6  # the most words a recogniser splits one term into ("tree mel lim you mab")
+SOUND_MIN_LETTERS = 6  # shorter runs are too often ordinary words
+SOUND_SIMILAR = 0.8  # Jaro-Winkler similarity of the run's letters to the term, besides the sound
+
+
+@lru_cache(maxsize=4)
+def _sounds(vocab: Vocabulary) -> dict[str, list[tuple[str, str]]]:
+    """The terms a dictated note may hold split into sound-alike words, by the first letter of their sound key
+    (metaphone): [(key, term)]."""
+    by_first: dict[str, list[tuple[str, str]]] = {}
+    for term in vocab.sound_alike:
+        letters = re.sub(r"[^a-z]", "", term.lower())
+        key = jellyfish.metaphone(letters)
+        if key:
+            by_first.setdefault(key[0], []).append((key, term))
+    return by_first
+
+
+def _sounds_as(letters: str, sounds: dict[str, list[tuple[str, str]]]) -> str | None:
+    """The term whose sound the run's `letters` make: the same metaphone key, or one edit from a key of five or
+    more, and letters close to the term's."""
+    key = jellyfish.metaphone(letters)
+    for term_key, term in sounds.get(key[:1], ()):
+        near = term_key == key or (
+            len(term_key) >= 5
+            and abs(len(term_key) - len(key)) <= 1
+            and jellyfish.levenshtein_distance(key, term_key) <= 1
+        )
+        if near and jellyfish.jaro_winkler_similarity(letters, re.sub(r"[^a-z]", "", term.lower())) >= SOUND_SIMILAR:
+            return term
+    return None
+
+
+def sound_alike(text: str, vocab: Vocabulary) -> str:
+    """`text` with each run of two to six words that a speech recogniser made of one term ("a tea zoo lism ab",
+    "beaver zoo mab", "ask it ease") written as the term, found by its sound (metaphone) and its letters. Used
+    only in a dictated message; the terms are data (`dictation.sound_alike`)."""
+    sounds = _sounds(vocab)
+    if not sounds:
+        return text
+    words = list(_SPOKEN_WORD.finditer(text))
+    out: list[str] = []
+    at = k = 0
+    while k < len(words):
+        for n in range(min(SOUND_RUN, len(words) - k), 1, -1):
+            run = words[k : k + n]
+            if any(text[a.end() : b.start()] not in (" ", "-") for a, b in zip(run, run[1:], strict=False)):
+                continue
+            letters = "".join(w.group(0).lower() for w in run)
+            term = _sounds_as(letters, sounds) if len(letters) >= SOUND_MIN_LETTERS else None
+            if term:
+                out += [text[at : run[0].start()], term]
+                at, k = run[-1].end(), k + n
+                break
+        else:
+            k += 1
+    return "".join(out) + text[at:]
+
+
 def dictated(text: str, vocab: Vocabulary) -> str:
     """A dictated note as written: its spoken punctuation ("comma", "full stop", "new paragraph") as marks, when
     the message speaks at least `dictation_min_marks` unambiguous ones ("colon" alone is the bowel), and terms a
@@ -126,6 +188,7 @@ def dictated(text: str, vocab: Vocabulary) -> str:
     said = [_key(m.group(0)) for m in marks.finditer(text)]
     if sum(1 for w in said if w not in ambiguous) < vocab.dictation_min_marks:
         return text
+    text = sound_alike(text, vocab)
 
     def mark(match: re.Match[str]) -> str:
         return vocab.spoken_marks[_key(match.group(0))]

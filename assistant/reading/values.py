@@ -341,14 +341,15 @@ def _unit_after(tokens: list[Token], i: int, tables: dict[str, Any]) -> tuple[in
     """The unit written right after token i (number of tokens it takes, unit text)."""
     if i + 1 >= len(tokens):
         return 0, ""
-    for unit, words in tables["units_by_first"].get(tokens[i + 1].text.lower(), ()):
-        if _match_at(tokens, i + 1, words, False):
-            return len(words), unit
     if tokens[i + 1].text in FLAGS and i + 2 < len(tokens):
-        # a panel's flag between the result and its unit ("AFP  352  H  IU/mL  <7"): the unit after the flag
+        # a panel's flag between the result and its unit ("AFP  352  H  IU/mL  <7"): the unit after the flag, tried
+        # first, so that a low flag before its unit ("Albumin  34  L  g/L") is not read as litres
         length, unit = _unit_after(tokens, i + 1, tables)
         if unit:
             return length + 1, unit
+    for unit, words in tables["units_by_first"].get(tokens[i + 1].text.lower(), ()):
+        if _match_at(tokens, i + 1, words, False):
+            return len(words), unit
     return 0, ""
 
 
@@ -800,6 +801,10 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             text = norm.span(said_from, tokens[end].end)
     else:
         resolved = _unitless(analyte, number)
+        if resolved is None and not analyte.field:
+            # a volume is read only with its unit: a bare number after "tumour" is a size, a count or a slide's
+            # number ("TUMOUR BOARD - slide 3"), not a volume to ask the unit of
+            return end + 1
         if resolved is None:
             by_factor: dict[float, str] = {}
             for name, size in analyte.units.items():

@@ -84,6 +84,10 @@ class Concept:
     negated: Any = "ignore"  # value when negated; "ignore" means a negated mention says nothing
     history: str = "fact"  # "ignore": a finding in the past is not the recent one the field means
     wins_over: tuple[str, ...] = ()  # concepts this one overrides in the same sentence
+    # the phrases as the vocabulary writes them (slots and noun numbers filled in), not the forms made from them with
+    # an optional modifier or a dropped word: a written phrase wins a tie with another concept's made one ("small
+    # varices" is written for small varices; made for varices of any size from "varices" and the modifier "small")
+    written: frozenset[str] = frozenset()
     unstated: str | None = None  # said when a mention sets no value ("PVTT": "the level is not stated")
     # further facts an affirmed mention states ("new lung nodules": progression, and disease outside the liver)
     also: tuple[tuple[str, Any], ...] = ()
@@ -177,6 +181,10 @@ class Vocabulary:
     # headings of lists said of one ("Inclusion:", "Exclusion criteria:")
     population: tuple[str, ...] = ()
     population_headers: tuple[str, ...] = ()
+    # a numbered section ("slide 5:", "Section 2 -") titled by one of `other_sections` ("Similar case - Dr Lee's
+    # patient", "Evidence") holds another patient's or a trial's facts, as a population heading's list does
+    section_labels: tuple[str, ...] = ()
+    other_sections: tuple[str, ...] = ()
     case_labels: tuple[str, ...] = ()  # "Case 5:", "Patient B -": headings of several cases in one message
     quoted_sources: tuple[str, ...] = ()  # 'a patient forum: "..."': a quotation from these is not the patient's
     struck_marks: tuple[str, ...] = ()  # marks around struck-through text ("~~"): deleted words, not the patient's
@@ -197,6 +205,8 @@ class Vocabulary:
     absent_answers: tuple[str, ...] = ()
     form_columns: tuple[str, ...] = ()  # column headings that answer a grid's rows ("YES  NO")
     form_take_back: tuple[str, ...] = ()  # an aside after an absent answer that takes it back ("apart from ...")
+    sound_alike: tuple[str, ...] = ()  # terms a dictated note may hold split into sound-alike words
+    form_questions: tuple[tuple[str, str], ...] = ()  # marks of a question-and-answer row ("Q: ECOG?  A: 1")
     form_qualifiers: tuple[str, ...] = ()  # a row's second label qualifying its first ("On systemic treatment:")
     form_unanswered: tuple[str, ...] = ()  # words that leave an empty box unanswered ("result pending")
     digest: str = ""
@@ -462,6 +472,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             field=spec["field"],
             value=spec.get("value"),
             phrases=with_dropped(with_modifiers(with_numbers(written, numbers), modifiers), droppable),
+            written=frozenset(p.lower() for p in with_numbers(written, numbers)),
             negated=spec.get("negated", "ignore"),
             history=spec.get("history", "fact"),
             wins_over=tuple(spec.get("wins_over") or ()),
@@ -542,6 +553,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         age_words=tuple(str(w).lower() for w in (raw.get("story") or {}).get("age_words") or []),
         population=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population") or []),
         population_headers=tuple(str(w).lower() for w in (raw.get("story") or {}).get("population_headers") or []),
+        section_labels=tuple(str(w).lower() for w in (raw.get("story") or {}).get("section_labels") or []),
+        other_sections=tuple(str(w).lower() for w in (raw.get("story") or {}).get("other_sections") or []),
         case_labels=tuple(str(w).lower() for w in (raw.get("story") or {}).get("case_labels") or []),
         quoted_sources=tuple(str(w).lower() for w in (raw.get("story") or {}).get("quoted_sources") or []),
         struck_marks=tuple(str(w) for w in (raw.get("story") or {}).get("struck_marks") or []),
@@ -557,6 +570,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         absent_answers=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("absent_answers") or []),
         form_columns=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("columns") or []),
         form_take_back=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("take_back") or []),
+        sound_alike=tuple(str(w) for w in (raw.get("dictation") or {}).get("sound_alike") or []),
+        form_questions=tuple((str(q), str(a)) for q, a in (raw.get("form_marks") or {}).get("questions") or []),
         form_qualifiers=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("qualifiers") or []),
         form_unanswered=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("unanswered") or []),
         tolerated_daily_doses=tuple(

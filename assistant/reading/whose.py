@@ -237,13 +237,32 @@ LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•>]|\d{1,2}[.)])")
 CHOICE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Ea-e])\)|([A-Ea-e])[.)])(?=\s)")
 
 
-def header_spans(text: str, headers: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Character spans of lists under a population heading ("Inclusion: ...", "Exclusion criteria: ..."): from
-    the heading to the next line that opens with a heading of its own, a blank line, or the end."""
+def _section_title(text: str, label: re.Match[str], section_labels: tuple[str, ...]) -> str:
+    """The title of a numbered section ('slide 5: "Similar case"' -> 'similar case'), or "" when the label is not a
+    section's (`section_labels` words followed by a number)."""
+    words = label.group(1).strip().lower().split()
+    if len(words) != 2 or words[0] not in section_labels or not re.fullmatch(r"\d{1,3}[a-z]?", words[1]):
+        return ""
+    line_end = text.find("\n", label.end())
+    return text[label.end() : line_end if line_end >= 0 else len(text)].strip(" \t\"'“”‘’*•-–—").lower()
+
+
+def header_spans(
+    text: str, headers: tuple[str, ...], section_labels: tuple[str, ...] = (), other_sections: tuple[str, ...] = ()
+) -> list[tuple[int, int]]:
+    """Character spans of lists under a population heading ("Inclusion: ...", "Exclusion criteria: ..."), or of a
+    numbered section titled as another patient's or a trial's ('slide 5: "Similar case - Dr Lee's patient"',
+    'slide 4: "Evidence"'): from the heading to the next line that opens with a heading of its own, a blank line,
+    or the end."""
     spans: list[tuple[int, int]] = []
     labels = list(LABEL.finditer(text))
+    titles = headers + other_sections
     for k, label in enumerate(labels):
-        if label.group(1).strip().lower() not in headers:
+        title = _section_title(text, label, section_labels)
+        if title:
+            if not any(re.match(rf"{re.escape(t)}(?![a-z])", title) for t in titles):
+                continue
+        elif label.group(1).strip().lower() not in headers:
             continue
         end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
         blank = text.find("\n\n", label.end(), end)
@@ -302,8 +321,8 @@ def other_case_spans(text: str, labels: tuple[str, ...]) -> list[tuple[int, int]
 # a quotation, which may run over several lines of a pasted passage (up to the 4,000-character message bound)
 # (in single quotes too: an apostrophe between letters, "dad's", does not close it)
 QUOTED = re.compile(
-    r"[\"“]([^\"“”]{20,4000}?)[\"”]"
-    r"|(?:(?<=^)|(?<=[\s:(]))['‘]((?:[^'‘’]|(?<=[A-Za-z])['’](?=[A-Za-z])){20,4000}?)['’](?![A-Za-z])"
+    r"[\"“]([^\"“”]{1,4000}?)[\"”]"
+    r"|(?:(?<=^)|(?<=[\s:(]))['‘]((?:[^'‘’]|(?<=[A-Za-z])['’](?=[A-Za-z])){1,4000}?)['’](?![A-Za-z])"
 )
 
 
