@@ -83,14 +83,17 @@ def test_a_whole_trial_said_of_in_a_quotation_is_not_the_patient() -> None:
     assert reading.values.get("child_pugh_class") == "B", (reading.values, reading.unread)
 
 
-def test_a_value_said_of_a_stretch_of_time_does_not_compete_with_the_latest_dated_result() -> None:
+def test_a_value_said_of_a_stretch_of_time_beside_dated_results_is_asked_about_not_guessed() -> None:
+    # which is current depends on dates the summary does not give ("ECOG 3 for months" beside an older "ECOG 1" is
+    # the current one; "over 400 most of the autumn" beside a newer dated 365 is not): asked, as any conflict
     text = (
         "Lab results - AFP (ng/mL), newest first:\n  01/12/2026   365\n  03/11/2026   410\n  06/10/2026   520\n"
         "Child-Pugh A5, ECOG 1. Off treatment since 30/09.\n"
         'Registrar: "AFP has been over 400 most of the autumn - does he qualify for ramucirumab?"\n'
     )
     reading = read(text)
-    assert reading.values.get("afp_ng_ml") == 365, (reading.values, reading.unread)
+    assert "afp_ng_ml" not in reading.values, reading.values
+    assert any("AFP is given as" in u for u in reading.unread), reading.unread
 
 
 def test_a_flowsheet_reads_its_analyte_columns_beside_a_comment_column() -> None:
@@ -165,3 +168,40 @@ def test_a_phrase_added_to_the_vocabulary_never_changes_which_concept_wins_a_tie
     changed.write_text(raw.replace('methotrexate, "=MTX",', 'methotrexate, "=MTX", xqzfoo,'), encoding="utf-8")
     for vocab in (load(DEFAULT_PATH), load(changed)):
         assert read(text, vocab).values.get("high_risk_varices") is False
+
+
+def test_a_note_that_says_it_was_dictated_reads_sound_alike_words_and_spelled_letters() -> None:
+    text = (
+        "[Dictated - speech recognition, not proof-read]\n"
+        "She is child pew A5 and E cog zero. A. F. P. is 8.4 nano grams per mill.\n"
+        "She has had no previous systemic therapy. I discussed a tease oh lizumab with bev a sis you mab.\n"
+        "He was seen by the transplant team; bill a rubin 1.1, album in 4.0. She likes lend vat in nib as it is oral.\n"
+    )
+    reading = read(text)
+    assert reading.values.get("afp_ng_ml") == 8.4, (reading.values, reading.unread)
+    assert reading.values.get("bilirubin_mg_dl") == 1.1, reading.values
+    assert reading.values.get("albumin_g_dl") == 4.0, reading.values
+    assert "atezolizumab+bevacizumab" in reading.asked + reading.requested, (reading.asked, reading.unread)
+    # "as it is" is not ascites, and "transplant team" stays as written (not the patient's transplant)
+    assert "ascites" not in reading.values, reading.values
+    assert "solid_organ_transplant" not in reading.values, reading.values
+
+
+def test_letters_typed_one_by_one_are_left_alone_in_a_note_not_dictated() -> None:
+    from assistant.reading.spoken import dictated
+    from assistant.reading.vocabulary import vocabulary
+
+    assert dictated("Options a b c. He has as it is", vocabulary()) == "Options a b c. He has as it is"
+
+
+def test_a_yes_or_no_word_left_unquoted_in_the_vocabulary_is_a_load_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from assistant.errors import CorpusError
+    from assistant.reading.vocabulary import DEFAULT_PATH, load
+
+    raw = DEFAULT_PATH.read_text(encoding="utf-8")
+    changed = tmp_path / "vocabulary.yaml"
+    changed.write_text(raw.replace('"yes", not]', "yes, not]"), encoding="utf-8")
+    with pytest.raises(CorpusError, match="unquoted"):
+        load(changed)

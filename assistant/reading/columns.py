@@ -193,7 +193,7 @@ def analyte_columns(text: str, vocab: Vocabulary) -> str:
         if header and row and len(cells) == len(header) and all(NUMBER.fullmatch(cells[k]) for k in named):
             date = cells[0]
             readings = [f"{header[k]} {cells[k]} ({date})" for k in named]
-            rest = [cells[k] for k in range(1, len(cells)) if k not in named]
+            rest = [f"{header[k]}: {cells[k]}" for k in range(1, len(cells)) if k not in named and cells[k]]
             indent = line[: len(line) - len(line.lstrip())]
             out.append(indent + ", ".join(readings) + "".join(f". {words}" for words in rest))
             continue

@@ -6,6 +6,7 @@ choices, not findings of the patient. The marks are data (`form_marks` in the vo
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
 
 # Two spaces or more end an option: what follows is another field of the row ("[ ] C      Score: 5").
@@ -72,13 +73,26 @@ def _question_row(pairs: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
     )
 
 
-def question_rows(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+FORM_LABEL_WORDS = 8  # a form's question is a short label ("Prior HCC systemic therapy?"), not a sentence
+
+
+def question_rows(text: str, pairs: tuple[tuple[str, str], ...], openers: Collection[str] = ()) -> str:
     """`text` with each question-and-answer row of a form ("Q: ECOG?  A: 1", or "Q: ECOG?" with "A: 1" on the next
-    line) written as a labelled row ("ECOG: 1"), read like any other. The marks are data (`form_marks.questions`)."""
+    line) written as a labelled row ("ECOG: 1"), read like any other. A question that is a sentence (more than
+    `FORM_LABEL_WORDS` words, or opening with a question's word: "Question: does a kidney transplant rule out
+    atezolizumab? Answer: yes") is a quiz's or a pasted FAQ's, left as written. The marks are data
+    (`form_marks.questions`; the question words `general_question_openers`)."""
     pattern = _question_row(pairs)
     if pattern is None:
         return text
-    return pattern.sub(lambda m: f"{m.group('lead')}{m.group('label')}: ", text)
+
+    def labelled(m: re.Match[str]) -> str:
+        words = m.group("label").split()
+        if len(words) > FORM_LABEL_WORDS or words[0].lower() in openers:
+            return m.group(0)
+        return f"{m.group('lead')}{m.group('label')}: "
+
+    return pattern.sub(labelled, text)
 
 
 _LABEL = re.compile(r"[^\s:][^:\n]*?:\s*")  # a field's label: words, then a colon

@@ -232,7 +232,7 @@ def _normalised(text: str, vocab: Vocabulary) -> Normalised:
     text = spoken_numbers(
         analyte_columns(
             answered_rows(
-                question_rows(dictated(text, vocab), vocab.form_questions),
+                question_rows(dictated(text, vocab), vocab.form_questions, vocab.general_question_openers),
                 vocab.form_marks,
                 vocab.form_columns,
                 vocab.form_qualifiers,

@@ -152,28 +152,70 @@ def _sounds_as(letters: str, sounds: dict[str, list[tuple[str, str]]]) -> str | 
 
 def sound_alike(text: str, vocab: Vocabulary) -> str:
     """`text` with each run of two to six words that a speech recogniser made of one term ("a tea zoo lism ab",
-    "beaver zoo mab", "ask it ease") written as the term, found by its sound (metaphone) and its letters. Used
-    only in a dictated message; the terms are data (`dictation.sound_alike`)."""
+    "beaver zoo mab", "ask it ease") written as the term, found by its sound (metaphone) and its letters. Of the runs
+    from one word, the one spelt closest to its term is taken. A run ending in a function word or a number word
+    ("as it is", "cirrhosis no", "bilirubin eighty"), or holding a term written whole or a kept word ("transplant team",
+    "a patient"), is never a term. Used only in a dictated note; the terms and the function
+    words are data (`dictation.sound_alike`, `dictation.function_words`)."""
     sounds = _sounds(vocab)
     if not sounds:
         return text
+    plain, kept = vocab.dictation_function_words, vocab.dictation_kept_words
+    written = {re.sub(r"[^a-z]", "", t.lower()) for t in vocab.sound_alike}
+    numbers = {str(w).lower() for part in ("units", "tens", "scales") for w in vocab.number_words.get(part) or {}}
     words = list(_SPOKEN_WORD.finditer(text))
     out: list[str] = []
     at = k = 0
     while k < len(words):
-        for n in range(min(SOUND_RUN, len(words) - k), 1, -1):
+        best: tuple[float, int, str] | None = None
+        for n in range(2, min(SOUND_RUN, len(words) - k) + 1):
             run = words[k : k + n]
             if any(text[a.end() : b.start()] not in (" ", "-") for a, b in zip(run, run[1:], strict=False)):
-                continue
-            letters = "".join(w.group(0).lower() for w in run)
+                break
+            said = [w.group(0).lower() for w in run]
+            if any(w in kept or w in written for w in said):
+                break  # "transplant team", "a patient": no longer run from here holds a term
+            if said[-1] in plain or said[-1] in numbers:
+                continue  # "as it is"; "transplant team" holds the term written whole
+            letters = "".join(said)
             term = _sounds_as(letters, sounds) if len(letters) >= SOUND_MIN_LETTERS else None
             if term:
-                out += [text[at : run[0].start()], term]
-                at, k = run[-1].end(), k + n
-                break
+                score = jellyfish.jaro_winkler_similarity(letters, re.sub(r"[^a-z]", "", term.lower()))
+                if best is None or score > best[0]:
+                    best = (score, n, term)
+        if best:
+            _, n, term = best
+            out += [text[at : words[k].start()], term]
+            at, k = words[k + n - 1].end(), k + n
         else:
             k += 1
     return "".join(out) + text[at:]
+
+
+DICTATION_LABEL_CHARS = 300  # a note says it was dictated in its first lines
+
+
+def _says_dictated(text: str, labels: tuple[str, ...]) -> bool:
+    head = " ".join(re.findall(r"[a-z]+", text[:DICTATION_LABEL_CHARS].lower()))
+    return any(re.search(rf"\b{re.escape(label)}\b", head) for label in labels)
+
+
+# letters spoken one by one ("A. F. P.", "I N R", "C. T."): two to five single letters, each alone between spaces
+_SPELLED = re.compile(r"(?<![\w.])(?:[A-Za-z]\.?[ \t]+){1,4}[A-Za-z]\.?(?![\w])")
+
+
+def spelled_letters(text: str) -> str:
+    """`text` with letters spoken one by one written as the abbreviation ("A. F. P. is 8.4" -> "AFP is 8.4");
+    used only in a dictated note ("a b c" in typed text is words)."""
+
+    def joined(match: re.Match[str]) -> str:
+        letters = re.findall(r"[A-Za-z]", match.group(0))
+        if all(c.lower() in ("a", "i") for c in letters):
+            return match.group(0)  # "a I" is words
+        tail = " " if match.group(0).endswith(" ") else ""
+        return "".join(letters).upper() + tail
+
+    return _SPELLED.sub(joined, text)
 
 
 def dictated(text: str, vocab: Vocabulary) -> str:
@@ -183,12 +225,13 @@ def dictated(text: str, vocab: Vocabulary) -> str:
     marks, misheard, ambiguous = _dictation(vocab)
     if misheard is not None:
         text = misheard.sub(lambda m: vocab.misheard[_key(m.group(0))], text)
-    if marks is None:
+    said = [_key(m.group(0)) for m in marks.finditer(text)] if marks is not None else []
+    spoken = sum(1 for w in said if w not in ambiguous) >= vocab.dictation_min_marks
+    if spoken or _says_dictated(text, vocab.dictation_labels):
+        # a note that speaks its punctuation, or says it was dictated ("[speech recognition - not proof-read]")
+        text = sound_alike(spelled_letters(text), vocab)
+    if marks is None or not spoken:
         return text
-    said = [_key(m.group(0)) for m in marks.finditer(text)]
-    if sum(1 for w in said if w not in ambiguous) < vocab.dictation_min_marks:
-        return text
-    text = sound_alike(text, vocab)
 
     def mark(match: re.Match[str]) -> str:
         return vocab.spoken_marks[_key(match.group(0))]

@@ -801,9 +801,9 @@ def _number(scan: Scan, i: int, owner: str | None, owner_at: int) -> int:
             text = norm.span(said_from, tokens[end].end)
     else:
         resolved = _unitless(analyte, number)
-        if resolved is None and not analyte.field:
-            # a volume is read only with its unit: a bare number after "tumour" is a size, a count or a slide's
-            # number ("TUMOUR BOARD - slide 3"), not a volume to ask the unit of
+        if resolved is None and not analyte.field and "volum" not in text.lower():
+            # a volume is named as one ("tumour volume 1620": its unit is asked); a bare number after "tumour" is a
+            # size, a count or a slide's number ("TUMOUR BOARD - slide 3"), not a volume
             return end + 1
         if resolved is None:
             by_factor: dict[float, str] = {}

@@ -205,6 +205,9 @@ class Vocabulary:
     absent_answers: tuple[str, ...] = ()
     form_columns: tuple[str, ...] = ()  # column headings that answer a grid's rows ("YES  NO")
     form_take_back: tuple[str, ...] = ()  # an aside after an absent answer that takes it back ("apart from ...")
+    dictation_labels: tuple[str, ...] = ()  # words in a note's first lines saying it was dictated
+    dictation_function_words: frozenset[str] = frozenset()  # never the last word of a sound-alike run ("as it is")
+    dictation_kept_words: frozenset[str] = frozenset()  # never part of a sound-alike run ("a patient" is not apatinib)
     sound_alike: tuple[str, ...] = ()  # terms a dictated note may hold split into sound-alike words
     form_questions: tuple[tuple[str, str], ...] = ()  # marks of a question-and-answer row ("Q: ECOG?  A: 1")
     form_qualifiers: tuple[str, ...] = ()  # a row's second label qualifying its first ("On systemic treatment:")
@@ -419,6 +422,17 @@ def with_dropped(phrases: list[str], droppable: frozenset[str]) -> list[str]:
     return out
 
 
+def _unquoted_booleans(node: Any, at: str = "") -> list[str]:
+    """Where a list of words holds a yes/no value: YAML reads an unquoted on, off, yes or no as true or false, so the
+    word is lost ("function_words: [..., on, ...]" held true, not "on")."""
+    if isinstance(node, dict):
+        return [w for k, v in node.items() for w in _unquoted_booleans(v, f"{at}.{k}" if at else str(k))]
+    if isinstance(node, list):
+        found = [f"{at}: a yes/no word is unquoted (write it in quotes)" for v in node if isinstance(v, bool)][:1]
+        return found + [w for v in node if isinstance(v, (dict, list)) for w in _unquoted_booleans(v, at)]
+    return []
+
+
 def load(path: Path = DEFAULT_PATH) -> Vocabulary:
     """Read and check the vocabulary; problems name the file and the entry."""
     import hashlib
@@ -428,7 +442,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         raw = yaml.safe_load(text) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise CorpusError([f"{path}: cannot read the vocabulary: {exc}"]) from exc
-    problems: list[str] = []
+    problems: list[str] = [f"{path}: {where}" for where in _unquoted_booleans(raw)]
     agents = {str(k): [str(n) for n in v] for k, v in (raw.get("agents") or {}).items()}
     regimens = {
         str(k): {kk: [str(x) for x in vv] for kk, vv in (v or {}).items()} for k, v in raw.get("regimens", {}).items()
@@ -491,6 +505,16 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             how=spec.get("how", "stated"),
             reaction=bool(spec.get("reaction", False)),
         )
+    # a phrase written under two concepts would be read as whichever the matcher lists first: one meaning per phrase
+    owners: dict[str, list[str]] = {}
+    for concept in concepts.values():
+        for phrase in concept.written:
+            owners.setdefault(phrase, []).append(concept.label)
+    problems += [
+        f"{path}: the phrase '{phrase}' is written under two concepts ({', '.join(labels)}): keep it under one"
+        for phrase, labels in sorted(owners.items())
+        if len(labels) > 1
+    ]
     if problems:
         raise CorpusError(problems)
     return Vocabulary(
@@ -570,6 +594,11 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         absent_answers=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("absent_answers") or []),
         form_columns=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("columns") or []),
         form_take_back=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("take_back") or []),
+        dictation_labels=tuple(str(w).lower() for w in (raw.get("dictation") or {}).get("labels") or []),
+        dictation_function_words=frozenset(
+            str(w).lower() for w in (raw.get("dictation") or {}).get("function_words") or []
+        ),
+        dictation_kept_words=frozenset(str(w).lower() for w in (raw.get("dictation") or {}).get("kept_words") or []),
         sound_alike=tuple(str(w) for w in (raw.get("dictation") or {}).get("sound_alike") or []),
         form_questions=tuple((str(q), str(a)) for q, a in (raw.get("form_marks") or {}).get("questions") or []),
         form_qualifiers=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("qualifiers") or []),

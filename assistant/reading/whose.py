@@ -260,9 +260,18 @@ def header_spans(
     for k, label in enumerate(labels):
         title = _section_title(text, label, section_labels)
         if title:
-            if not any(re.match(rf"{re.escape(t)}(?![a-z])", title) for t in titles):
+            # the whole title, or its start before a dash, colon, bracket or comma ("Similar case - Dr Lee's patient");
+            # "Evidence of portal hypertension" is the patient's
+            if not any(re.fullmatch(rf"{re.escape(t)}(?:\s*[-–—:(,].*)?", title, re.S) for t in titles):
                 continue
-        elif label.group(1).strip().lower() not in headers:
+            # a section runs to the next numbered section, a blank line, or the end
+            after = re.compile(rf"^[ \t>*•-]*(?:{'|'.join(map(re.escape, section_labels))})\s*\d", re.I | re.M)
+            following = after.search(text, label.end())
+            end = following.start() if following else len(text)
+            blank = text.find("\n\n", label.end(), end)
+            spans.append((label.start(), blank if blank >= 0 else end))
+            continue
+        if label.group(1).strip().lower() not in headers:
             continue
         end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
         blank = text.find("\n\n", label.end(), end)
