@@ -155,8 +155,8 @@ def sound_alike(text: str, vocab: Vocabulary) -> str:
     "beaver zoo mab", "ask it ease") written as the term, found by its sound (metaphone) and its letters. Of the runs
     from one word, the one spelt closest to its term is taken. A run ending in a function word or a number word
     ("as it is", "cirrhosis no", "bilirubin eighty"), or holding a term written whole or a kept word ("transplant team",
-    "a patient"), is never a term. Used only in a dictated note; the terms and the function
-    words are data (`dictation.sound_alike`, `dictation.function_words`)."""
+    "a patient"), is never a term. Used only in a dictated note; the terms and the words are data
+    (`dictation.sound_alike`, `dictation.function_words`, `dictation.kept_words`)."""
     sounds = _sounds(vocab)
     if not sounds:
         return text
@@ -176,7 +176,7 @@ def sound_alike(text: str, vocab: Vocabulary) -> str:
             if any(w in kept or w in written for w in said):
                 break  # "transplant team", "a patient": no longer run from here holds a term
             if said[-1] in plain or said[-1] in numbers:
-                continue  # "as it is"; "transplant team" holds the term written whole
+                continue  # "as it is", "cirrhosis no", "bilirubin eighty": a longer run may still end well
             letters = "".join(said)
             term = _sounds_as(letters, sounds) if len(letters) >= SOUND_MIN_LETTERS else None
             if term:

@@ -252,8 +252,8 @@ def header_spans(
 ) -> list[tuple[int, int]]:
     """Character spans of lists under a population heading ("Inclusion: ...", "Exclusion criteria: ..."), or of a
     numbered section titled as another patient's or a trial's ('slide 5: "Similar case - Dr Lee's patient"',
-    'slide 4: "Evidence"'): from the heading to the next line that opens with a heading of its own, a blank line,
-    or the end."""
+    'slide 4: "Evidence"'): from the heading to the next line that opens with a heading of its own (for a section,
+    the next numbered section), a blank line, or the end."""
     spans: list[tuple[int, int]] = []
     labels = list(LABEL.finditer(text))
     titles = headers + other_sections
@@ -328,7 +328,8 @@ def other_case_spans(text: str, labels: tuple[str, ...]) -> list[tuple[int, int]
 
 
 # a quotation, which may run over several lines of a pasted passage (up to the 4,000-character message bound)
-# (in single quotes too: an apostrophe between letters, "dad's", does not close it)
+# (in single quotes too: an apostrophe between letters, "dad's", does not close it); quotations of any length are
+# paired in order, so a short one ('"Mr J.T., 59"') is not left to open a quotation at its closing mark
 QUOTED = re.compile(
     r"[\"“]([^\"“”]{1,4000}?)[\"”]"
     r"|(?:(?<=^)|(?<=[\s:(]))['‘]((?:[^'‘’]|(?<=[A-Za-z])['’](?=[A-Za-z])){1,4000}?)['’](?![A-Za-z])"
