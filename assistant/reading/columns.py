@@ -178,18 +178,18 @@ def analyte_columns(text: str, vocab: Vocabulary) -> str:
     """`text` with each dated row of a table whose header names two or more analytes written out as readings."""
     lines = text.split("\n")
     header: list[str] | None = None
+    named: list[int] = []  # the header's analyte columns; any other column ("Comment") is kept as words
     out: list[str] = []
     for line in lines:
         cells = [c.strip() for c in CELLS.split(line.strip()) if c.strip()]
-        if len(cells) >= 3 and sum(_analyte_cell(c, vocab) for c in cells[1:]) >= 2 and not NUMBER.search(line):
-            header = cells
+        analytes = [k for k, c in enumerate(cells) if k and _analyte_cell(c, vocab)] if len(cells) >= 3 else []
+        if len(analytes) >= 2 and not NUMBER.search(line):
+            header, named = cells, analytes
             out.append(line)
             continue
         if header and not line.strip():
             header = None
         row = _DATE.fullmatch(cells[0]) if header and cells else None
-        # the analytes' columns; any other column ("Comment") is kept as words after the readings
-        named = [k for k, c in enumerate(header or []) if k and _analyte_cell(c, vocab)]
         if header and row and len(cells) == len(header) and all(NUMBER.fullmatch(cells[k]) for k in named):
             date = cells[0]
             readings = [f"{header[k]} {cells[k]} ({date})" for k in named]

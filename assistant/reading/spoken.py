@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import jellyfish
 
@@ -122,31 +122,47 @@ SOUND_MIN_LETTERS = 6  # shorter runs are too often ordinary words
 SOUND_SIMILAR = 0.8  # Jaro-Winkler similarity of the run's letters to the term, besides the sound
 
 
+class _Sounds(NamedTuple):
+    """What the sound-alike reading needs of the vocabulary, made once per vocabulary."""
+
+    by_first: dict[str, list[tuple[str, str, str]]]  # the sound key's first letter -> [(key, term, its letters)]
+    written: frozenset[str]  # the terms' letters: a run holding one written whole is no term
+    numbers: frozenset[str]  # number words: never a run's last word ("bilirubin eighty")
+
+
+def _letters(term: str) -> str:
+    return re.sub(r"[^a-z]", "", term.lower())
+
+
 @lru_cache(maxsize=4)
-def _sounds(vocab: Vocabulary) -> dict[str, list[tuple[str, str]]]:
+def _sounds(vocab: Vocabulary) -> _Sounds:
     """The terms a dictated note may hold split into sound-alike words, by the first letter of their sound key
-    (metaphone): [(key, term)]."""
-    by_first: dict[str, list[tuple[str, str]]] = {}
+    (metaphone), with the words that end or stop a run."""
+    by_first: dict[str, list[tuple[str, str, str]]] = {}
     for term in vocab.sound_alike:
-        letters = re.sub(r"[^a-z]", "", term.lower())
+        letters = _letters(term)
         key = jellyfish.metaphone(letters)
         if key:
-            by_first.setdefault(key[0], []).append((key, term))
-    return by_first
+            by_first.setdefault(key[0], []).append((key, term, letters))
+    numbers = frozenset(
+        str(w).lower() for part in ("units", "tens", "scales") for w in vocab.number_words.get(part) or {}
+    )
+    return _Sounds(by_first, frozenset(_letters(t) for t in vocab.sound_alike), numbers)
 
 
-def _sounds_as(letters: str, sounds: dict[str, list[tuple[str, str]]]) -> str | None:
-    """The term whose sound the run's `letters` make: the same metaphone key, or one edit from a key of five or
-    more, and letters close to the term's."""
+def _sounds_as(letters: str, sounds: _Sounds) -> tuple[float, str] | None:
+    """The term whose sound the run's `letters` make, with how close the letters are to it (Jaro-Winkler): the same
+    metaphone key, or one edit from a key of five or more, and letters close to the term's."""
     key = jellyfish.metaphone(letters)
-    for term_key, term in sounds.get(key[:1], ()):
+    for term_key, term, term_letters in sounds.by_first.get(key[:1], ()):
         near = term_key == key or (
             len(term_key) >= 5
             and abs(len(term_key) - len(key)) <= 1
             and jellyfish.levenshtein_distance(key, term_key) <= 1
         )
-        if near and jellyfish.jaro_winkler_similarity(letters, re.sub(r"[^a-z]", "", term.lower())) >= SOUND_SIMILAR:
-            return term
+        score = jellyfish.jaro_winkler_similarity(letters, term_letters) if near else 0.0
+        if score >= SOUND_SIMILAR:
+            return score, term
     return None
 
 
@@ -158,11 +174,9 @@ def sound_alike(text: str, vocab: Vocabulary) -> str:
     "a patient"), is never a term. Used only in a dictated note; the terms and the words are data
     (`dictation.sound_alike`, `dictation.function_words`, `dictation.kept_words`)."""
     sounds = _sounds(vocab)
-    if not sounds:
+    if not sounds.by_first:
         return text
     plain, kept = vocab.dictation_function_words, vocab.dictation_kept_words
-    written = {re.sub(r"[^a-z]", "", t.lower()) for t in vocab.sound_alike}
-    numbers = {str(w).lower() for part in ("units", "tens", "scales") for w in vocab.number_words.get(part) or {}}
     words = list(_SPOKEN_WORD.finditer(text))
     out: list[str] = []
     at = k = 0
@@ -173,16 +187,14 @@ def sound_alike(text: str, vocab: Vocabulary) -> str:
             if any(text[a.end() : b.start()] not in (" ", "-") for a, b in zip(run, run[1:], strict=False)):
                 break
             said = [w.group(0).lower() for w in run]
-            if any(w in kept or w in written for w in said):
+            if any(w in kept or w in sounds.written for w in said):
                 break  # "transplant team", "a patient": no longer run from here holds a term
-            if said[-1] in plain or said[-1] in numbers:
+            if said[-1] in plain or said[-1] in sounds.numbers:
                 continue  # "as it is", "cirrhosis no", "bilirubin eighty": a longer run may still end well
             letters = "".join(said)
-            term = _sounds_as(letters, sounds) if len(letters) >= SOUND_MIN_LETTERS else None
-            if term:
-                score = jellyfish.jaro_winkler_similarity(letters, re.sub(r"[^a-z]", "", term.lower()))
-                if best is None or score > best[0]:
-                    best = (score, n, term)
+            found = _sounds_as(letters, sounds) if len(letters) >= SOUND_MIN_LETTERS else None
+            if found and (best is None or found[0] > best[0]):
+                best = (found[0], n, found[1])
         if best:
             _, n, term = best
             out += [text[at : words[k].start()], term]
@@ -190,14 +202,6 @@ def sound_alike(text: str, vocab: Vocabulary) -> str:
         else:
             k += 1
     return "".join(out) + text[at:]
-
-
-DICTATION_LABEL_CHARS = 300  # a note says it was dictated in its first lines
-
-
-def _says_dictated(text: str, labels: tuple[str, ...]) -> bool:
-    head = " ".join(re.findall(r"[a-z]+", text[:DICTATION_LABEL_CHARS].lower()))
-    return any(re.search(rf"\b{re.escape(label)}\b", head) for label in labels)
 
 
 # letters spoken one by one ("A. F. P.", "I N R", "C. T."): two to five single letters, each alone between spaces
@@ -227,7 +231,7 @@ def dictated(text: str, vocab: Vocabulary) -> str:
         text = misheard.sub(lambda m: vocab.misheard[_key(m.group(0))], text)
     said = [_key(m.group(0)) for m in marks.finditer(text)] if marks is not None else []
     spoken = sum(1 for w in said if w not in ambiguous) >= vocab.dictation_min_marks
-    if spoken or _says_dictated(text, vocab.dictation_labels):
+    if spoken or vocab.says_dictated(text):
         # a note that speaks its punctuation, or says it was dictated ("[speech recognition - not proof-read]")
         text = sound_alike(spelled_letters(text), vocab)
     if marks is None or not spoken:

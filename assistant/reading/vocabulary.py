@@ -60,6 +60,7 @@ class Analyte:
 
 
 WORD = re.compile(r"[a-z0-9']+")
+DICTATION_LABEL_CHARS = 300  # a note says it was dictated in its first lines
 
 
 @lru_cache(maxsize=64)
@@ -213,6 +214,11 @@ class Vocabulary:
     form_qualifiers: tuple[str, ...] = ()  # a row's second label qualifying its first ("On systemic treatment:")
     form_unanswered: tuple[str, ...] = ()  # words that leave an empty box unanswered ("result pending")
     digest: str = ""
+
+    def says_dictated(self, text: str) -> bool:
+        """Whether a note says in its first lines that it was dictated (`dictation.labels`: "[speech recognition -
+        not proof-read]")."""
+        return _says(text[:DICTATION_LABEL_CHARS], self.dictation_labels)
 
     def writer_is_patient(self, text: str) -> bool:
         """Whether the writer speaks of their own illness (`writer_illness`: "my cancer", "apply to me")."""

@@ -257,16 +257,21 @@ def header_spans(
     spans: list[tuple[int, int]] = []
     labels = list(LABEL.finditer(text))
     titles = headers + other_sections
+    # where a section ends: the next numbered section
+    section = (
+        re.compile(rf"^[ \t>*•-]*(?:{'|'.join(map(re.escape, section_labels))})\s*\d", re.I | re.M)
+        if section_labels
+        else None
+    )
     for k, label in enumerate(labels):
-        title = _section_title(text, label, section_labels)
-        if title:
+        title = _section_title(text, label, section_labels) if section is not None else ""
+        if section is not None and title:
             # the whole title, or its start before a dash, colon, bracket or comma ("Similar case - Dr Lee's patient");
             # "Evidence of portal hypertension" is the patient's
             if not any(re.fullmatch(rf"{re.escape(t)}(?:\s*[-–—:(,].*)?", title, re.S) for t in titles):
                 continue
             # a section runs to the next numbered section, a blank line, or the end
-            after = re.compile(rf"^[ \t>*•-]*(?:{'|'.join(map(re.escape, section_labels))})\s*\d", re.I | re.M)
-            following = after.search(text, label.end())
+            following = section.search(text, label.end())
             end = following.start() if following else len(text)
             blank = text.find("\n\n", label.end(), end)
             spans.append((label.start(), blank if blank >= 0 else end))
