@@ -120,6 +120,17 @@ def column_times(text: str, at: int, headers: dict[int, list[Column]]) -> Column
         k = above
     if header is None:
         return None
+    row = text[line_start:line_end]
+    if "|" in row:
+        # a row of cells between pipes: the cell holding the reading ("| Child-Pugh | B8 | C10 |"), the first cell
+        # the row's label
+        borders = [line_start + k for k, c in enumerate(row) if c == "|"]
+        if row.lstrip().startswith("|"):
+            borders = borders[1:]
+        cell = sum(1 for b in borders if b < at) - 1
+        if len(cells_of(row)) - 1 != len(header) or not 0 <= cell < len(header):
+            return None
+        return header[cell]
     numbers = [m.end() for m in NUMBER.finditer(text, line_start, line_end)]
     before = [n for n in numbers if n <= at]
     if not before or len(numbers) < 2 or len(numbers) > len(header):
@@ -174,14 +185,25 @@ def _analyte_cell(cell: str, vocab: Vocabulary) -> bool:
     return (found.group("name") if found else cell).strip().lower() in _analyte_names(vocab)
 
 
+def cells_of(line: str) -> list[str]:
+    """A row's cells: between pipes, empty cells kept ("| ECOG | | 1 |"); else apart by two spaces or a tab."""
+    if "|" in line:
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+    return [c.strip() for c in CELLS.split(line.strip()) if c.strip()]
+
+
+MAX_CELL_WORDS = 3  # a reading in a cell is a value, a class ("B8") or a few words ("moderate, tapped"), not a note
+
+
 def analyte_columns(text: str, vocab: Vocabulary) -> str:
-    """`text` with each dated row of a table whose header names two or more analytes written out as readings."""
+    """`text` with each dated row of a table whose header names two or more analytes written out as readings; the
+    row's date is its cell holding only a date, in any column ("| C4 | 2026-05-11 | A6 | 1 | 980 |")."""
     lines = text.split("\n")
     header: list[str] | None = None
     named: list[int] = []  # the header's analyte columns; any other column ("Comment") is kept as words
     out: list[str] = []
     for line in lines:
-        cells = [c.strip() for c in CELLS.split(line.strip()) if c.strip()]
+        cells = cells_of(line)
         analytes = [k for k, c in enumerate(cells) if k and _analyte_cell(c, vocab)] if len(cells) >= 3 else []
         if len(analytes) >= 2 and not NUMBER.search(line):
             header, named = cells, analytes
@@ -189,11 +211,19 @@ def analyte_columns(text: str, vocab: Vocabulary) -> str:
             continue
         if header and not line.strip():
             header = None
-        row = _DATE.fullmatch(cells[0]) if header and cells else None
-        if header and row and len(cells) == len(header) and all(NUMBER.fullmatch(cells[k]) for k in named):
-            date = cells[0]
+        dated = [k for k, c in enumerate(cells) if k not in named and _DATE.fullmatch(c)] if header else []
+        if (
+            header
+            and dated
+            and len(cells) == len(header)
+            and all(cells[k] and len(cells[k].split()) <= MAX_CELL_WORDS for k in named)
+            and any(NUMBER.search(cells[k]) for k in named)
+        ):
+            date = cells[dated[0]]
             readings = [f"{header[k]} {cells[k]} ({date})" for k in named]
-            rest = [f"{header[k]}: {cells[k]}" for k in range(1, len(cells)) if k not in named and cells[k]]
+            rest = [
+                f"{header[k]}: {cells[k]}" for k in range(len(cells)) if k not in named and k != dated[0] and cells[k]
+            ]
             indent = line[: len(line) - len(line.lstrip())]
             out.append(indent + ", ".join(readings) + "".join(f". {words}" for words in rest))
             continue

@@ -432,6 +432,7 @@ def pipeline(vocab: Vocabulary, rules_path: Path = RULES_PATH) -> Any:
             )
         with nlp.select_pipes(enable=[]):
             context.add(as_phrases(rules, nlp.make_doc))
+        context.hides_nothing = frozenset(c.label for c in vocab.concepts.values() if c.cue_only)
         from ..memory import settle
 
         settle()
@@ -630,7 +631,9 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     doc = pipeline(vocab)(text if text.endswith("\n") else text + "\n")
     sentences = list(doc.sents)
     sentence_of = {t: n for n, s in enumerate(sentences) for t in range(s.start, s.end)}
-    in_target = {t for e in doc.ents for t in range(e.start, e.end)}
+    # words of a finding (a cue-only word such as "new" is not one: it hides no cue and ends no list item)
+    cue_only = {c.label for c in vocab.concepts.values() if c.cue_only}
+    in_target = {t for e in doc.ents if e.label_ not in cue_only for t in range(e.start, e.end)}
     # Terminating cues ("due to", "(", "but", "however") end every cue's reach; applied here because
     # medspaCy's windowed scopes (max_scope) are not cut by them.
     stops = sorted(m.modifier_span[0] for m in doc._.context_graph.modifiers if m.direction == "TERMINATE")

@@ -34,7 +34,11 @@ class _Spans:
 
 
 class LocalGraph(ConTextGraph):
-    """ConTextGraph with the same scopes and edges, from the cue and finding pairs that can meet."""
+    """ConTextGraph with the same scopes and edges, from the cue and finding pairs that can meet. A cue
+    overlapping a finding is pruned (the finding's words are its own: "did not tolerate"), unless the finding is
+    one of `hides_nothing`: a word other findings are read beside ("new" in "no new lesions", "New order:")."""
+
+    hides_nothing: frozenset[str] = frozenset()
 
     def update_scopes(self) -> None:
         modifiers: list[Any] = list(self.modifiers)
@@ -51,12 +55,13 @@ class LocalGraph(ConTextGraph):
         targets = list(self.targets)
         cues: list[Any] = list(self.modifiers)  # type: ignore[has-type]
         if self.prune_on_modifier_overlap:
-            found = _Spans([(t.start, t.end) for t in targets])
+            hiding = [t for t in targets if t.label_ not in self.hides_nothing]
+            found = _Spans([(t.start, t.end) for t in hiding])
             kept: list[Any] = [
                 m
                 for m in cues
                 if not any(
-                    tuple_overlaps((targets[k].start, targets[k].end), m.modifier_span)
+                    tuple_overlaps((hiding[k].start, hiding[k].end), m.modifier_span)
                     for k in found.near(*m.modifier_span)
                 )
             ]
@@ -78,8 +83,11 @@ class LocalGraph(ConTextGraph):
 class LocalContext(ConText):
     """medspaCy's ConText component with LocalGraph (same rules, matches, scopes and edges)."""
 
+    hides_nothing: frozenset[str] = frozenset()  # set by the pipeline from the vocabulary (`cue_only` concepts)
+
     def __call__(self, doc: Any, targets: str | None = None) -> Any:
         graph = LocalGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
+        graph.hides_nothing = self.hides_nothing
         graph.targets = doc.ents
         matcher = self._ConText__matcher  # the rules ConText.add compiled
         rules = matcher.rule_map

@@ -417,6 +417,8 @@ def _findings(
             value = graded  # "Ascites: moderate, paracentesis every 2 weeks", "HE: grade 2, on lactulose"
         elif (said := _when_said(m, analysis, norm, vocab)) != "ignore":
             value = said  # "blistering on both soles ... stopped altogether", "hemicolectomy 10 days ago"
+        elif (near := _when_near(m, analysis, norm, vocab)) is not None:
+            value, m = near  # "R adrenal 2.2 cm -> biopsy: HCC": read from both words, shown as one span
         else:
             value = concept.value
         scenario = "HYPOTHETICAL" in cats
@@ -589,6 +591,32 @@ def _when_said(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
     ):
         return "ignore"  # "stopped at progression; grade 2 fatigue throughout"
     return next((value for name, value in concept.when_said if vocab.says(words, name)), "ignore")
+
+
+UNSAID = frozenset({"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "FAMILY", "POPULATION", "FUTURE"})
+
+
+def _when_near(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> tuple[Any, Mention] | None:
+    """A finding's value from the nearest mention of a `when_near` concept in its sentence, within `near_words`
+    words (a site outside the liver beside a tumour word: "new portocaval nodes", "R adrenal 2.2 cm -> biopsy:
+    HCC"), with the mention widened over both; None when there is none, or the nearest is negated, possible or
+    someone else's ("lymph nodes not enlarged"). A negated or uncertain finding itself is read as before."""
+    concept = vocab.concepts[m.label]
+    if not concept.when_near or m.categories & UNSAID:
+        return None
+    values = dict(concept.when_near)
+    nearest: tuple[int, Mention] | None = None
+    for o in analysis.mentions:
+        if o is m or o.sentence != m.sentence or o.label not in values:
+            continue
+        lo, hi = (o.end, m.start) if o.end <= m.start else (m.end, o.start)
+        gap = len(norm.text[lo:hi].split())
+        if gap <= concept.near_words and (nearest is None or gap < nearest[0]):
+            nearest = (gap, o)
+    if nearest is None or nearest[1].categories & UNSAID:
+        return None
+    o = nearest[1]
+    return values[o.label], replace(m, start=min(m.start, o.start), end=max(m.end, o.end))
 
 
 OPEN = object()  # a finding named as open, with no value ("?HE")

@@ -115,7 +115,7 @@ def order_said(text: str) -> str | None:
 
 
 REFERENCE_WORDS = {"ref", "reference", "range", "normal", "nr", "rr", "uln", "lln", "up", "to", "upto", "norm"}
-REFERENCE_MARKS = {"-", "–", "<", ">", "≤", "≥", "=", ":", ",", "/"}
+REFERENCE_MARKS = {"-", "–", "<", ">", "≤", "≥", "=", ":", ",", "/", "|"}  # "|": a pasted table's cell border
 FLAGS = {"H", "L", "HH", "LL", "*", "!", "A", "N"}  # a result's flag in a pasted panel (high, low, abnormal)
 
 

@@ -58,6 +58,7 @@ LETTERS = {"a", "b", "c"}
 STAGES = {"0", "a", "b", "c", "d"}
 FILLER = set("class score grade stage is of was now at = : - ( ) ~ ≈ approx approximately about around".split())
 FILLER |= {"level", "value", "status", "still"}
+CELL = "|"  # a pasted table's cell border: between a label and its value ("| ECOG | 1 |"), or a value and its unit
 QUOTES = set("'\"‘’“”")
 
 
@@ -341,9 +342,10 @@ def _unit_after(tokens: list[Token], i: int, tables: dict[str, Any]) -> tuple[in
     """The unit written right after token i (number of tokens it takes, unit text)."""
     if i + 1 >= len(tokens):
         return 0, ""
-    if tokens[i + 1].text in FLAGS and i + 2 < len(tokens):
+    if (tokens[i + 1].text in FLAGS or tokens[i + 1].text == CELL) and i + 2 < len(tokens):
         # a panel's flag between the result and its unit ("AFP  352  H  IU/mL  <7"): the unit after the flag, tried
-        # first, so that a low flag before its unit ("Albumin  34  L  g/L") is not read as litres
+        # first, so that a low flag before its unit ("Albumin  34  L  g/L") is not read as litres; so is a table's cell
+        # border ("| AFP | 310 | IU/mL |", "AFP|385|ug/L|H")
         length, unit = _unit_after(tokens, i + 1, tables)
         if unit:
             return length + 1, unit
@@ -449,7 +451,7 @@ def _scale(tokens: list[Token], i: int, stop: int, analyte: Analyte, capital: bo
             continue
         if t.kind == "num" and analyte.kind in ("scale", "child_pugh"):
             return (-(t.value or 0) if _negative(tokens, j) else t.value), j
-        if low in FILLER or t.text in QUOTES or t.text in ",(":
+        if low in FILLER or t.text in QUOTES or t.text in ",(" or t.text == CELL:
             j, skipped = j + 1, skipped + (t.kind == "word")
             continue
         return None
@@ -578,6 +580,14 @@ def read_values(
                 if got is not None:
                     value, end = got
                     _scale_value(scan, i, end, analyte, value, date_near(tokens, i, end))
+                    # a table's row goes on with the readings of its other columns ("| ECOG | 1 | 1 | 2 |"), each a
+                    # reading of its own that the columns' dates order
+                    while end + 2 < len(tokens) and tokens[end + 1].text == CELL:
+                        more = _scale(tokens, end + 2, min(len(tokens), end + 4), analyte)
+                        if more is None or (letter_only and not isinstance(more[0], tuple)):
+                            break
+                        value, end = more
+                        _scale_value(scan, i, end, analyte, value, date_near(tokens, i, end))
                     ranged = (
                         end + 2 < len(tokens) and tokens[end + 1].text in ("-", "–") and tokens[end + 2].kind == "num"
                     )

@@ -109,6 +109,14 @@ class Concept:
     needs: tuple[str, ...] = ()  # labels one of which the message must name for `when_said` ("DRUG": a drug named)
     # how many sentences after its own `when_said` also reads ("blisters, could not walk. Doctor stopped it.")
     when_said_reach: int = 0
+    # values when a mention of another concept lies near it in its sentence, within `near_words` words: the nearest
+    # such mention decides, and says nothing when negated, possible or someone else's ("R adrenal 2.2 cm -> biopsy:
+    # HCC": a site outside the liver with a tumour word is disease there; "lymph nodes not enlarged" is not)
+    when_near: tuple[tuple[str, Any], ...] = ()
+    near_words: int = 0
+    # a word other concepts read beside (`when_near`), stating nothing itself: it never hides a ConText cue that
+    # shares its words ("no new lesions", "New order: lenvatinib")
+    cue_only: bool = False
     # the role of a drug written right after it with no cue of its own ("first line nivolumab ... from Jan 2025":
     # STATED, given when said in a statement); None: says nothing of the drug
     drug_role: str | None = None
@@ -506,11 +514,22 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
             unless=tuple(str(u) for u in spec.get("unless") or ()),
             needs=tuple(str(u) for u in spec.get("needs") or ()),
             when_said_reach=int(spec.get("when_said_reach", 0)),
+            when_near=tuple((str(k), v) for k, v in (spec.get("when_near") or {}).items()),
+            near_words=int(spec.get("near_words", 0)),
+            cue_only=bool(spec.get("cue_only", False)),
             drug_role=spec.get("drug_role"),
             described=spec.get("described"),
             how=spec.get("how", "stated"),
             reaction=bool(spec.get("reaction", False)),
         )
+    for concept in concepts.values():
+        unknown_near = [k for k, _ in concept.when_near if k not in concepts]
+        if unknown_near:
+            problems.append(f"{path}: concept '{concept.label}': when_near names no concept: {unknown_near}")
+        if concept.cue_only and concept.field:
+            problems.append(f"{path}: concept '{concept.label}': a cue_only concept states no field (field: \"\")")
+        if concept.when_near and concept.near_words < 1:
+            problems.append(f"{path}: concept '{concept.label}': when_near needs near_words (how many words apart)")
     # a phrase written under two concepts would be read as whichever the matcher lists first: one meaning per phrase
     owners: dict[str, list[str]] = {}
     for concept in concepts.values():
