@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -13,6 +13,7 @@ from .columns import analyte_columns
 from .context import DRUG, Analysis, Mention, analyse
 from .dates import sentence_date
 from .forms import answered_rows, question_rows
+from .scanned import scanned
 from .spoken import dictated, spoken_numbers
 from .values import MAX_TOKEN, read_values, unit_for_pending, value_rules
 from .vocabulary import Normalised, Vocabulary, normalise, vocabulary
@@ -105,6 +106,16 @@ def _english() -> Any:
     from spellchecker import SpellChecker
 
     return SpellChecker(language="en").word_frequency
+
+
+@lru_cache(maxsize=2)
+def _is_word(vocab: Vocabulary) -> Callable[[str], bool]:
+    """Whether a lower-case word is a vocabulary word, a rule's cue word or a common English word (a scanned
+    note's repairs are read towards these)."""
+    said = {w for words in vocab.sentence_words.values() for phrase in words for w in phrase.lower().split()}
+    known = _known_words(vocab)[0] | set(vocab.tokens()) | said
+    english = _english()
+    return lambda word: word in known or english[word] >= ENGLISH_WORD_MIN_FREQUENCY
 
 
 def _spelling(text: str, vocab: Vocabulary) -> dict[str, str]:
@@ -232,7 +243,11 @@ def _normalised(text: str, vocab: Vocabulary) -> Normalised:
     text = spoken_numbers(
         analyte_columns(
             answered_rows(
-                question_rows(dictated(text, vocab), vocab.form_questions, vocab.general_question_openers),
+                question_rows(
+                    dictated(scanned(text, vocab, _is_word(vocab)), vocab),
+                    vocab.form_questions,
+                    vocab.general_question_openers,
+                ),
                 vocab.form_marks,
                 vocab.form_columns,
                 vocab.form_qualifiers,

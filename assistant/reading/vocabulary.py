@@ -215,6 +215,10 @@ class Vocabulary:
     form_columns: tuple[str, ...] = ()  # column headings that answer a grid's rows ("YES  NO")
     form_take_back: tuple[str, ...] = ()  # an aside after an absent answer that takes it back ("apart from ...")
     dictation_labels: tuple[str, ...] = ()  # words in a note's first lines saying it was dictated
+    # a note made by character recognition (a fax, a scan): words in its first lines saying so, and how many of its
+    # words, read with the letters a recogniser took for 0 and 1, must be words to read it so without them
+    scanned_labels: tuple[str, ...] = ()
+    scanned_min_repairs: int = 3
     dictation_function_words: frozenset[str] = frozenset()  # never the last word of a sound-alike run ("as it is")
     dictation_kept_words: frozenset[str] = frozenset()  # never part of a sound-alike run ("a patient" is not apatinib)
     sound_alike: tuple[str, ...] = ()  # terms a dictated note may hold split into sound-alike words
@@ -620,6 +624,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         form_columns=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("columns") or []),
         form_take_back=tuple(str(w).lower() for w in (raw.get("form_marks") or {}).get("take_back") or []),
         dictation_labels=tuple(str(w).lower() for w in (raw.get("dictation") or {}).get("labels") or []),
+        scanned_labels=tuple(str(w).lower() for w in (raw.get("scanned") or {}).get("labels") or []),
+        scanned_min_repairs=int((raw.get("scanned") or {}).get("min_repairs", 3)),
         dictation_function_words=frozenset(
             str(w).lower() for w in (raw.get("dictation") or {}).get("function_words") or []
         ),
