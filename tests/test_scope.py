@@ -337,3 +337,18 @@ def test_an_attempt_on_the_rules_is_marked_as_such() -> None:
     assert found is not None and found.reason == "unsafe" and found.bypass, found
     harm = decide("what is the lethal dose of sorafenib")
     assert harm is not None and harm.reason == "unsafe" and not harm.bypass, harm
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "the Child is A, 6 points": a letter writer's name for the Child-Pugh class the fact reader reads, not a child
+        ("The patient have HCC on hepatitis B cirrhosis. Now the Child is A, 6 points, ECOG 1. Third line?", None),
+        ("His Child is B with 7 points, ECOG 1, treatment-naive. What first line?", None),
+        # a child written about is still one
+        ("My child is 9 and has a liver tumour - can she have sorafenib?", "paediatric"),
+        ("The child is a 12-year-old boy with HCC; Child-Pugh A. First line?", "paediatric"),
+    ],
+)
+def test_a_child_pugh_class_named_child_is_not_a_child(text: str, expected: str | None) -> None:
+    assert reason(text) == expected

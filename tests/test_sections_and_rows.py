@@ -205,3 +205,27 @@ def test_a_yes_or_no_word_left_unquoted_in_the_vocabulary_is_a_load_error(tmp_pa
     changed.write_text(raw.replace('"yes", not]', "yes, not]"), encoding="utf-8")
     with pytest.raises(CorpusError, match="unquoted"):
         load(changed)
+
+
+def test_a_heading_line_opening_with_a_population_header_holds_the_list_below_it() -> None:
+    text = (
+        "Inclusion criteria from a registry listing I'm screening against:\n- AFP >= 400 ng/mL\n"
+        "- Child-Pugh A5-A6, ECOG 0-1\n- radiological progression on or intolerance of sorafenib\n"
+        "- no main portal vein tumour thrombus\nWhich licensed drug was studied in a population like this?"
+    )
+    values = read(text).values
+    for field in ("afp_ng_ml", "main_portal_vein_invasion", "prior_therapies", "progressed"):
+        assert field not in values or values[field] in ([], None), values
+    # the patient's own facts after such a list are still read
+    own = read(text.replace("Which licensed", "My patient: Child-Pugh A6, ECOG 1. Which licensed"))
+    assert own.values.get("child_pugh_score") == 6 and own.values.get("ecog") == 1, own.values
+
+
+def test_a_population_header_opening_a_quotation_is_a_trials() -> None:
+    text = (
+        "A trial listing I saw: 'Inclusion: BCLC C, Child-Pugh B7, ECOG 0-2, progression on atezolizumab plus "
+        "bevacizumab. Exclusion: main portal vein tumour thrombus.' What does the evidence say about Child-Pugh B?"
+    )
+    values = read(text).values
+    assert "child_pugh_score" not in values and "prior_therapies" not in values, values
+    assert "bclc_stage" not in values, values

@@ -333,6 +333,9 @@ class Scope:
             if age < self.adult_age:
                 return self._say("paediatric", "paediatric", f"a patient aged {age}")
         found = self._asserted(self._paediatric, text, history_counts=True)
+        if found:
+            # "the Child is A, 6 points": the name of a Child-Pugh class the fact reader reads there, not a child
+            found = self._asserted(self._paediatric, _without_child_pugh(text), history_counts=True)
         return self._say("paediatric", "paediatric", f"a paediatric question ({found})") if found else None
 
     def _other_primary_rule(self, text: str) -> ScopeDecision | None:
@@ -556,6 +559,18 @@ def _load(corpus_dir: Path) -> Scope:
 def daily_doses(text: str, corpus_dir: Path = DEFAULT_CORPUS) -> list[tuple[str, float]]:
     """`Scope.daily_doses` with the bundled corpus."""
     return _load(corpus_dir).daily_doses(text)
+
+
+def _without_child_pugh(text: str) -> str:
+    """`text` with the words the fact reader reads as a Child-Pugh class or score blanked (offsets kept)."""
+    from ..reading import read
+
+    facts = read(text).facts
+    for name in ("child_pugh_class", "child_pugh_score"):
+        fact = facts.get(name)
+        if fact is not None and fact.text:
+            text = re.sub(re.escape(fact.text), lambda m: " " * len(m.group(0)), text, flags=re.I)
+    return text
 
 
 def decide(text: str, *, intent: str | None = None, corpus_dir: Path = DEFAULT_CORPUS) -> ScopeDecision | None:

@@ -230,8 +230,14 @@ def population_sentences(sentences: list[Any], listed: list[tuple[int, int]], vo
 
 QUOTES = {'"', "'", "“", "”", "‘", "’", "`"}
 LABEL = re.compile(
-    r"(?:^[ \t>*-]*|(?<=[.!?] ))([A-Za-z][A-Za-z0-9 /-]{0,40}?)\s*(?:\([^()\n]{0,30}\)\s*)?:", re.M
-)  # at a line's start, or after a sentence within it ("Trial listing I came across. Inclusion: ...")
+    r"(?:^[ \t>*-]*|(?<=[.!?] )|(?<=[.!?:] ['\"“‘])|(?<=^['\"“‘]))"
+    r"([A-Za-z][A-Za-z0-9 /-]{0,40}?)\s*(?:\([^()\n]{0,30}\)\s*)?:",
+    re.M,
+)  # at a line's start, after a sentence within it ("Trial listing I came across. Inclusion: ..."), or opening a
+# quotation ("A listing I saw: 'Inclusion: BCLC C, ...'")
+# a whole line ending in a colon, over the list below it ("Inclusion criteria from a registry listing I'm screening
+# against:")
+HEADING_LINE = re.compile(r"^[ \t>*-]*([^\n:]{1,100}):[ \t]*$", re.M)
 FULL_STOP = re.compile(r"[.!?](?:\s|$)")  # a sentence's end: not the point of "2.5" or "Vp.4"
 LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•>]|\d{1,2}[.)])")
 CHOICE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Ea-e])\)|([A-Ea-e])[.)])(?=\s)")
@@ -297,6 +303,19 @@ def header_spans(
                 line_end = text.find("\n", line_end + 1, end)
             end = line_end if line_end >= 0 else end
         spans.append((label.start(), end))
+    for heading in HEADING_LINE.finditer(text):
+        title = heading.group(1).strip().lower()
+        if title in headers or not any(title.startswith(h + " ") for h in headers):
+            continue  # a heading that is only a header is read above
+        # a heading line that opens with a population header ("Inclusion criteria from a registry listing ...:"):
+        # the list items right below it
+        end = heading.end()
+        for line in re.finditer(r"\n([^\n]*)", text[heading.end() :]):
+            if not LIST_ITEM.match(line.group(1)):
+                break
+            end = heading.end() + line.end()
+        if end > heading.end():
+            spans.append((heading.start(), end))
     return spans
 
 
