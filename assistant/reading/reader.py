@@ -615,7 +615,9 @@ def _when_near(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
     """A finding's value from the nearest mention of a `when_near` concept in its sentence, within `near_words`
     words (a site outside the liver beside a tumour word: "new portocaval nodes", "R adrenal 2.2 cm -> biopsy:
     HCC"), with the mention widened over both; None when there is none, or the nearest is negated, possible or
-    someone else's ("lymph nodes not enlarged"). A negated or uncertain finding itself is read as before."""
+    someone else's ("lymph nodes not enlarged"). A mention with another finding between it and the finding is not
+    near ("recurrence in the graft, no new lesions in lung"). A negated or uncertain finding itself is read as
+    before."""
     concept = vocab.concepts[m.label]
     if not concept.when_near or m.categories & UNSAID:
         return None
@@ -626,7 +628,8 @@ def _when_near(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
             continue
         lo, hi = (o.end, m.start) if o.end <= m.start else (m.end, o.start)
         gap = len(norm.text[lo:hi].split())
-        if gap <= concept.near_words and (nearest is None or gap < nearest[0]):
+        between = any(lo <= x.start < hi and vocab.concepts.get(x.label, None) is not None for x in analysis.mentions)
+        if gap <= concept.near_words and not between and (nearest is None or gap < nearest[0]):
             nearest = (gap, o)
     if nearest is None or nearest[1].categories & UNSAID:
         return None

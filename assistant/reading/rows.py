@@ -115,8 +115,9 @@ def order_said(text: str) -> str | None:
 
 
 REFERENCE_WORDS = {"ref", "reference", "range", "normal", "nr", "rr", "uln", "lln", "up", "to", "upto", "norm"}
-REFERENCE_MARKS = {"-", "–", "<", ">", "≤", "≥", "=", ":", ",", "/", "|"}  # "|": a pasted table's cell border
+REFERENCE_MARKS = {"-", "–", "<", ">", "≤", "≥", "=", ":", ",", "/"}
 FLAGS = {"H", "L", "HH", "LL", "*", "!", "A", "N"}  # a result's flag in a pasted panel (high, low, abnormal)
+CELL = "|"  # a pasted table's cell border
 
 
 def after_reference_word(tokens: list[Token], i: int) -> bool:
@@ -133,10 +134,18 @@ def just_read(scan: Scan, i: int) -> bool:
     tokens = scan.tokens
     unit_words = scan.tables["unit_words"]
     j = i - 1
+    cells = labelled = False  # a table's cell border passed, and a unit or flag (a lab export's row: "31|umol/L|H|<21")
     while j >= scan.lo and (
-        tokens[j].text in REFERENCE_MARKS or tokens[j].text in FLAGS or tokens[j].text.lower() in unit_words
+        tokens[j].text in REFERENCE_MARKS
+        or tokens[j].text in FLAGS
+        or tokens[j].text.lower() in unit_words
+        or tokens[j].text == CELL
     ):
+        cells = cells or tokens[j].text == CELL
+        labelled = labelled or tokens[j].text in FLAGS or tokens[j].text.lower() in unit_words
         j -= 1
+    if cells and not labelled:
+        return False  # "| 1200 | <8 |": the next column's reading, not the lab's limit
     ends = {tokens[k].end for k in range(max(j, scan.lo), i)}
     return j >= scan.lo and any(v.end in ends for vs in scan.found.values() for v in vs)
 

@@ -5,13 +5,12 @@ note is taken as scanned when its first lines say so (`scanned.labels`: "FAX REC
 `scanned.min_repairs` of its words mix letters with 0 or 1 and read as a vocabulary or English word with the letters
 meant ("1ung", "cyc1es"). In a scanned note:
 
-- a word of letters with a 0 or 1 among them is read with the letter that makes a word ("bi0psy" -> "biopsy",
-  "lenvat1nib" -> "lenvatinib", "0GD" -> "OGD"); a word that is a word as written ("T10", "PD-1", "A1c") is kept, and
-  one that makes no word is kept unless letters outnumber its digits two to one;
-- a number with l, I or O among its digits is read with the digits ("4l2" -> "412", "l4/03/l956"), as is a part of a
-  date between slashes ("05/ll/26");
-- a lone "l" is 1 ("PS l", "x l0 cycles"), and a lower-case l among capitals an I when that makes a word ("lNR");
-- two pieces of letters a space apart are one word when one of them is no word and together they are ("cirrh osis").
+- a word of four characters or more that opens with a letter and has a 0 or 1 among its letters is read with the
+  letter that makes a known word ("bi0psy" -> "biopsy", "lenvat1nib" -> "lenvatinib"); codes ("N0", "T1", "Vp1"),
+  numbers with their unit ("3.1mg", "10am") and words that make no known word are kept;
+- a number with l, I or O among two or more digits is read with the digits ("4l2" -> "412", "l956"), as is a part of
+  a date between slashes ("05/ll/26");
+- a lone "l" is 1 ("PS l"), and a lower-case l among capitals an I when that makes a word ("lNR").
 
 Nothing else changes: a note that is not scanned is returned as written.
 """
@@ -39,67 +38,51 @@ def _cased(word: str, letters: str) -> str:
     return letters.upper() if alpha and all(c.isupper() for c in alpha) else letters
 
 
-def as_letters(word: str, is_word: Callable[[str], bool]) -> tuple[str, bool] | None:
-    """`word` read with letters for its 0s and 1s, and whether the result is a known word; None if it has no such
-    digit, another digit, or no letters."""
+MIN_REPAIRED = 4  # shorter words opening with a capital are codes written so on purpose ("N0", "M0", "T1", "G1", "O2")
+CODE = re.compile(r"[A-Z][a-z]?\d")  # a staging or grading code ("M0", "T4", "Vp1")
+
+
+def as_letters(
+    word: str, is_word: Callable[[str], bool], after: str = "", short_words: frozenset[str] | None = None
+) -> str | None:
+    """`word` read with letters for its 0s and 1s when that makes a known word ("bi0psy", "lenvat1nib", "n0t"); None
+    for a word with another digit, a short code ("N0" before "M0", "T1"), a word that opens with a digit (a number with
+    its unit: "3.1mg", "10am", "11umol") or one that makes no known word. `after` is the text after the word."""
     digits = [c for c in word if c.isdigit()]
-    letters = sum(c.isalpha() for c in word)
-    if not digits or set(digits) - set(LETTERS_FOR) or not letters or is_word(word.lower()):
+    # a short word is read so when it opens with a small letter ("n0t", "n0") or comes before a word that is no code
+    # ("N0 prior transplant"; not "T4 N0 M0")
+    short = len(word) < MIN_REPAIRED and not word[0].islower() and not re.match(r"[A-Za-z]{2,}\b", after)
+    if not digits or set(digits) - set(LETTERS_FOR) or short or not word[0].isalpha() or is_word(word.lower()):
         return None
+    if len(word) < MIN_REPAIRED and CODE.match(after):
+        return None
+    if short_words is not None and len(word) < MIN_REPAIRED and not word[0].islower():
+        # a short word with a capital is read so only as a common short word ("N0 prior" -> "No"; "G1 HFSR" is a grade)
+        choices = [LETTERS_FOR[c] if c in LETTERS_FOR else c for c in word]
+        found = next(("".join(c) for c in product(*choices) if "".join(c).lower() in short_words), None)
+        return _cased(word, found) if found else None
     choices = [LETTERS_FOR[c] if c in LETTERS_FOR else c for c in word]
     for combination in product(*choices):
         candidate = "".join(combination)
         if is_word(candidate.lower()):
-            return _cased(word, candidate), True
-    if letters < 2 * len(digits):
-        return None
-    return _cased(word, "".join(c[0] for c in choices)), False
+            return _cased(word, candidate)
+    return None
 
 
 def as_capitals(word: str, is_word: Callable[[str], bool]) -> str | None:
     """A word of capitals with a lower-case l among them read with I ("lNR", "CARClNOMA") when that is a word."""
     others = [c for c in word if c.isalpha() and c != "l"]
-    if "l" not in word or not others or not all(c.isupper() for c in others) or not word.isalpha():
+    if "l" not in word or len(word) < 3 or not others or not all(c.isupper() for c in others) or not word.isalpha():
         return None
     candidate = word.replace("l", "I")
     return candidate if is_word(candidate.lower()) and not is_word(word.lower()) else None
-
-
-def joined(first: str, second: str, is_word: Callable[[str], bool]) -> bool:
-    """Whether two pieces of letters a space apart are one word broken by the recogniser ("cirrh osis", "f or"): one
-    of them is no word, together they are one of three letters or more."""
-    both = first + second
-    return (
-        first.isalpha()
-        and second.isalpha()
-        and len(both) >= 3
-        and not (is_word(first.lower()) and is_word(second.lower()))
-        and is_word(both.lower())
-    )
-
-
-LETTERS = re.compile(r"(?<![\w])[A-Za-z]+(?![\w])")
-
-
-def rejoined(text: str, is_word: Callable[[str], bool]) -> str:
-    """`text` with the words a recogniser broke with a space joined again (each pair of neighbours is tried)."""
-    pieces = list(LETTERS.finditer(text))
-    out, at, k = [], 0, 0
-    while k < len(pieces) - 1:
-        first, second = pieces[k], pieces[k + 1]
-        if text[first.end() : second.start()] == " " and joined(first.group(0), second.group(0), is_word):
-            out += [text[at : first.end()], second.group(0)]
-            at, k = second.end(), k + 2
-        else:
-            k += 1
-    return "".join(out) + text[at:]
 
 
 def as_digits(word: str) -> str | None:
     """`word` read as a number when it is digits with l, I or O among them ("4l2", "l956"); None otherwise."""
     digits = sum(c.isdigit() for c in word)
     others = [c for c in word if not c.isdigit()]
-    if not digits or not others or any(c not in DIGITS_FOR for c in others) or len(others) > digits:
+    if digits < 2 or not others or any(c not in DIGITS_FOR for c in others) or len(others) > digits:
         return None
     return "".join(DIGITS_FOR.get(c, c) for c in word)
 
@@ -111,8 +94,7 @@ def is_scanned(text: str, vocab: Vocabulary, is_word: Callable[[str], bool]) -> 
         return True
     repaired = 0
     for match in WORD.finditer(text):
-        read = as_letters(match.group(0), is_word)
-        if read is not None and read[1]:
+        if as_letters(match.group(0), is_word) is not None:
             repaired += 1
             if repaired >= vocab.scanned_min_repairs:
                 return True
@@ -132,10 +114,7 @@ def scanned(text: str, vocab: Vocabulary, is_word: Callable[[str], bool]) -> str
         number = as_digits(word)
         if number is not None:
             return number
-        read = as_letters(word, is_word)
-        if read is not None:
-            return read[0]
-        return as_capitals(word, is_word) or word
+        after = text[match.end() : match.end() + 20].lstrip(" ")
+        return as_letters(word, is_word, after, vocab.scanned_short_words) or as_capitals(word, is_word) or word
 
-    text = WORD.sub(meant, text)
-    return rejoined(text, is_word)
+    return WORD.sub(meant, text)

@@ -581,11 +581,13 @@ def read_values(
                     value, end = got
                     _scale_value(scan, i, end, analyte, value, date_near(tokens, i, end))
                     # a table's row goes on with the readings of its other columns ("| ECOG | 1 | 1 | 2 |"), each a
-                    # reading of its own that the columns' dates order
+                    # reading of its own that the columns' dates order; a cell holding more than a value ends it
                     while end + 2 < len(tokens) and tokens[end + 1].text == CELL:
                         more = _scale(tokens, end + 2, min(len(tokens), end + 4), analyte)
                         if more is None or (letter_only and not isinstance(more[0], tuple)):
                             break
+                        if more[1] + 1 < len(tokens) and tokens[more[1] + 1].text not in (CELL, "\n"):
+                            break  # "| ECOG | 1 | 3 weeks ago |": a cell of words, not another reading
                         value, end = more
                         _scale_value(scan, i, end, analyte, value, date_near(tokens, i, end))
                     ranged = (

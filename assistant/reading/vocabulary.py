@@ -219,6 +219,7 @@ class Vocabulary:
     # words, read with the letters a recogniser took for 0 and 1, must be words to read it so without them
     scanned_labels: tuple[str, ...] = ()
     scanned_min_repairs: int = 3
+    scanned_short_words: frozenset[str] = frozenset()  # what a short capitalised word may be read as ("N0" -> "No")
     dictation_function_words: frozenset[str] = frozenset()  # never the last word of a sound-alike run ("as it is")
     dictation_kept_words: frozenset[str] = frozenset()  # never part of a sound-alike run ("a patient" is not apatinib)
     sound_alike: tuple[str, ...] = ()  # terms a dictated note may hold split into sound-alike words
@@ -626,6 +627,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         dictation_labels=tuple(str(w).lower() for w in (raw.get("dictation") or {}).get("labels") or []),
         scanned_labels=tuple(str(w).lower() for w in (raw.get("scanned") or {}).get("labels") or []),
         scanned_min_repairs=int((raw.get("scanned") or {}).get("min_repairs", 3)),
+        scanned_short_words=frozenset(str(w).lower() for w in (raw.get("scanned") or {}).get("short_words") or []),
         dictation_function_words=frozenset(
             str(w).lower() for w in (raw.get("dictation") or {}).get("function_words") or []
         ),
