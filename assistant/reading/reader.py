@@ -628,7 +628,7 @@ def _when_near(m: Mention, analysis: Analysis, norm: Normalised, vocab: Vocabula
             continue
         lo, hi = (o.end, m.start) if o.end <= m.start else (m.end, o.start)
         gap = len(norm.text[lo:hi].split())
-        between = any(lo <= x.start < hi and vocab.concepts.get(x.label, None) is not None for x in analysis.mentions)
+        between = any(lo <= x.start < hi and x.label in vocab.concepts for x in analysis.mentions)
         if gap <= concept.near_words and not between and (nearest is None or gap < nearest[0]):
             nearest = (gap, o)
     if nearest is None or nearest[1].categories & UNSAID:

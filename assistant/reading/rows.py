@@ -117,7 +117,7 @@ def order_said(text: str) -> str | None:
 REFERENCE_WORDS = {"ref", "reference", "range", "normal", "nr", "rr", "uln", "lln", "up", "to", "upto", "norm"}
 REFERENCE_MARKS = {"-", "–", "<", ">", "≤", "≥", "=", ":", ",", "/"}
 FLAGS = {"H", "L", "HH", "LL", "*", "!", "A", "N"}  # a result's flag in a pasted panel (high, low, abnormal)
-CELL = "|"  # a pasted table's cell border
+CELL = "|"  # a pasted table's cell border: between a label and its value ("| ECOG | 1 |"), a value and its unit
 
 
 def after_reference_word(tokens: list[Token], i: int) -> bool:

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .vocabulary import Vocabulary
 
 WORD = re.compile(r"(?<![\w])[A-Za-z0-9]+(?![\w])")
-LABEL_CHARS = 300  # a scanned note says so in its first lines (a fax header)
 LETTERS_FOR = {"0": "o", "1": "li"}  # the letters a recogniser reads as these digits, likelier first
 DIGITS_FOR = {"l": "1", "I": "1", "O": "0", "o": "0"}
 DATE_PART = re.compile(r"(?<=/)[lIO0-9]{1,2}(?=/)|(?<=\d/)[lIO0-9]{2,4}(?![\w/])|(?<![\w/])[lIO0-9]{1,2}(?=/\d)")
@@ -56,17 +55,14 @@ def as_letters(
         return None
     if len(word) < MIN_REPAIRED and CODE.match(after):
         return None
+    known = is_word
     if short_words is not None and len(word) < MIN_REPAIRED and not word[0].islower():
         # a short word with a capital is read so only as a common short word ("N0 prior" -> "No"; "G1 HFSR" is a grade)
-        choices = [LETTERS_FOR[c] if c in LETTERS_FOR else c for c in word]
-        found = next(("".join(c) for c in product(*choices) if "".join(c).lower() in short_words), None)
-        return _cased(word, found) if found else None
+        known = short_words.__contains__
     choices = [LETTERS_FOR[c] if c in LETTERS_FOR else c for c in word]
-    for combination in product(*choices):
-        candidate = "".join(combination)
-        if is_word(candidate.lower()):
-            return _cased(word, candidate)
-    return None
+    candidates = ("".join(combination) for combination in product(*choices))
+    found = next((candidate for candidate in candidates if known(candidate.lower())), None)
+    return _cased(word, found) if found else None
 
 
 def as_capitals(word: str, is_word: Callable[[str], bool]) -> str | None:
@@ -89,8 +85,7 @@ def as_digits(word: str) -> str | None:
 
 def is_scanned(text: str, vocab: Vocabulary, is_word: Callable[[str], bool]) -> bool:
     """Whether `text` says it was faxed or scanned, or reads so (`scanned.min_repairs` words made known)."""
-    head = text[:LABEL_CHARS].lower()
-    if any(re.search(rf"(?<![a-z]){re.escape(label)}(?![a-z])", head) for label in vocab.scanned_labels):
+    if vocab.says_scanned(text):
         return True
     repaired = 0
     for match in WORD.finditer(text):

@@ -23,6 +23,7 @@ from ..calculators import child_pugh_class
 from .columns import apply_columns
 from .dates import DATE, DATE_SLOT, date_near, latest, orient, pair_is_date, when
 from .rows import (
+    CELL,
     FLAGS,
     RULES_PATH,
     SENTENCE_END,
@@ -58,7 +59,6 @@ LETTERS = {"a", "b", "c"}
 STAGES = {"0", "a", "b", "c", "d"}
 FILLER = set("class score grade stage is of was now at = : - ( ) ~ ≈ approx approximately about around".split())
 FILLER |= {"level", "value", "status", "still"}
-CELL = "|"  # a pasted table's cell border: between a label and its value ("| ECOG | 1 |"), or a value and its unit
 QUOTES = set("'\"‘’“”")
 
 

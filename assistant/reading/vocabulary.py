@@ -60,7 +60,7 @@ class Analyte:
 
 
 WORD = re.compile(r"[a-z0-9']+")
-DICTATION_LABEL_CHARS = 300  # a note says it was dictated in its first lines
+LABEL_CHARS = 300  # a note says in its first lines that it was dictated or scanned
 
 
 @lru_cache(maxsize=64)
@@ -231,7 +231,11 @@ class Vocabulary:
     def says_dictated(self, text: str) -> bool:
         """Whether a note says in its first lines that it was dictated (`dictation.labels`: "[speech recognition -
         not proof-read]")."""
-        return _says(text[:DICTATION_LABEL_CHARS], self.dictation_labels)
+        return _says(text[:LABEL_CHARS], self.dictation_labels)
+
+    def says_scanned(self, text: str) -> bool:
+        """Whether a note says in its first lines that it was faxed or scanned (`scanned.labels`: "FAX RECEIVED")."""
+        return _says(text[:LABEL_CHARS], self.scanned_labels)
 
     def writer_is_patient(self, text: str) -> bool:
         """Whether the writer speaks of their own illness (`writer_illness`: "my cancer", "apply to me")."""
