@@ -58,6 +58,9 @@ CORE = ("child_pugh_class", "ecog")
 NEEDS_SCENARIO = frozenset({"scenario"})  # intents answered only when the message supposes a fact that can be read
 # The facts a general question may state and still get the overview ("1L and 2L pls" states a line).
 OVERVIEW_FACTS = frozenset({"line_of_therapy"})
+# `last_question` after the options were shown in general (the landscape, or the checker for the trials' population):
+# "and in Child-Pugh B?" asks for them again under the conditions it states
+LANDSCAPE = "landscape"
 CONFIDENT_UNSAFE = 0.6  # a harm refusal on the classifier's reading alone needs this confidence
 CONFIDENT_OUTSIDE = 0.8  # a question outside what I cover despite facts it states needs this confidence
 QUESTION_SENTENCE = re.compile(r"[^.?!\n]*\?")  # a sentence ending with a question mark
@@ -280,17 +283,33 @@ class Session:
             )
         self._describe(reading, text)
         frame = self._frame(text)
+        # a reading of the classifier alone as outside what I cover (no scope rule's words) gives way to the last
+        # question asked again ("and for a 54 kg woman?" after the lenvatinib dose)
+        if frame is not None and self.last_question and (frame.scope is None or not frame.scope.detail):
+            asked_again = text.split("?")[0] + "?" if "?" in text and not reading.facts else text
+            # the words of the conditions a question in general states ("and in Child-Pugh B?") count as named
+            conditions = [fact.text for fact in reading.conditions.values()]
+            again = question_reader(self.kb).elliptical(asked_again, conditions)  # type: ignore[union-attr]
+            if self.last_question == LANDSCAPE and again and conditions and not frame.regimens:
+                # "and in Child-Pugh B?" after the options: the options again, for the patients it names
+                frame = dataclasses.replace(frame, intent="overview", confidence=1.0, clarify=None, scope=None)
+            elif self.last_question != LANDSCAPE and (again or self._carried_on(text, frame)):
+                # "and for regorafenib?", "same question for Cyramza?": the last question, about the drug named
+                # (a remark after the question that states no fact of the patient leaves it one: "... her husband is
+                # on that one"); "and for a 54 kg woman?" asks it again of the topic's drug
+                frame = dataclasses.replace(
+                    frame,
+                    intent=self.last_question,
+                    confidence=1.0,
+                    clarify=None,
+                    scope=None,
+                    regimens=frame.regimens or tuple(self.topic_regimens[:2]),
+                )
         if frame is not None and frame.scope is None:
             if frame.intent in NEEDS_SCENARIO and not reading.scenario and frame.clarify is None:
                 # "atezo-bev ok if the pt has oesophageal varices?": read as a scenario, but no supposed fact was read
                 # to evaluate (varices of unstated risk), so the next reading (is the regimen an option) is answered
                 frame = dataclasses.replace(frame, intent=frame.runner_up)
-            asked_again = text.split("?")[0] + "?" if "?" in text and not reading.facts else text
-            if self.last_question and question_reader(self.kb).elliptical(asked_again):  # type: ignore[union-attr]
-                # "and for regorafenib?", "same question for Cyramza?": the last question, about the drug named
-                # (a remark after the question that states no fact of the patient leaves it one: "... her husband is
-                # on that one")
-                frame = dataclasses.replace(frame, intent=self.last_question, confidence=1.0, clarify=None)
             answers = drug_answers(Path(self.kb.settings.corpus_dir))
             about_a_drug = set(FRAME_TOPICS) | set(answers.questions if answers else ())
             # Only a question about a drug is asked again so; "what about cabo?" after the options is eligibility.
@@ -381,6 +400,7 @@ class Session:
                     frame.intent == "overview"
                     and intent.general
                     and set(reading.facts) <= OVERVIEW_FACTS
+                    and not self._conditions_matter(intent.conditions)
                     and (
                         not (reading.facts or asked_about)
                         or (frame.confidence >= CONFIDENT_IN_SCOPE and not asked_about)
@@ -405,6 +425,7 @@ class Session:
             answer = overview(self.kb, self.audience)
             answer.notices = notices + answer.notices
             self.last_topic = "overview"
+            self.last_question = LANDSCAPE
             # "the one without bevacizumab" next picks among the preferred first-line regimens the overview leads with
             found = self._population({})
             if found is not None:
@@ -413,6 +434,17 @@ class Session:
                     o.regimen for o in verdict.options if o.status == "preferred"
                 ] or self.topic_regimens
             return answer
+        if (
+            frame is not None
+            and frame.intent == "overview"
+            and intent.general
+            and intent.kind != "refusal"
+            and not intent.regimens
+            and self._conditions_matter(intent.conditions)
+        ):
+            # "first-line options in Child-Pugh B?": the landscape under conditions that change the checker's verdict
+            # is the checker's answer for those patients, not the landscape of the trials' population
+            intent.kind, intent.topic = "recommendation", "options"
         if intent.regimens:
             self.topic_regimens = intent.regimens
         if intent.kind == "refusal" and intent.refusal_reason:
@@ -716,6 +748,32 @@ class Session:
         case_fields = set(self.engine.file.population.get("case_fields") or ())
         return reading.asks and not self.facts and not reading.particular and not (set(reading.facts) & case_fields)
 
+    def _carried_on(self, text: str, frame: QuestionFrame) -> bool:
+        """Whether a message that opens by carrying the last question on ("and Cyramza, is that an immunotherapy
+        too?") and names a drug asks the last question again: the classifier is unsure of it (below
+        CONFIDENT_IN_SCOPE) and the last question is one of its two likeliest readings."""
+        first = re.match(r"\s*([A-Za-z]+)", text)
+        return (
+            first is not None
+            and first.group(1).lower() in vocabulary().continuation_openers
+            and bool(frame.regimens)
+            and frame.confidence < CONFIDENT_IN_SCOPE
+            and self.last_question in [intent for intent, _ in frame.ranked[:2]]
+        )
+
+    def _conditions_matter(self, conditions: dict[str, Any]) -> bool:
+        """Whether the conditions a question in general states change the checker's verdict for the trials'
+        population ("in Child-Pugh B" does; "for advanced HCC", "BCLC C", "first line" do not)."""
+        # the landscape gives every line, so neither the line nor the drugs given before change whether it answers
+        conditions = {k: v for k, v in conditions.items() if k not in OVERVIEW_FACTS and k != "prior_therapies"}
+        if not conditions:
+            return False
+        found, plain = self._population(conditions), self._population({})
+        if found is None or plain is None:
+            return False
+        asked, usual = self.engine.evaluate(found[0]), self.engine.evaluate(plain[0])
+        return [(o.regimen, o.status) for o in asked.options] != [(o.regimen, o.status) for o in usual.options]
+
     def _population(self, conditions: dict[str, Any]) -> tuple[PatientProfile, str] | None:
         """The facts known, the conditions a general question states over them, and the trials' population for
         the rest; with the words that say so ("the trials' population (Child-Pugh A, ECOG 0-1), with Child-Pugh
@@ -733,8 +791,10 @@ class Session:
             if not isinstance(v, (bool, list))
             else (FIELD_LABEL.get(k, k.replace("_", " ")) if v is True else "")
             for k, v in conditions.items()
-            if k != "prior_therapies"
+            if k not in ("prior_therapies", "line_of_therapy")
         ]
+        if conditions.get("line_of_therapy"):
+            shown.insert(0, f"{conditions['line_of_therapy']} line")
         shown = [s for s in shown if s]
         if conditions.get("prior_therapies"):
             shown.append("after " + " and ".join(regimen_name(r).lower() for r in conditions["prior_therapies"]))
@@ -778,6 +838,7 @@ class Session:
         ranked = [o.regimen for o in ranked_options(verdict, rules) if o.offered or o.status == "needs_info"]
         if ranked:
             self.topic_regimens = ranked
+        self.last_question = LANDSCAPE  # "and in Child-Pugh B?" next asks for these options under its conditions
         return self._conditional(self._finish(b, "information", notices, verdict=verdict), missing)
 
     def _conditional(self, answer: Answer, missing: list[str]) -> Answer:
@@ -936,10 +997,16 @@ class Session:
                 + [r for r in intent.regimens if r in self.engine.file.regimens]
             )
         )
-        before = {o.regimen: o.status for o in self.engine.evaluate(self.profile, wanted).options}
+        now = self.engine.evaluate(self.profile, wanted)
+        before = {o.regimen: o.status for o in now.options}
         verdict = self.engine.evaluate(profile, wanted)
         b = Builder(self.kb)
         self._header(b, notices)
+        # a message presenting the case (the facts the checker needs) asks for the patient's own verdict; its "what
+        # if" is answered beside it ("CP A5, ECOG 1, AFP 210 ... if his AFP rose above 400? For now: options?")
+        presented = set(CORE) <= set(reading.facts) and not intent.follow_up
+        if presented:
+            self._verdict_body(b, now)
         supposed = "; ".join(
             f"{FIELD_LABEL.get(n, n.replace('_', ' '))}: {_fmt(n, f.value)}" for n, f in reading.scenario.items()
         )
@@ -950,9 +1017,12 @@ class Session:
             for o in verdict.options
             if before.get(o.regimen) != o.status
         ]
-        b.add("**What would change:**" if changed else "**What would change:** nothing in the verdicts below.")
+        unchanged = "nothing in the verdicts above." if presented else "nothing in the verdicts below."
+        b.add("**What would change:**" if changed else f"**What would change:** {unchanged}")
         for line in changed:
             b.add(line)
+        if presented:
+            return self._finish(b, "recommendation", notices, verdict=now)
         b.add()
         self._verdict_body(b, verdict)
         return self._finish(b, "recommendation", notices, verdict=verdict)
@@ -1134,7 +1204,8 @@ class Session:
         b = Builder(self.kb)
         self._header(b, notices)
         verdict = verdict_guard(b, self.kb, self.engine, self.profile, names)
-        drug_information(b, self.kb, answers, frame.intent, agents, self.audience, self.facts.get("weight_kg"), text)
+        weight, asked = self._dosing_weight(intent)
+        drug_information(b, self.kb, answers, frame.intent, agents, self.audience, weight, text, asked)
         self.topic_regimens = names
         self.last_topic = frame.intent
         return self._finish(b, "information", notices, verdict=verdict)
@@ -1145,7 +1216,8 @@ class Session:
         regimens = self._regimens_for(intent) if intent.topic in ("dosing", "toxicity") else intent.regimens
         verdict = verdict_guard(b, self.kb, self.engine, self.profile, regimens) if regimens else None
         if intent.topic == "dosing" and regimens:
-            inform.dosing(self, b, regimens)
+            weight, asked = self._dosing_weight(intent)
+            inform.dosing(self, b, regimens, weight if asked else None)
             answers = drug_answers(Path(self.kb.settings.corpus_dir))
             if answers is not None:
                 # "Keytruda - dose and infusion length?": what the label says of the narrower thing asked beside it
@@ -1162,6 +1234,14 @@ class Session:
                 if 0 < len(cited) <= 2:
                     self.topic_regimens = cited
         return self._finish(b, "information", notices, verdict=verdict)
+
+    def _dosing_weight(self, intent: Intent) -> tuple[float | None, bool]:
+        """The weight doses are worked out for: the patient's recorded weight, or with none recorded the weight a
+        question in general states ("and for a 54 kg woman?"), said to be the weight asked (True)."""
+        if "weight_kg" in self.facts:
+            return float(self.facts["weight_kg"]), False
+        asked = intent.conditions.get("weight_kg") if intent.general else None
+        return (float(asked), True) if asked is not None else (None, False)
 
     def _cited_regimens(self, doc_ids: list[str]) -> list[str]:
         """The regimens an answer's passages are about, in citation order: a regimen's or an agent's own document, or

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .answers.druginfo import agents_for
+from .asking.names import Names
 from .asking.scope import LabelDose, load_doses
 from .compose import Builder, best_sentences, regimen_name, sentences
 from .corpus import DRUG_SECTIONS
@@ -23,7 +24,9 @@ _SCHEDULE = re.compile(r"\b(?:(?:once|twice) daily|every \d+ weeks|days? \d+-\d+
 _ROUTE_WORDS = {"IV": "as a drip into a vein", "oral": "by mouth"}
 
 
-def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
+def dosing(session: Any, b: Builder, regimens: list[str], asked_weight: float | None = None) -> None:
+    """How the regimens are given, their weight-dependent doses worked out for the recorded weight (or, with none
+    recorded, for `asked_weight`: the weight a question in general gives, "for a 54 kg woman?")."""
     if session.audience == "patient":
         b.add(
             "The dose and schedule of a cancer medicine are set by your oncology team, who adjust "
@@ -32,6 +35,8 @@ def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
         _schedules(session, b, regimens)
         return
     weight = session.facts.get("weight_kg")
+    asked = weight is None and asked_weight is not None
+    weight = asked_weight if asked else weight
     for regimen in regimens[:3]:
         chunks = [c for c in session.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]
         labels = [] if chunks else _label_dosing(session, regimen)
@@ -45,7 +50,7 @@ def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
                     line = b.supported(sentence, [chunk])
                     if line:
                         b.add(f"- {line}")
-            weight_based(session, b, regimen, [c for group in labels for c in group], weight)
+            weight_based(session, b, regimen, [c for group in labels for c in group], weight, asked)
             continue
         if not chunks:
             line = b.supported(
@@ -72,7 +77,7 @@ def dosing(session: Any, b: Builder, regimens: list[str]) -> None:
                 line = b.supported(sentence, [chunk])
                 if line and f"- {line}" not in b.lines:
                     b.add(f"- {line}")
-        weight_based(session, b, regimen, chunks, weight)
+        weight_based(session, b, regimen, chunks, weight, asked)
 
 
 def _label_dosing(session: Any, regimen: str) -> list[list[Any]]:
@@ -109,9 +114,12 @@ def _doses(corpus_dir: Path) -> dict[str, LabelDose]:
     return load_doses(corpus_dir)
 
 
-def weight_based(session: Any, b: Builder, regimen: str, chunks: list[Any], weight: float | None) -> None:
+def weight_based(
+    session: Any, b: Builder, regimen: str, chunks: list[Any], weight: float | None, asked: bool = False
+) -> None:
     """The regimen's weight-dependent doses worked out for the recorded weight (doses.yaml: mg/kg doses, weight
-    bands, and mg/kg doses below a flat dose's minimum weight); without a weight, a note asking for it."""
+    bands, and mg/kg doses below a flat dose's minimum weight), or for the weight a question asks about (`asked`);
+    without a weight, a note asking for it."""
     doses = [d for d in _doses(Path(session.kb.settings.corpus_dir)).values() if d.regimen == regimen]
     dependent = [d for d in doses if d.max_mg_per_kg is not None or d.weight_bands]
     below_flat = [
@@ -137,14 +145,15 @@ def weight_based(session: Any, b: Builder, regimen: str, chunks: list[Any], weig
         if not line:
             continue  # the label passage does not hold it: no computed dose on an uncited number
         b.add(f"- {line}")
-        b.add(computed_dose(dose.agent, per_kg, weight))
+        b.add(computed_dose(dose.agent, per_kg, weight, asked=asked))
+    whose = "the body weight asked" if asked else "this patient's body weight"
     for dose in dependent:
         if dose.weight_bands:
             for min_kg, below_kg, band_mg in dose.weight_bands:
                 if (min_kg is None or weight >= min_kg) and (below_kg is None or weight < below_kg):
                     band = f">= {min_kg:g} kg" if min_kg is not None else f"< {below_kg:g} kg"
                     line = b.supported(
-                        f"At this patient's body weight ({band}) the {dose.agent} starting dose is {band_mg:g} mg "
+                        f"At {whose} ({band}) the {dose.agent} starting dose is {band_mg:g} mg "
                         f"{dose.frequency}.".replace(" .", "."),
                         chunks,
                     )
@@ -155,7 +164,7 @@ def weight_based(session: Any, b: Builder, regimen: str, chunks: list[Any], weig
         total = per_kg * weight
         if dose.max_mg is not None and total > dose.max_mg:
             continue  # a capped dose (nivolumab's later flat doses) is read from the cited schedule instead
-        b.add(computed_dose(dose.agent, per_kg, weight, "per dose"))
+        b.add(computed_dose(dose.agent, per_kg, weight, "per dose", asked))
 
 
 def sections(session: Any, b: Builder, regimens: list[str], topic: str) -> None:
@@ -209,6 +218,22 @@ def query_for(session: Any, text: str, intent: Intent) -> str:
     return " ".join([text, *extra])
 
 
+def _arm_sentences(session: Any, text: str, trial: str, results: list[Any]) -> list[tuple[str, Any]]:
+    """The result sentences of `trial` that name the one of its arms the message names (at most three), when the
+    trial has several: "and the durvalumab-only arm?" after HIMALAYA picks its durvalumab sentences, not STRIDE's."""
+    arms = session.kb.facts.trial_regimens(trial)
+    names = Names.from_corpus(Path(session.kb.settings.corpus_dir))
+    asked = {m.canonical for m in names.find(text, ("regimen", "drug"))} & set(arms)
+    if len(arms) < 2 or len(asked) != 1:
+        return []
+    return [
+        (s, c)
+        for c in results
+        for s in sentences(c.text)
+        if {m.canonical for m in names.find(s, ("regimen", "drug"))} & asked
+    ][:3]
+
+
 def retrieved(session: Any, b: Builder, text: str, intent: Intent) -> None:
     query = query_for(session, text, intent)
     hits = session.kb.search(query, 4)
@@ -257,9 +282,12 @@ def retrieved(session: Any, b: Builder, text: str, intent: Intent) -> None:
         seen = {s for s, _ in picked}
         picked += [p for p in best_sentences(expanded, chunks, 2) if p[0] not in seen]
     elif results and intent.topic in ("evidence", "general"):
-        # A named trial: its results come first, numbers and all.
+        # A named trial: its results come first, numbers and all; asked about one of its arms ("and the
+        # durvalumab-only arm?"), the result sentences that name that arm's regimen, words and all
+        arm = _arm_sentences(session, text, intent.trials[0], results)
         picked = best_sentences(expanded + " median months hazard ratio", results, 3)
         picked = [p for p in picked if any(ch.isdigit() for ch in p[0])] or picked
+        picked = arm + [p for p in picked if p[0] not in {s for s, _ in arm}][: max(0, 3 - len(arm))]
         seen = {s for s, _ in picked}
         picked += [p for p in best_sentences(expanded, chunks, 2) if p[0] not in seen]
     elif guideline_chunks:

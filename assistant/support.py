@@ -17,7 +17,7 @@ NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 # Lines that restate the user's own facts, a scope decision or the footer: they carry no corpus claim.
 EXEMPT = re.compile(
     r"^\s*(?:\*\*Patient:?\*\*|\*\*Hypothetical scenario\*\*|_Updated|_Corpus as of|\*\*Still needed|_Note:|"
-    r"_Computed for this patient|"
+    r"_Computed for (?:this patient|the weight asked)|"
     r"_The message was truncated|I could not use this (?:message|scenario)|_I could not read|"
     r"\*\*Outside what I cover:\*\*|"
     r"_Read from a description|_Conflicting statements|_Asked in general|_Not taken as the patient's|"
@@ -81,16 +81,18 @@ TABLE_SEPARATOR = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
 # A weight-based dose worked out for the patient ("_Computed for this patient: bevacizumab 15 mg/kg x 74 kg =
 # 1,110 mg per dose_"): arithmetic on the cited per-kg dose and the recorded weight, not a corpus claim, so it is
 # checked as arithmetic.
-COMPUTED = re.compile(r"^\s*_Computed for this patient")
+COMPUTED = re.compile(r"^\s*_Computed for (?:this patient|the weight asked)")
 _ARITHMETIC = re.compile(r"(\d+(?:\.\d+)?) mg/kg (?:x|×) (\d+(?:\.\d+)?) kg = (\d{1,3}(?:,\d{3})*(?:\.\d+)?) mg")
 
 
-def computed_dose(agent: str, per_kg: float, weight: float, per: str = "") -> str:
-    """The computed-dose line `check_arithmetic` checks: `per_kg` mg/kg for `weight` kg ("per dose" when `per`)."""
+def computed_dose(agent: str, per_kg: float, weight: float, per: str = "", asked: bool = False) -> str:
+    """The computed-dose line `check_arithmetic` checks: `per_kg` mg/kg for `weight` kg ("per dose" when `per`);
+    `asked`: the weight a question in general gives ("for a 54 kg woman?"), not a patient's recorded weight."""
     amount = f"{per_kg * weight:,.0f} mg" + (f" {per}" if per else "")
+    whose, which = ("the weight asked", "the weight asked") if asked else ("this patient", "the recorded weight")
     return (
-        f"_Computed for this patient: {agent} {per_kg:g} mg/kg × {weight:g} kg = {amount}"
-        " (arithmetic on the cited mg/kg dose and the recorded weight)._"
+        f"_Computed for {whose}: {agent} {per_kg:g} mg/kg × {weight:g} kg = {amount}"
+        f" (arithmetic on the cited mg/kg dose and {which})._"
     )
 
 

@@ -187,13 +187,13 @@ def label_sentences(kb: Any, question: DrugQuestion, agents: list[str]) -> list[
 PER_KG = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?) ?mg/kg\b")
 
 
-def computed_per_kg(agent: str, lines: list[str], weight: float | None) -> list[str]:
+def computed_per_kg(agent: str, lines: list[str], weight: float | None, asked: bool = False) -> list[str]:
     """Each mg/kg dose the cited lines give, worked out for the recorded weight ("restart at 6 mg/kg" ->
     "6 mg/kg x 70 kg = 420 mg"): arithmetic on cited numbers, checked by the composer like every computed dose."""
     if not weight:
         return []
     doses = dict.fromkeys(float(m.group(1)) for line in lines for m in PER_KG.finditer(line))
-    return [computed_dose(agent, per_kg, weight) for per_kg in doses]
+    return [computed_dose(agent, per_kg, weight, asked=asked) for per_kg in doses]
 
 
 def drug_information(
@@ -205,11 +205,13 @@ def drug_information(
     audience: str,
     weight: float | None = None,
     text: str = "",
+    asked: bool = False,
 ) -> bool:
     """Write the answer for `intent` about each agent (at most three); False when `intent` is not a
     drug-information intent. Every label sentence is cited to its passage; for a clinician, the mg/kg doses
-    they give are worked out for the recorded weight. A narrower thing the question asks inside the intent's
-    sections (`facets`: "how often is BP checked on regorafenib?") is answered by its own sentences alone."""
+    they give are worked out for the recorded weight (or the weight asked about, `asked`). A narrower thing the
+    question asks inside the intent's sections (`facets`: "how often is BP checked on regorafenib?") is answered by
+    its own sentences alone."""
     question = answers.questions.get(intent)
     if question is None:
         return False
@@ -237,7 +239,7 @@ def drug_information(
             # a passage saying the labels we hold do not give it is said as plainly as an answer not found
             b.add(f"- **Not in my sources:** {line}" if answers.is_gap(line) else f"- {line}")
         if audience != "patient":
-            for computed in computed_per_kg(agent, lines, weight):
+            for computed in computed_per_kg(agent, lines, weight, asked):
                 b.add(computed)
     # a symptom described beside the question ("my feet are red and peeling - should I cut the dose?"): what the label
     # says of it

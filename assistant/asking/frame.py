@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,14 @@ class QuestionReader:
         ellipsis = bank.get("ellipsis") if isinstance(bank.get("ellipsis"), dict) else None
         return cls(classifier, Scope.from_corpus(corpus_dir), Names.from_corpus(corpus_dir), ellipsis)
 
-    def elliptical(self, text: str) -> bool:
-        """Whether `text` only names a drug after words that ask the last question again ("and for
-        regorafenib?", "same question for Cyramza?", "what about cabo?"); the words are data (utterances.yaml)."""
-        words = re.findall(r"[a-z']+", self.names.mask(text).lower())
+    def elliptical(self, text: str, stated: Iterable[str] = ()) -> bool:
+        """Whether `text` only names a drug, or states facts (`stated`: the words they were read from), after words
+        that ask the last question again ("and for regorafenib?", "same question for Cyramza?", "what about cabo?",
+        "and in Child-Pugh B?", "and for a 54 kg woman?"); the words are data (utterances.yaml)."""
+        masked = self.names.mask(text)
+        for words_read in sorted(set(stated), key=len, reverse=True):
+            masked = re.sub(re.escape(words_read), " drug ", masked, count=1, flags=re.I) if words_read else masked
+        words = re.findall(r"[a-z']+", masked.lower())
         rest = [w for w in words if w != "drug"]
         return len(rest) < len(words) and bool(rest) and rest[0] in self._opens and set(rest) <= self._filler
 

@@ -17,7 +17,7 @@ from ..errors import CorpusError
 from ..reading.vocabulary import exact_case, phrase_pattern
 from ..reading.vocabulary import load as load_vocabulary
 
-_JOINERS = ("+", " + ", " plus ", " and ", " with ")  # "-", "/" and " " are matched by the vocabulary's patterns
+_JOINERS = ("+", " + ", " plus ", " and ", " with ", " ")  # a space in a name also matches "-" ("durva-treme")
 # Two agents' names joined so ("nivo + ipi", "atezo and bev", "Tecentriq/Avastin") name their combination.
 # The joiners above, and "/", "&", "-" between two names written apart.
 _JOINED_WORDS = {*(j.strip() for j in _JOINERS), "/", "&", "-"}
@@ -47,6 +47,7 @@ class Names:
         regimens: dict[str, list[str]],
         trials: dict[str, list[str]],
         pairs: dict[frozenset[str], str] | None = None,
+        hyphen_words: tuple[str, ...] = (),
     ) -> None:
         """Each table maps a canonical id to its names (vocabulary entries; "=TEXT" matches that case only);
         `pairs` maps two agents to their combination regimen."""
@@ -54,7 +55,8 @@ class Names:
         self._tables: list[tuple[str, re.Pattern[str] | None, dict[str, str]]] = []
         for kind, table in (("regimen", regimens), ("drug", drugs), ("trial", trials)):
             lookup = {_key(exact_case(n)[0]): canonical for canonical, names in table.items() for n in names}
-            self._tables.append((kind, phrase_pattern([n for names in table.values() for n in names]), lookup))
+            pattern = phrase_pattern([n for names in table.values() for n in names], hyphen_words)
+            self._tables.append((kind, pattern, lookup))
 
     @classmethod
     def from_corpus(cls, corpus_dir: Path) -> Names:
@@ -126,4 +128,4 @@ def _load(corpus_dir: Path) -> Names:
         names += [f"{x}{j}{y}" for x, y in ((a, b), (b, a)) for j in _JOINERS]
         regimens[regimen] = names
     trials = {sid: names for sid, names in vocab.trials.items() if sid in trial_ids}
-    return Names(vocab.agents, regimens, trials, pairs)
+    return Names(vocab.agents, regimens, trials, pairs, vocab.name_hyphen_words)

@@ -21,8 +21,9 @@ def exact_case(entry: str) -> tuple[str, bool]:
     return (entry[1:], True) if entry.startswith("=") else (entry, False)
 
 
-def phrase_pattern(entries: list[str]) -> re.Pattern[str] | None:
-    """One whole-word pattern for phrases (case-insensitive, or exact where written "=TEXT")."""
+def phrase_pattern(entries: list[str], hyphen_words: tuple[str, ...] = ()) -> re.Pattern[str] | None:
+    """One whole-word pattern for phrases (case-insensitive, or exact where written "=TEXT"); a phrase joined by a
+    hyphen to one of `hyphen_words` still counts ("durvalumab-only", "sorafenib-based")."""
     parts = []
     for entry in sorted(entries, key=lambda e: len(e), reverse=True):
         text, exact = exact_case(entry)
@@ -30,7 +31,9 @@ def phrase_pattern(entries: list[str]) -> re.Pattern[str] | None:
         parts.append(body if exact else f"(?i:{body})")
     if not parts:
         return None
-    return re.compile(r"(?<![\w/+-])(?:" + "|".join(parts) + r")(?![\w/+-]|\.\d)")
+    joined = "|".join(re.escape(w) for w in sorted(hyphen_words, key=len, reverse=True))
+    after = rf"(?![\w/+]|-(?!(?i:{joined})\b)|\.\d)" if joined else r"(?![\w/+-]|\.\d)"
+    return re.compile(r"(?<![\w/+-])(?:" + "|".join(parts) + r")" + after)
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,8 @@ class Vocabulary:
     shorthand_senses: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = default(default_factory=dict)
     question_headings: frozenset[str] = frozenset()  # "MCQ:", "Quick q:" before a question in general
     general_request_openers: frozenset[str] = frozenset()
+    name_hyphen_words: tuple[str, ...] = ()  # "durvalumab-only", "sorafenib-based": still the drug's name
+    continuation_openers: frozenset[str] = frozenset()  # "and in Child-Pugh B?": the question opens after it
     general_markers: tuple[str, ...] = ()  # "generally speaking, what are ...": a question in general, "?" or not
     question_starts: tuple[tuple[str, ...], ...] = ()  # words that open a question with or without "?"
     # words that open a question at any clause of a sentence ("rego 160, HFSR grade 3, what's the floor")
@@ -572,6 +577,8 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         },
         question_headings=frozenset(str(w).lower() for w in raw.get("question_headings") or []),
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
+        name_hyphen_words=tuple(str(w).lower() for w in raw.get("name_hyphen_words") or []),
+        continuation_openers=frozenset(str(w).lower() for w in raw.get("continuation_openers") or []),
         general_markers=tuple(str(w).lower() for w in raw.get("general_markers") or []),
         question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("question_starts") or []),
         clause_question_starts=tuple(tuple(str(w).lower().split()) for w in raw.get("clause_question_starts") or []),
