@@ -269,7 +269,7 @@ class Session:
             return self._refusal(
                 "invalid_input", "The message has no words or numbers I can read: please type a question.", notices
             )
-        reading = read(text)
+        reading = self._continued(text) or read(text)
         if self.pending:
             complete_pending(reading, self.pending, text)
         problems = list(reading.problems)
@@ -287,9 +287,14 @@ class Session:
         # question asked again ("and for a 54 kg woman?" after the lenvatinib dose)
         if frame is not None and self.last_question and (frame.scope is None or not frame.scope.detail):
             asked_again = text.split("?")[0] + "?" if "?" in text and not reading.facts else text
-            # the words of the conditions a question in general states ("and in Child-Pugh B?") count as named
+            # the words of the conditions a question in general states ("and in Child-Pugh B?") count as named; of
+            # a drug question asked again, only a weight ("and for a 54 kg woman?"): a condition such as Child-Pugh C
+            # or a transplant asks something else than the dose
             conditions = [fact.text for fact in reading.conditions.values()]
-            again = question_reader(self.kb).elliptical(asked_again, conditions)  # type: ignore[union-attr]
+            reader = question_reader(self.kb)
+            again = reader.elliptical(asked_again, conditions)  # type: ignore[union-attr]
+            if self.last_question != LANDSCAPE and set(reading.conditions) - {"weight_kg"}:
+                again = reader.elliptical(asked_again)  # type: ignore[union-attr]
             if self.last_question == LANDSCAPE and again and conditions and not frame.regimens:
                 # "and in Child-Pugh B?" after the options: the options again, for the patients it names
                 frame = dataclasses.replace(frame, intent="overview", confidence=1.0, clarify=None, scope=None)
@@ -748,6 +753,18 @@ class Session:
         case_fields = set(self.engine.file.population.get("case_fields") or ())
         return reading.asks and not self.facts and not reading.particular and not (set(reading.facts) & case_fields)
 
+    def _continued(self, text: str) -> Reading | None:
+        """In a conversation about no particular patient, a question that carries the last one on ("and in
+        Child-Pugh B?", "and for a 54 kg woman?") read without its first word, when so it asks in general: the
+        conditions it states are asked about. None otherwise (a patient's conversation reads every message as is)."""
+        first = re.match(r"\s*([A-Za-z]+)\b,?", text)
+        if self.facts or not self.last_question or first is None:
+            return None
+        if first.group(1).lower() not in vocabulary().continuation_openers:
+            return None
+        reading = read(text[first.end() :])
+        return reading if reading.conditions and not reading.facts and not reading.scenario else None
+
     def _carried_on(self, text: str, frame: QuestionFrame) -> bool:
         """Whether a message that opens by carrying the last question on ("and Cyramza, is that an immunotherapy
         too?") and names a drug asks the last question again: the classifier is unsure of it (below
@@ -997,16 +1014,10 @@ class Session:
                 + [r for r in intent.regimens if r in self.engine.file.regimens]
             )
         )
-        now = self.engine.evaluate(self.profile, wanted)
-        before = {o.regimen: o.status for o in now.options}
+        before = {o.regimen: o.status for o in self.engine.evaluate(self.profile, wanted).options}
         verdict = self.engine.evaluate(profile, wanted)
         b = Builder(self.kb)
         self._header(b, notices)
-        # a message presenting the case (the facts the checker needs) asks for the patient's own verdict; its "what
-        # if" is answered beside it ("CP A5, ECOG 1, AFP 210 ... if his AFP rose above 400? For now: options?")
-        presented = set(CORE) <= set(reading.facts) and not intent.follow_up
-        if presented:
-            self._verdict_body(b, now)
         supposed = "; ".join(
             f"{FIELD_LABEL.get(n, n.replace('_', ' '))}: {_fmt(n, f.value)}" for n, f in reading.scenario.items()
         )
@@ -1017,12 +1028,9 @@ class Session:
             for o in verdict.options
             if before.get(o.regimen) != o.status
         ]
-        unchanged = "nothing in the verdicts above." if presented else "nothing in the verdicts below."
-        b.add("**What would change:**" if changed else f"**What would change:** {unchanged}")
+        b.add("**What would change:**" if changed else "**What would change:** nothing in the verdicts below.")
         for line in changed:
             b.add(line)
-        if presented:
-            return self._finish(b, "recommendation", notices, verdict=now)
         b.add()
         self._verdict_body(b, verdict)
         return self._finish(b, "recommendation", notices, verdict=verdict)

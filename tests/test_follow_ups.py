@@ -1,23 +1,13 @@
 """Follow-ups that carry the last question on ("and in Child-Pugh B?", "and for a 54 kg woman?"): the words that
 carry it on and the words an elliptical question may hold are data (vocabulary.yaml `continuation_openers`,
-utterances.yaml `ellipsis`); the conditions it states are asked about, never recorded for a patient."""
+utterances.yaml `ellipsis`); in a conversation about no particular patient the conditions it states are asked about,
+never recorded; in a patient's conversation the same words are the patient's (the twenty-second session's review)."""
 
 from __future__ import annotations
 
 import pytest
 
 from assistant.reading import read
-
-
-@pytest.mark.parametrize("text", ["and in Child-Pugh B?", "so what about Child-Pugh B?", "And for Child-Pugh B7?"])
-def test_a_continued_question_in_general_states_conditions_not_facts(text: str) -> None:
-    r = read(text)
-    stated = {k: f.value for k, f in r.conditions.items()}
-    assert stated.get("child_pugh_class") == "B" and "child_pugh_class" not in r.values, (stated, r.values)
-
-
-def test_a_continued_question_about_a_patient_stays_the_patients() -> None:
-    assert read("and is she Child-Pugh B?").values.get("child_pugh_class") == "B"
 
 
 def test_the_options_again_under_a_condition_that_changes_the_verdict(assistant) -> None:
@@ -85,32 +75,53 @@ def test_a_follow_up_carried_on_that_the_classifier_is_unsure_of_asks_the_last_q
     assert "VEGFR2" in a["text"] and "ramucirumab-label" in [c["doc_id"] for c in a["citations"]], a["text"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Rank the first-line systemic regimens for advanced HCC: top tier first.",
-        "Name the two preferred first-line regimens for advanced HCC and give me the schedule of the first.",
-        "Walk me through the first-line options for advanced HCC.",
-    ],
-)
-def test_a_request_in_general_states_no_fact_of_a_patient(text: str) -> None:
-    r = read(text)
-    assert "line_of_therapy" not in r.values and r.conditions.get("line_of_therapy") is not None, (r.values, text)
-
-
 def test_criteria_for_listing_for_transplantation_is_no_transplant_had() -> None:
     r = read("Could you give me the criteria used for listing HCC patients for liver transplantation")
     assert "solid_organ_transplant" not in r.values, r.values
 
 
-def test_a_case_presented_with_a_what_if_gets_its_own_verdict_and_the_change_beside_it(assistant) -> None:
-    text = (
-        "He progressed on sorafenib after 8 months at full dose with no dose reductions. Child-Pugh A5, ECOG 1, "
-        "AFP 210 ng/mL. If his AFP were to rise above 400, would ramucirumab become an option? For now: which "
-        "second-line options?"
+def test_a_trials_patients_named_by_in_trial_are_not_the_patient() -> None:
+    # context_rules.yaml: "in <trial>", "every patient" mark a trial's population
+    r = read(
+        "For context: in REACH-2 every patient had AFP >= 400 ng/mL and prior sorafenib. Mr G: AFP 95 ng/mL, after "
+        "atezolizumab + bevacizumab; he has not had sorafenib."
     )
-    a = assistant.session().ask(text).to_dict()
-    status = {o["regimen"]: o["status"] for o in a["options"]}
-    assert status["ramucirumab"] == "not_recommended" and status["regorafenib"] in ("preferred", "alternative")
-    assert "Ramucirumab: not recommended -> " in a["text"], a["text"]
-    assert a["profile"]["afp_ng_ml"] == 210, a["profile"]
+    assert r.values.get("afp_ng_ml") == 95 and r.received == ["atezolizumab+bevacizumab"], (r.values, r.received)
+
+
+CASE = "62M HCC, CP A5, ECOG 1, first line, no prior systemic. options?"
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "field", "value"),
+    [
+        # the review's reproductions: carried on in a patient's conversation, these are the patient's facts
+        ("And can atezo-bev be given after liver transplant?", "solid_organ_transplant", True),
+        ("and for ECOG 3?", "ecog", 3),
+        ("Also has ulcerative colitis on infliximab?", "autoimmune_disease", True),
+    ],
+)
+def test_a_follow_up_carried_on_in_a_patients_conversation_is_the_patients(
+    assistant, follow_up: str, field: str, value: object
+) -> None:
+    chat = assistant.session()
+    chat.ask(CASE)
+    a = chat.ask(follow_up).to_dict()
+    assert a["profile"].get(field) == value, (a["profile"], a["text"][:300])
+    assert not [o for o in a["options"] if o["status"] == "preferred" and "+" in o["regimen"]], a["options"]
+
+
+def test_a_request_opening_with_give_me_keeps_the_pasted_case(assistant) -> None:
+    a = (
+        assistant.session()
+        .ask("Give me first-line options: 66M, CP A5, ECOG 0, naive, s/p liver transplant 2016 on tacrolimus")
+        .to_dict()
+    )
+    assert a["profile"].get("solid_organ_transplant") is True, a["profile"]
+
+
+def test_a_dose_asked_again_with_a_contraindicating_condition_is_not_the_dose_again(assistant) -> None:
+    chat = assistant.session()
+    chat.ask("What is the dose of lenvatinib?")
+    a = chat.ask("and for a 70 kg man with Child-Pugh C?").to_dict()
+    assert "starting dose is 12 mg" not in a["text"], a["text"]

@@ -504,21 +504,14 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
     if marker is not None:
         skip = len(marker.split())
         words = [t for t in words if not t.is_punct][skip:]
-    # "and in Child-Pugh B?", "so what about sorafenib?": a word carrying the last question on is passed over
-    words = [t for t in words if not t.is_punct]
-    while len(words) > 1 and words[0].lower_ in vocab.continuation_openers:
-        words = words[1:]
-    first = next((t.lower_ for t in words), None)  # most sentences stop here
+    first = next((t.lower_ for t in words if not t.is_punct), None)  # most sentences stop here
     question = first is not None and (sent.text.rstrip().endswith("?") or marker is not None)
-    opening = " ".join(t.lower_ for t in words[:4]) + " "
-    request = any(opening.startswith(opener + " ") for opener in vocab.general_request_openers)
-    if first is None or not (request or (question and first in vocab.general_question_openers)):
+    if first is None or not (
+        first in vocab.general_request_openers or (question and first in vocab.general_question_openers)
+    ):
         return False
     # the patient's words are looked for past the heading ("For our formulary review, list ..." asks for no patient)
-    # and apart from a request's own words ("give me", "walk me through": the one asking, not a patient)
     text = " " + " ".join(t.lower_ for t in words if not t.is_punct) + " "
-    for opener in vocab.general_request_openers:
-        text = text.replace(f" {opener} ", " ")
     return not any(f" {w} " in text for w in vocab.patient_words)
 
 
