@@ -46,7 +46,7 @@ def test_a_per_kg_dose_is_worked_out_for_the_weight_asked(assistant) -> None:
 @pytest.mark.parametrize(
     ("text", "canonical"),
     [
-        ("And the durvalumab-only arm?", "durvalumab"),  # a hyphen word from vocabulary.yaml `name_hyphen_words`
+        ("And the durvalumab-alone arm?", "durvalumab"),  # a hyphen word from vocabulary.yaml `name_hyphen_words`
         ("sorafenib-treated patients", "sorafenib"),
         ("the durvalumab-tremelimumab arm", "durvalumab+tremelimumab"),  # two agents of a combination, hyphenated
         ("the lenvatinib-pembrolizumab combination", "lenvatinib+pembrolizumab"),
@@ -64,7 +64,7 @@ def test_names_joined_by_a_hyphen(text: str, canonical: str) -> None:
 def test_a_follow_up_about_one_arm_of_the_trial_answers_that_arm(assistant) -> None:
     chat = assistant.session()
     chat.ask("What did HIMALAYA show for STRIDE?")
-    a = chat.ask("And the durvalumab-only arm?").to_dict()
+    a = chat.ask("And the durvalumab-alone arm?").to_dict()
     assert "non-inferior" in a["text"] and "16.6" in a["text"], a["text"]
 
 
