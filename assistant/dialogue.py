@@ -72,6 +72,13 @@ CONFIDENT_DRUG_QUESTION = 0.9  # a drug question the classifier is this sure of 
 CONFIDENT_OVERVIEW_NAMED = 0.9  # the overview for a question that names regimens needs this confidence
 
 
+def _carrying_on(text: str) -> re.Match[str] | None:
+    """The first word of a message that carries the last question on ("and", "so": `continuation_openers`), with a
+    comma after it; None when the message opens otherwise."""
+    first = re.match(r"\s*([A-Za-z]+)\b,?", text)
+    return first if first is not None and first.group(1).lower() in vocabulary().continuation_openers else None
+
+
 def clean_message(message: Any) -> tuple[str, list[str]]:
     """Text safe to process: a string, control characters and lone surrogates removed, bounded."""
     notices: list[str] = []
@@ -291,10 +298,8 @@ class Session:
             # a drug question asked again, only a weight ("and for a 54 kg woman?"): a condition such as Child-Pugh C
             # or a transplant asks something else than the dose
             conditions = [fact.text for fact in reading.conditions.values()]
-            reader = question_reader(self.kb)
-            again = reader.elliptical(asked_again, conditions)  # type: ignore[union-attr]
-            if self.last_question != LANDSCAPE and set(reading.conditions) - {"weight_kg"}:
-                again = reader.elliptical(asked_again)  # type: ignore[union-attr]
+            named = conditions if self.last_question == LANDSCAPE or set(reading.conditions) <= {"weight_kg"} else []
+            again = question_reader(self.kb).elliptical(asked_again, named)  # type: ignore[union-attr]
             if self.last_question == LANDSCAPE and again and conditions and not frame.regimens:
                 # "and in Child-Pugh B?" after the options: the options again, for the patients it names
                 frame = dataclasses.replace(frame, intent="overview", confidence=1.0, clarify=None, scope=None)
@@ -395,6 +400,14 @@ class Session:
             taken = next((r for r, _ in frame.ranked if r not in OUTSIDE_INTENTS and r != "overview"), None)
             if unsure_outside and taken is not None:
                 frame = dataclasses.replace(frame, intent=taken, scope=None, clarify=None)
+        # a question for the landscape under conditions that change the checker's verdict ("first-line options in
+        # Child-Pugh B?") is answered by the checker for those patients, not by the landscape
+        conditions_matter = (
+            frame is not None
+            and frame.intent == "overview"
+            and intent.general
+            and self._conditions_matter(intent.conditions)
+        )
         if (
             frame is not None
             and frame.clarify is None
@@ -405,7 +418,7 @@ class Session:
                     frame.intent == "overview"
                     and intent.general
                     and set(reading.facts) <= OVERVIEW_FACTS
-                    and not self._conditions_matter(intent.conditions)
+                    and not conditions_matter
                     and (
                         not (reading.facts or asked_about)
                         or (frame.confidence >= CONFIDENT_IN_SCOPE and not asked_about)
@@ -439,16 +452,7 @@ class Session:
                     o.regimen for o in verdict.options if o.status == "preferred"
                 ] or self.topic_regimens
             return answer
-        if (
-            frame is not None
-            and frame.intent == "overview"
-            and intent.general
-            and intent.kind != "refusal"
-            and not intent.regimens
-            and self._conditions_matter(intent.conditions)
-        ):
-            # "first-line options in Child-Pugh B?": the landscape under conditions that change the checker's verdict
-            # is the checker's answer for those patients, not the landscape of the trials' population
+        if conditions_matter and intent.kind != "refusal" and not intent.regimens:
             intent.kind, intent.topic = "recommendation", "options"
         if intent.regimens:
             self.topic_regimens = intent.regimens
@@ -757,10 +761,8 @@ class Session:
         """In a conversation about no particular patient, a question that carries the last one on ("and in
         Child-Pugh B?", "and for a 54 kg woman?") read without its first word, when so it asks in general: the
         conditions it states are asked about. None otherwise (a patient's conversation reads every message as is)."""
-        first = re.match(r"\s*([A-Za-z]+)\b,?", text)
+        first = _carrying_on(text)
         if self.facts or not self.last_question or first is None:
-            return None
-        if first.group(1).lower() not in vocabulary().continuation_openers:
             return None
         reading = read(text[first.end() :])
         return reading if reading.conditions and not reading.facts and not reading.scenario else None
@@ -769,10 +771,8 @@ class Session:
         """Whether a message that opens by carrying the last question on ("and Cyramza, is that an immunotherapy
         too?") and names a drug asks the last question again: the classifier is unsure of it (below
         CONFIDENT_IN_SCOPE) and the last question is one of its two likeliest readings."""
-        first = re.match(r"\s*([A-Za-z]+)", text)
         return (
-            first is not None
-            and first.group(1).lower() in vocabulary().continuation_openers
+            _carrying_on(text) is not None
             and bool(frame.regimens)
             and frame.confidence < CONFIDENT_IN_SCOPE
             and self.last_question in [intent for intent, _ in frame.ranked[:2]]
@@ -1224,8 +1224,7 @@ class Session:
         regimens = self._regimens_for(intent) if intent.topic in ("dosing", "toxicity") else intent.regimens
         verdict = verdict_guard(b, self.kb, self.engine, self.profile, regimens) if regimens else None
         if intent.topic == "dosing" and regimens:
-            weight, asked = self._dosing_weight(intent)
-            inform.dosing(self, b, regimens, weight if asked else None)
+            inform.dosing(self, b, regimens, *self._dosing_weight(intent))
             answers = drug_answers(Path(self.kb.settings.corpus_dir))
             if answers is not None:
                 # "Keytruda - dose and infusion length?": what the label says of the narrower thing asked beside it

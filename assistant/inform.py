@@ -24,9 +24,9 @@ _SCHEDULE = re.compile(r"\b(?:(?:once|twice) daily|every \d+ weeks|days? \d+-\d+
 _ROUTE_WORDS = {"IV": "as a drip into a vein", "oral": "by mouth"}
 
 
-def dosing(session: Any, b: Builder, regimens: list[str], asked_weight: float | None = None) -> None:
-    """How the regimens are given, their weight-dependent doses worked out for the recorded weight (or, with none
-    recorded, for `asked_weight`: the weight a question in general gives, "for a 54 kg woman?")."""
+def dosing(session: Any, b: Builder, regimens: list[str], weight: float | None = None, asked: bool = False) -> None:
+    """How the regimens are given, their weight-dependent doses worked out for `weight` (by default the recorded
+    weight; `asked`: the weight a question in general gives, "for a 54 kg woman?")."""
     if session.audience == "patient":
         b.add(
             "The dose and schedule of a cancer medicine are set by your oncology team, who adjust "
@@ -34,9 +34,8 @@ def dosing(session: Any, b: Builder, regimens: list[str], asked_weight: float | 
         )
         _schedules(session, b, regimens)
         return
-    weight = session.facts.get("weight_kg")
-    asked = weight is None and asked_weight is not None
-    weight = asked_weight if asked else weight
+    if weight is None and not asked:
+        weight = session.facts.get("weight_kg")
     for regimen in regimens[:3]:
         chunks = [c for c in session.kb.doc_chunks(regimen) if c.section.lower().startswith("dos")]
         labels = [] if chunks else _label_dosing(session, regimen)
@@ -220,7 +219,7 @@ def query_for(session: Any, text: str, intent: Intent) -> str:
 
 def _arm_sentences(session: Any, text: str, trial: str, results: list[Any]) -> list[tuple[str, Any]]:
     """The result sentences of `trial` that name the one of its arms the message names (at most three), when the
-    trial has several: "and the durvalumab-only arm?" after HIMALAYA picks its durvalumab sentences, not STRIDE's."""
+    trial has several: "and the durvalumab-alone arm?" after HIMALAYA picks its durvalumab sentences, not STRIDE's."""
     arms = session.kb.facts.trial_regimens(trial)
     names = Names.from_corpus(Path(session.kb.settings.corpus_dir))
     asked = {m.canonical for m in names.find(text, ("regimen", "drug"))} & set(arms)
@@ -283,7 +282,7 @@ def retrieved(session: Any, b: Builder, text: str, intent: Intent) -> None:
         picked += [p for p in best_sentences(expanded, chunks, 2) if p[0] not in seen]
     elif results and intent.topic in ("evidence", "general"):
         # A named trial: its results come first, numbers and all; asked about one of its arms ("and the
-        # durvalumab-only arm?"), the result sentences that name that arm's regimen, words and all
+        # durvalumab-alone arm?"), the result sentences that name that arm's regimen, words and all
         arm = _arm_sentences(session, text, intent.trials[0], results)
         picked = best_sentences(expanded + " median months hazard ratio", results, 3)
         picked = [p for p in picked if any(ch.isdigit() for ch in p[0])] or picked

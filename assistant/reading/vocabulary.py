@@ -23,7 +23,7 @@ def exact_case(entry: str) -> tuple[str, bool]:
 
 def phrase_pattern(entries: list[str], hyphen_words: tuple[str, ...] = ()) -> re.Pattern[str] | None:
     """One whole-word pattern for phrases (case-insensitive, or exact where written "=TEXT"); a phrase joined by a
-    hyphen to one of `hyphen_words` still counts ("durvalumab-only", "sorafenib-based")."""
+    hyphen to one of `hyphen_words` still counts ("durvalumab-alone", "sorafenib-treated")."""
     parts = []
     for entry in sorted(entries, key=lambda e: len(e), reverse=True):
         text, exact = exact_case(entry)
@@ -154,7 +154,7 @@ class Vocabulary:
     shorthand_senses: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = default(default_factory=dict)
     question_headings: frozenset[str] = frozenset()  # "MCQ:", "Quick q:" before a question in general
     general_request_openers: frozenset[str] = frozenset()
-    name_hyphen_words: tuple[str, ...] = ()  # "durvalumab-only", "sorafenib-based": still the drug's name
+    name_hyphen_words: tuple[str, ...] = ()  # "durvalumab-alone", "sorafenib-treated": still the drug's name
     continuation_openers: frozenset[str] = frozenset()  # "and in Child-Pugh B?": the question opens after it
     general_markers: tuple[str, ...] = ()  # "generally speaking, what are ...": a question in general, "?" or not
     question_starts: tuple[tuple[str, ...], ...] = ()  # words that open a question with or without "?"
