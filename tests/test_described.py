@@ -94,3 +94,16 @@ def test_description_cues_never_shadow_a_concept_phrase() -> None:
     cues = {str(p).lower() for c in concepts.values() if c.get("described") for p in c["phrases"]}
     others = {str(p).lower() for c in concepts.values() if not c.get("described") for p in c["phrases"]}
     assert not cues & others, sorted(cues & others)
+
+
+def test_words_describing_the_grade_written_leave_it_stated() -> None:
+    """The grade written and words of the same grade: the written grade stays the source (a later turn's stated grade
+    then corrects an earlier one instead of meeting two descriptions, where the graver would stand)."""
+    fact = read("70M HCC, CP A5. ECOG 1 - walks daily, only unable to do heavy work.").facts["ecog"]
+    assert (fact.value, fact.how) == (1, "stated"), fact
+
+
+def test_still_working_is_no_restriction() -> None:
+    """'still works' says nothing of a restriction: it does not argue with the grade written."""
+    reading = read("66M HCC, CP A5, PS 0 (still works as a lorry driver), no prior systemic therapy.")
+    assert reading.facts["ecog"].value == 0 and not reading.conflicts, reading.conflicts

@@ -254,3 +254,90 @@ def test_a_note_after_a_struck_name_goes_with_it() -> None:
         "~~Patient B - A. Haddad~~ (moved; Crohn's on infliximab)\n3. Discussed: 66M, HCC, Child-Pugh A5, ECOG 1.\n"
     )
     assert "solid_organ_transplant" not in r.values and "autoimmune_disease" not in r.values, r.values
+
+
+# A list of several people, one block each, with one of them the patient: the ward-round list, the handover, the
+# meeting's outcome summary. The others' facts are not the patient's.
+WARD_LIST = (
+    "Ward 7 round Tue\n"
+    "Bed 2   Mr Ames 59     renal transplant 2016 on tacrolimus, pneumonia\n"
+    "Bed 3   Mrs Bell 66    HCC with bone mets, CP A5, ECOG 0, never had systemic treatment\n"
+    "Bed 8   Ms Cole 41     lupus nephritis on mycophenolate\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        WARD_LIST + "Onc reg asked about Bed 3.",  # named once elsewhere
+        WARD_LIST + "Jobs: bloods for bed 2; bed 3 needs first-line plan.",  # several named: the one with the cancer
+        # none named: the one block that says it is the one asked about
+        WARD_LIST.replace("never had systemic treatment", "never had systemic treatment -> onc to see"),
+        WARD_LIST.replace("Bed ", "1) Bed ", 1) + "Q: bed 3?",  # numbered items with a label
+        # the label abbreviated, the number joined to it
+        WARD_LIST.replace("Bed ", "Bd").replace("Bd2", "Bd2 -") + "q from onc reg for Bd3: 1L options?",
+    ],
+)
+def test_a_list_of_several_people_gives_only_the_patients_block(text: str) -> None:
+    values = read(text).values
+    assert values.get("solid_organ_transplant") is None and values.get("autoimmune_disease") is None, values
+    assert values.get("child_pugh_score") == 5 and values.get("ecog") == 0 and values.get("extrahepatic_spread"), values
+
+
+def test_the_line_naming_the_patients_label_in_another_block_stays_the_patients() -> None:
+    text = WARD_LIST + "Plan: ask oncology re Bed 3 first-line options."
+    values = read(text).values
+    assert values.get("line_of_therapy") == "first" and values.get("autoimmune_disease") is None, values
+
+
+def test_a_list_where_two_blocks_have_the_cancer_and_none_is_named_is_not_cut() -> None:
+    """No one block is the patient's: the facts conflict and stay to be asked for, not silently chosen."""
+    text = WARD_LIST.replace("lupus nephritis on mycophenolate", "HCC, liver transplant 2019, CP B8")
+    assert read(text).values.get("solid_organ_transplant") is True
+
+
+def test_a_bracketed_earlier_case_before_the_patients_heading_is_another_persons() -> None:
+    text = (
+        "(Case 4, seen before this one, had a main portal vein tumour thrombus - not this patient.)\n"
+        "Case 5: 70F, HCC, CP A6, ECOG 1, no portal vein invasion, systemic-naive.\n"
+        "Question on case 5: first line?"
+    )
+    assert read(text).values.get("main_portal_vein_invasion") is False
+
+
+def test_a_colleagues_own_patient_with_initials_in_brackets_is_not_the_patient() -> None:
+    """The bracket after an initial ("(Mr K.)") neither ends the sentence nor the cue's reach."""
+    text = (
+        "70M HCC, lung mets, CP A5, ECOG 0, treatment naive. Dr Lo mentioned her own patient (Mr K.) with a previous "
+        "liver transplant who did badly on lenvatinib."
+    )
+    values = read(text).values
+    assert values.get("solid_organ_transplant") is None and values.get("prior_therapies") == [], values
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        # a clinician's other patient, or a colleague's, described for comparison
+        (
+            "Mrs T, 60, HCC, CP A5, ECOG 0. For comparison, my other patient with the same picture had a previous "
+            "kidney transplant and did poorly.",
+            "solid_organ_transplant",
+        ),
+        (
+            "Mrs T, 60, HCC, CP A5, ECOG 0. My registrar's patient with lupus on hydroxychloroquine had a flare.",
+            "autoimmune_disease",
+        ),
+        # someone the patient met
+        (
+            "I have liver cancer, Child-Pugh A. At the clinic I got talking with a woman who had a liver transplant.",
+            "solid_organ_transplant",
+        ),
+    ],
+)
+def test_another_persons_patient_or_an_acquaintance_is_not_the_patient(text: str, field: str) -> None:
+    assert read(text).values.get(field) is None, read(text).values
+
+
+def test_my_patient_with_is_the_patient() -> None:
+    assert read("My patient with a previous kidney transplant has HCC, CP A5.").values["solid_organ_transplant"]

@@ -338,7 +338,9 @@ def _split_long_sentences(doc: Any) -> Any:
     length = 0
     for token in doc:
         prev = doc[token.i - 1] if token.i else None
-        if prev is not None and (
+        if prev is not None and token.text in (")", "]") and prev.text.endswith("."):
+            token.is_sent_start = False  # "(Mr L.)": the point of an initial or abbreviation inside an aside
+        elif prev is not None and (
             "\r" in prev.text  # a ";" (written as "\r" by `analyse`) always ends a sentence
             # a line break ends a sentence unless the row runs on (the value reader's rule, rows.runs_on)
             or ("\n" in prev.text and not runs_on(doc.text, prev.idx + prev.text.rindex("\n"), token.idx))
@@ -622,7 +624,9 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     listed = (
         header_spans(text, vocab.population_headers, vocab.section_labels, vocab.other_sections)
         + choice_spans(text)
-        + other_case_spans(text, vocab.case_labels)  # "Case 5: ... Case 6: ... advise for case 6"
+        + other_case_spans(
+            text, vocab.case_labels, vocab.the_cancer, vocab.case_asked_by
+        )  # "Case 5: ... Case 6: ... advise for case 6"
         + quoted_source_spans(text, vocab.quoted_sources)  # 'a patient forum: "My husband ... took sorafenib"'
     )
     text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], unwrapped(text).replace(";", "\r").replace(":", ","))

@@ -466,6 +466,8 @@ def _findings(
             value, mention = _resolve(name, known, norm, out, analysis)
             how_read = vocab.concepts[mention.label].how
             stated = target.get(name)
+            if how_read == "described" and stated is not None and stated.how == "stated" and stated.value == value:
+                continue  # "ECOG 1 - only unable to do heavy work": the words describe the grade written
             if how_read == "described" and stated is not None and stated.how == "stated" and stated.value != value:
                 # "ECOG 1 ... no longer able to work", "ECOG 2 ... still plays golf": the graver grade, announced
                 words = norm.span(mention.start, mention.end)

@@ -200,6 +200,7 @@ class Vocabulary:
     section_labels: tuple[str, ...] = ()
     other_sections: tuple[str, ...] = ()
     case_labels: tuple[str, ...] = ()  # "Case 5:", "Patient B -": headings of several cases in one message
+    case_asked_by: tuple[str, ...] = ()  # "(subject of this letter)": the words marking the case asked about
     quoted_sources: tuple[str, ...] = ()  # 'a patient forum: "..."': a quotation from these is not the patient's
     struck_marks: tuple[str, ...] = ()  # marks around struck-through text ("~~"): deleted words, not the patient's
     # (agent, least mg/day that counts as tolerated, the field it sets): a lower daily dose is not tolerated
@@ -621,6 +622,7 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         section_labels=tuple(str(w).lower() for w in (raw.get("story") or {}).get("section_labels") or []),
         other_sections=tuple(str(w).lower() for w in (raw.get("story") or {}).get("other_sections") or []),
         case_labels=tuple(str(w).lower() for w in (raw.get("story") or {}).get("case_labels") or []),
+        case_asked_by=tuple(str(w).lower() for w in (raw.get("story") or {}).get("case_asked_by") or []),
         quoted_sources=tuple(str(w).lower() for w in (raw.get("story") or {}).get("quoted_sources") or []),
         struck_marks=tuple(str(w) for w in (raw.get("story") or {}).get("struck_marks") or []),
         number_words=dict(raw.get("number_words") or {}),

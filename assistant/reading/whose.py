@@ -29,7 +29,8 @@ def writers_relative(
     before = doc[start - 1].lower_ if start > 0 else ""
     if before in OTHERS or any(t.lower_ in OTHERS for t in doc[start:end]):
         return False  # "his father's tumour", "the TIA was his brother's": someone else's relative
-    if before in WRITER or any(t.lower_.endswith("'s") or t.lower_ == "'s" for t in doc[start : end + 1]):
+    # the cue itself owned ("Dad's scan"); not a possessive within the cue ("my registrar's patient")
+    if before in WRITER or any(t.lower_.endswith("'s") or t.lower_ == "'s" for t in doc[max(start, end - 1) : end + 1]):
         return True
     return doc[start].text in names and before not in OTHERS
 
@@ -181,14 +182,15 @@ def named_patient(doc: Any, vocab: Vocabulary, named: list[tuple[int, str]] | No
     asked_for = [w for i, w in named if cued(doc, i, vocab.patient_named_by)]
     if not asked_for:
         # the one relative said to have the cancer ("My uncle died of liver cancer ... Now my dad has HCC": two, none)
-        having = {w for i, w in named if _names_the_cancer(doc[i].sent.text, vocab.the_cancer)}
+        having = {w for i, w in named if _names_any(doc[i].sent.text, vocab.the_cancer)}
         asked_for = list(having) if len(having) == 1 else []
     if not asked_for or all(w == asked_for[0] for _, w in named):
         return None
     return asked_for[0]
 
 
-def _names_the_cancer(sentence: str, names: tuple[str, ...]) -> bool:
+def _names_any(sentence: str, names: tuple[str, ...]) -> bool:
+    """Whether the text holds one of `names` as whole words."""
     words = " " + " ".join(re.findall(r"[a-z0-9']+", sentence.lower())) + " "
     return any(f" {name} " in words for name in names)
 
@@ -319,36 +321,75 @@ def header_spans(
     return spans
 
 
-def other_case_spans(text: str, labels: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Character spans of the other cases when a message lists several under their own headings ("Case 5: ...",
-    "Case 6: ...", "Patient B -") and asks about one of them by its label elsewhere ("please advise for case 6"):
-    each heading's block runs to the next heading. Nothing when fewer than two cases are listed or the message
-    does not say which one it asks about (their facts then conflict and are asked for). Labels are data
-    (the vocabulary's `story.case_labels`)."""
+def other_case_spans(
+    text: str, labels: tuple[str, ...], cancer: tuple[str, ...] = (), asked_by: tuple[str, ...] = ()
+) -> list[tuple[int, int]]:
+    """Character spans of the other cases when a message lists several people under their own headings ("Case 5:
+    ...", "Bed 4 - Mrs F ...", "Bd6 Mr Farouk 62 - ...", "1) Bed 2 - ...", "(Case 6, discussed before, ...)") and
+    one of them is the patient: each heading's block runs to the next heading (the last one to a blank line or the
+    end). The patient's block is the one asked about by its label elsewhere ("please advise for case 6", "Q from reg:
+    Bed 6"); when several are named elsewhere ("chase bed 2 cultures; bed 9 - what comes next?"), the one block among
+    them that names the cancer (`cancer`: the vocabulary's `story.the_cancer`); when none is, the one block that says
+    it is the one asked about ("(subject of this letter)", "-> onc to see"; `asked_by`: `story.case_asked_by`); which
+    block names the cancer does not decide alone (in a cancer meeting's minutes not every case names it). A line of
+    another block that names the patient's label ("Plan: ask onc re Bed 5") stays the patient's. Nothing when fewer
+    than two cases are listed or no one block is the patient's (their facts then conflict and are asked for). Labels are
+    data (the vocabulary's `story.case_labels`)."""
     if not labels:
         return []
     label = "(?:" + "|".join(re.escape(w) for w in sorted(labels, key=len, reverse=True)) + ")"
-    ident = r"#?\s*(?P<id>\d{1,4}[a-z]?|[a-z])\b"
-    # the heading may carry a short aside before its colon ("* Subj 029 (F, 61): SCREEN FAIL ...")
+    ident = r"#?\s*(?P<id>\d{1,4}[a-z]?\b|[a-z]\b)"
+    # the heading may carry a short aside before its separator ("* Subj 029 (F, 61): SCREEN FAIL ..."); a number is
+    # followed by a separator or by a capitalised word ("Bed 1  Mrs Peel 70", "Bd6 Mr Farouk")
     aside = r"(?:\([^()\n]{0,30}\)\s*)?"
-    headers = list(re.finditer(rf"^[ \t>*•-]*{label}\s*{ident}\s*{aside}[:\-–)]", text, re.I | re.M))
-    if len({h.group("id").lower() for h in headers}) < 2:
+    after = r"(?:\s*[:\-–),]|(?<=\d)(?:[a-z]?)[ \t]+(?-i:[A-Z]))"
+    opening = r"^[ \t>*•(\[-]*(?:\d{1,2}[.)][ \t]*)?"
+    headers = list(re.finditer(rf"{opening}{label}\s*{ident}\s*{aside}{after}", text, re.I | re.M))
+    labelled = len({h.group("id").lower() for h in headers}) >= 2
+    if not labelled:
         # items numbered without a label ("1) W.X., 70M - ...", "3) M.N., 63M - ...") asked about by a label
         # elsewhere ("your patient is item 3")
         headers = list(re.finditer(r"^[ \t>*•-]*(?P<id>\d{1,2})[.)]\s", text, re.M))
     ids = [h.group("id").lower() for h in headers]
     if len(set(ids)) < 2:
         return []
+    ends = [h.start() for h in headers[1:]]
+    blank = re.compile(r"\n[ \t]*\n").search(text, headers[-1].end())
+    ends.append(blank.start() if blank else len(text))
+    blocks = {n: (h.start(), end) for h, end, n in zip(headers, ends, ids, strict=True)}
     at_header = {h.start("id") for h in headers}
-    asked = {
-        m.group("id").lower()
+    named = {
+        m.group("id").lower(): m.start()
         for m in re.finditer(rf"\b{label}\s*{ident}", text, re.I)
-        if m.start("id") not in at_header
+        if m.start("id") not in at_header and m.group("id").lower() in blocks
     }
-    if len(asked) != 1 or not asked <= set(ids):
+    if not labelled and len(named) != 1:
+        return []  # numbered items are a problem list's or a letter's unless one of them is asked about by a label
+    if named:
+        candidates = list(named)
+        if len(set(candidates)) > 1:
+            candidates = [n for n in set(candidates) if _names_any(text[slice(*blocks[n])], cancer)]
+    else:
+        candidates = [n for n in ids if _names_any(text[slice(*blocks[n])], asked_by)]
+    if len(set(candidates)) != 1:
         return []
-    ends = [h.start() for h in headers[1:]] + [len(text)]
-    return [(h.start(), end) for h, end, n in zip(headers, ends, ids, strict=True) if n not in asked]
+    asked = candidates[0]
+    # lines naming the patient's label ("Plan: ask onc re Bed 5 first-line options") are the patient's
+    mention = re.compile(rf"\b{label}\s*#?\s*{re.escape(asked)}\b", re.I)
+    spans: list[tuple[int, int]] = []
+    for n, (start, end) in blocks.items():
+        if n == asked:
+            continue
+        at = start
+        for line in re.finditer(r"[^\n]*\n?", text[start:end]):
+            line_start, line_end = start + line.start(), start + line.end()
+            if line_start > start and mention.search(line.group()):
+                if line_start > at:
+                    spans.append((at, line_start))
+                at = line_end
+        if at < end:
+            spans.append((at, end))
+    return spans
 
 
 # a quotation, which may run over several lines of a pasted passage (up to the 4,000-character message bound)
