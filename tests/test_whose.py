@@ -270,12 +270,9 @@ WARD_LIST = (
     "text",
     [
         WARD_LIST + "Onc reg asked about Bed 3.",  # named once elsewhere
-        WARD_LIST + "Jobs: bloods for bed 2; bed 3 needs first-line plan.",  # several named: the one with the cancer
-        # none named: the one block that says it is the one asked about
-        WARD_LIST.replace("never had systemic treatment", "never had systemic treatment -> onc to see"),
         WARD_LIST.replace("Bed ", "1) Bed ", 1) + "Q: bed 3?",  # numbered items with a label
-        # the label abbreviated, the number joined to it
-        WARD_LIST.replace("Bed ", "Bd").replace("Bd2", "Bd2 -") + "q from onc reg for Bd3: 1L options?",
+        # none named: the one block that says it is the one asked about
+        WARD_LIST.replace("never had systemic treatment", "never had systemic treatment (subject of this letter)"),
     ],
 )
 def test_a_list_of_several_people_gives_only_the_patients_block(text: str) -> None:
@@ -284,10 +281,41 @@ def test_a_list_of_several_people_gives_only_the_patients_block(text: str) -> No
     assert values.get("child_pugh_score") == 5 and values.get("ecog") == 0 and values.get("extrahepatic_spread"), values
 
 
-def test_the_line_naming_the_patients_label_in_another_block_stays_the_patients() -> None:
-    text = WARD_LIST + "Plan: ask oncology re Bed 3 first-line options."
+@pytest.mark.parametrize(
+    "text",
+    [
+        # several named: a cancer word in one block does not choose it (the review's "US no HCC" chose bed 2)
+        "Bed 2 - Mr A 68, alcohol cirrhosis, US no HCC, Child-Pugh C, ECOG 3\n"
+        "Bed 9 - Mrs B 71, 4 cm LR-5 lesion, AFP 1200, Child-Pugh A, ECOG 0, naive\n"
+        "Jobs: bed 2 bloods; bed 9 - systemic options?",
+        # none named: "my patient" in a block does not choose it (written of the other case here)
+        "Case 1: 64M HCC BCLC C, Child-Pugh A, ECOG 1, naive.\nCase 2: 58F HCC, Child-Pugh C, ECOG 3, similar to my "
+        "patient last year.\nWhat would you offer?",
+    ],
+)
+def test_no_one_block_chosen_by_a_cancer_word_or_my_patient(text: str) -> None:
+    """The review reproduced another case's Child-Pugh C and ECOG 3 taken as the patient's: the values conflict and
+    are asked for instead."""
+    assert "child_pugh_class" not in read(text).values, read(text).values
+
+
+def test_bd_is_twice_daily_not_a_bed() -> None:
+    """The review reproduced "bd 2 weeks" in a numbered problem list naming item 2 (a Vp4 thrombus dropped)."""
+    text = (
+        "Problem list:\n1. HCC BCLC C, Vp4 main portal vein thrombus\n2. Autoimmune hepatitis\n"
+        "3. Varices - started carvedilol 6.25 mg bd 2 weeks ago\nChild-Pugh A, ECOG 1. First-line options?"
+    )
     values = read(text).values
-    assert values.get("line_of_therapy") == "first" and values.get("autoimmune_disease") is None, values
+    assert values.get("main_portal_vein_invasion") is True and values.get("child_pugh_class") == "A", values
+
+
+def test_a_line_of_another_block_naming_the_patients_label_stays_that_blocks() -> None:
+    text = (
+        "Bed 5 - Mrs K 66, HCC, lung mets, Child-Pugh A5, ECOG 0, naive\n"
+        "Bed 7 - Mrs J 75, pneumonia\n  - moved from bed 5 side room overnight; background liver transplant\n"
+        "Q: bed 5 first line?"
+    )
+    assert read(text).values.get("solid_organ_transplant") is None, read(text).values
 
 
 def test_a_list_where_two_blocks_have_the_cancer_and_none_is_named_is_not_cut() -> None:
@@ -305,39 +333,63 @@ def test_a_bracketed_earlier_case_before_the_patients_heading_is_another_persons
     assert read(text).values.get("main_portal_vein_invasion") is False
 
 
-def test_a_colleagues_own_patient_with_initials_in_brackets_is_not_the_patient() -> None:
-    """The bracket after an initial ("(Mr K.)") neither ends the sentence nor the cue's reach."""
-    text = (
-        "70M HCC, lung mets, CP A5, ECOG 0, treatment naive. Dr Lo mentioned her own patient (Mr K.) with a previous "
-        "liver transplant who did badly on lenvatinib."
-    )
-    values = read(text).values
-    assert values.get("solid_organ_transplant") is None and values.get("prior_therapies") == [], values
+def test_a_point_before_a_closing_bracket_ends_no_sentence() -> None:
+    """'(Mr L.)': the point of an initial inside an aside; the sentence goes on after the bracket."""
+    from assistant.reading.context import pipeline
+    from assistant.reading.vocabulary import vocabulary
+
+    doc = pipeline(vocabulary())("Dr S described a case (Mr L.) with a Vp4 thrombus.\n")
+    assert len([s for s in doc.sents if s.text.strip()]) == 1, [s.text for s in doc.sents]
 
 
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        # a clinician's other patient, or a colleague's, described for comparison
+        # the review's reproductions of cues withdrawn: each introduces the patient asked about
         (
-            "Mrs T, 60, HCC, CP A5, ECOG 0. For comparison, my other patient with the same picture had a previous "
-            "kidney transplant and did poorly.",
+            "Need some help with a patient who had a liver transplant in 2015 for HCC, now recurrence in the lungs. "
+            "Child-Pugh A, ECOG 1. What first-line systemic options?",
             "solid_organ_transplant",
         ),
         (
-            "Mrs T, 60, HCC, CP A5, ECOG 0. My registrar's patient with lupus on hydroxychloroquine had a flare.",
+            "Asking on behalf of my consultant's patient: 70M, HCC with main portal vein tumour thrombus, Child-Pugh "
+            "A, ECOG 1.",
+            "main_portal_vein_invasion",
+        ),
+        (
+            "HCC BCLC C, Child-Pugh A, ECOG 1. As with the other case we discussed, he has a main portal vein thrombus "
+            "and grade 3 varices. First line?",
+            "main_portal_vein_invasion",
+        ),
+        (
+            "Dr S (hepatology) is asking about her own patient (Mrs T.) who has autoimmune hepatitis and HCC BCLC C, "
+            "Child-Pugh A, ECOG 1.",
             "autoimmune_disease",
-        ),
-        # someone the patient met
-        (
-            "I have liver cancer, Child-Pugh A. At the clinic I got talking with a woman who had a liver transplant.",
-            "solid_organ_transplant",
         ),
     ],
 )
-def test_another_persons_patient_or_an_acquaintance_is_not_the_patient(text: str, field: str) -> None:
-    assert read(text).values.get(field) is None, read(text).values
+def test_the_patient_introduced_as_someones_patient_keeps_their_facts(text: str, field: str) -> None:
+    assert read(text).values.get(field) is True, read(text).values
 
 
 def test_my_patient_with_is_the_patient() -> None:
     assert read("My patient with a previous kidney transplant has HCC, CP A5.").values["solid_organ_transplant"]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a pronoun of the other sex than the patient's, after a relative of that sex: the relative's
+        ("70F HCC, CP A5, ECOG 0. Her father had HCC. He was given sorafenib. ", "prior_therapies", None),
+        ("Mrs A, 70, HCC, CP A5. Her husband had a kidney graft; he takes tacrolimus.", "solid_organ_transplant", None),
+        # the patient's own pronoun, or both in one sentence, stay the patient's
+        (
+            "Mr B, 70, HCC, CP A5. His wife had a kidney transplant. He takes tacrolimus.",
+            "solid_organ_transplant",
+            True,
+        ),
+        ("Mrs C, 66. Her son brought her in. He says she had a liver transplant.", "solid_organ_transplant", True),
+    ],
+)
+def test_a_pronoun_of_the_other_sex_after_a_relative_of_that_sex(text: str, field: str, value: object) -> None:
+    assert read(text).values.get(field) == value, read(text).values

@@ -624,9 +624,7 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     listed = (
         header_spans(text, vocab.population_headers, vocab.section_labels, vocab.other_sections)
         + choice_spans(text)
-        + other_case_spans(
-            text, vocab.case_labels, vocab.the_cancer, vocab.case_asked_by
-        )  # "Case 5: ... Case 6: ... advise for case 6"
+        + other_case_spans(text, vocab.case_labels, vocab.case_asked_by)  # "Case 5: ... Case 6: ... advise for case 6"
         + quoted_source_spans(text, vocab.quoted_sources)  # 'a patient forum: "My husband ... took sorafenib"'
     )
     text = CHILD_PUGH.sub(lambda m: "X" + m.group(0)[1:], unwrapped(text).replace(";", "\r").replace(":", ","))

@@ -61,7 +61,7 @@ def others_sentences(
     at = named_relatives(doc, vocab)  # found once: the sentences below ask of every token several times
     relative = at.get
     if clinician or (not writer_is_patient and not at):
-        return relatives_sentences(doc, sentences, kin, pronoun, vocab.patient_lists)
+        return relatives_sentences(doc, sentences, kin, pronoun, vocab.patient_lists, patient_sex(doc.text, vocab))
     named = list(at.items())  # in the order written
     if not named:
         return {}
@@ -321,20 +321,15 @@ def header_spans(
     return spans
 
 
-def other_case_spans(
-    text: str, labels: tuple[str, ...], cancer: tuple[str, ...] = (), asked_by: tuple[str, ...] = ()
-) -> list[tuple[int, int]]:
+def other_case_spans(text: str, labels: tuple[str, ...], asked_by: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """Character spans of the other cases when a message lists several people under their own headings ("Case 5:
-    ...", "Bed 4 - Mrs F ...", "Bd6 Mr Farouk 62 - ...", "1) Bed 2 - ...", "(Case 6, discussed before, ...)") and
-    one of them is the patient: each heading's block runs to the next heading (the last one to a blank line or the
-    end). The patient's block is the one asked about by its label elsewhere ("please advise for case 6", "Q from reg:
-    Bed 6"); when several are named elsewhere ("chase bed 2 cultures; bed 9 - what comes next?"), the one block among
-    them that names the cancer (`cancer`: the vocabulary's `story.the_cancer`); when none is, the one block that says
-    it is the one asked about ("(subject of this letter)", "-> onc to see"; `asked_by`: `story.case_asked_by`); which
-    block names the cancer does not decide alone (in a cancer meeting's minutes not every case names it). A line of
-    another block that names the patient's label ("Plan: ask onc re Bed 5") stays the patient's. Nothing when fewer
-    than two cases are listed or no one block is the patient's (their facts then conflict and are asked for). Labels are
-    data (the vocabulary's `story.case_labels`)."""
+    ...", "Bed 4 - Mrs F ...", "Bed 1  Mrs Peel 70 ...", "1) Bed 2 - ...", "(Case 6, discussed before, ...)") and one
+    of them is the patient: each heading's block runs to the next heading (the last one to the end). The patient's
+    block is the one asked about by its label elsewhere ("please advise for case 6", "Q from reg: Bed 6"), or, when
+    none is named, the one block that says it is ("(subject of this letter)"; `asked_by`: `story.case_asked_by`).
+    Nothing when fewer than two cases are listed, or several or none are named (their facts then conflict and are
+    asked for; a cancer word or "my patient" in a block does not decide: the review found both written of the other
+    cases too). Labels are data (the vocabulary's `story.case_labels`)."""
     if not labels:
         return []
     label = "(?:" + "|".join(re.escape(w) for w in sorted(labels, key=len, reverse=True)) + ")"
@@ -353,43 +348,20 @@ def other_case_spans(
     ids = [h.group("id").lower() for h in headers]
     if len(set(ids)) < 2:
         return []
-    ends = [h.start() for h in headers[1:]]
-    blank = re.compile(r"\n[ \t]*\n").search(text, headers[-1].end())
-    ends.append(blank.start() if blank else len(text))
+    ends = [h.start() for h in headers[1:]] + [len(text)]
     blocks = {n: (h.start(), end) for h, end, n in zip(headers, ends, ids, strict=True)}
     at_header = {h.start("id") for h in headers}
     named = {
-        m.group("id").lower(): m.start()
+        m.group("id").lower()
         for m in re.finditer(rf"\b{label}\s*{ident}", text, re.I)
         if m.start("id") not in at_header and m.group("id").lower() in blocks
     }
-    if not labelled and len(named) != 1:
-        return []  # numbered items are a problem list's or a letter's unless one of them is asked about by a label
-    if named:
-        candidates = list(named)
-        if len(set(candidates)) > 1:
-            candidates = [n for n in set(candidates) if _names_any(text[slice(*blocks[n])], cancer)]
-    else:
-        candidates = [n for n in ids if _names_any(text[slice(*blocks[n])], asked_by)]
-    if len(set(candidates)) != 1:
-        return []
-    asked = candidates[0]
-    # lines naming the patient's label ("Plan: ask onc re Bed 5 first-line options") are the patient's
-    mention = re.compile(rf"\b{label}\s*#?\s*{re.escape(asked)}\b", re.I)
-    spans: list[tuple[int, int]] = []
-    for n, (start, end) in blocks.items():
-        if n == asked:
-            continue
-        at = start
-        for line in re.finditer(r"[^\n]*\n?", text[start:end]):
-            line_start, line_end = start + line.start(), start + line.end()
-            if line_start > start and mention.search(line.group()):
-                if line_start > at:
-                    spans.append((at, line_start))
-                at = line_end
-        if at < end:
-            spans.append((at, end))
-    return spans
+    if not named and labelled:
+        # none named: the one block that says it is the one asked about ("(subject of this letter)")
+        named = {n for n in ids if _names_any(text[slice(*blocks[n])], asked_by)}
+    if len(named) != 1:
+        return []  # several or none: no one block is the patient's
+    return [span for n, span in blocks.items() if n not in named]
 
 
 # a quotation, which may run over several lines of a pasted passage (up to the 4,000-character message bound)
@@ -472,10 +444,16 @@ def patient_again(doc: Any, t: int, cue_start: int, cue_end: int, vocab: Vocabul
 
 
 THIRD_PERSON_OWNERS = {"his", "her", "their", "patient's", "pt's"}
+SUBJECTS = {"he", "she", "he's", "she's"}
 
 
 def relatives_sentences(
-    doc: Any, sentences: list[Any], kin: dict[str, str], pronoun: dict[str, str], lists: tuple[str, ...] = ()
+    doc: Any,
+    sentences: list[Any],
+    kin: dict[str, str],
+    pronoun: dict[str, str],
+    lists: tuple[str, ...] = (),
+    sex: str | None = None,
 ) -> dict[int, tuple[int, int]]:
     """In a note about the patient in the third person, a sentence whose first person is the patient's relative
     ("His older brother died of HCC after a year on sorafenib"; "mother RA on MTX" in a family history) and
@@ -484,14 +462,23 @@ def relatives_sentences(
     (`lists`: "PMH", "Meds"), the items before the relative are the patient's ("PMH: HTN, renal transplant 2011 on
     tacrolimus, his brother had a kidney transplant"); the relative's story runs on to the sentence's end (its items
     after a comma may still be the relative's: "his father had HCC, treated with sorafenib"). Sentence -> the tokens
-    where the story starts and ends. Pronoun sentences after it stay the patient's: in a clinician's note "he" is
-    the patient."""
+    where the story starts and ends. Pronoun sentences after it stay the patient's (in a clinician's note "he" is
+    the patient), unless opened by a subject pronoun of the other sex than the patient's (`sex`, from the note's
+    "Mrs", "61F") after a relative of that sex was named: "father died of HCC at 60; he had sorafenib" about Mrs N is
+    the father's."""
     result: dict[int, tuple[int, int]] = {}
+    named: set[str] = set()  # genders of the relatives named so far
     for n, sentence in enumerate(sentences):
         words = [t for t in sentence if not t.is_punct and not t.is_space]
         first = next((t for t in words if t.lower_ in kin), None)
         if first is None:
+            # opened by the pronoun as its subject ("he had sorafenib"; not "his recovery uneventful, on tac")
+            genders = {pronoun[t.lower_] for t in words if t.lower_ in pronoun}
+            opener = words[0].lower_ if words else ""
+            if sex is not None and opener in SUBJECTS and genders and sex not in genders and genders <= named:
+                result[n] = (sentence.start, sentence.end)  # "he had sorafenib" after "father", about a woman
             continue
+        named.add(kin[first.lower_])
         # the relative's owner: "his" in "His older brother"
         owner_at = next(
             (
