@@ -677,7 +677,8 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     if relative_writes or clinician:
         others.add("SELF")
     # "My husband was on sorafenib ... I'm asking now for my MUM": the husband's sentences are his story
-    stories = others_sentences(doc, sentences, vocab, own, clinician)
+    sex = patient_sex(text, vocab)  # "Mrs", "61M": the patient's pronoun gender, for stories and owners below
+    stories = others_sentences(doc, sentences, vocab, own, clinician, sex)
     population = population_sentences(sentences, listed, vocab)
     # Findings that state their own value and say nothing when negated ("BP well controlled", "no ascites seen",
     # "tumour burden well under half"): a negation across a comma is of an earlier item of the list, not of these.
@@ -686,7 +687,6 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     joiners = list_joiners()
     item_ends = frozenset({","}) | joiners
     self_stated, withholding = _concept_kinds(vocab)
-    sex = patient_sex(text, vocab)
     for ent in doc.ents:
         categories: set[str] = set()
         role, distance = None, 10**6

@@ -39,7 +39,12 @@ WRITER_WORDS = {"i", "me", "my", "we", "our", "myself", "i'm", "i've"}
 
 
 def others_sentences(
-    doc: Any, sentences: list[Any], vocab: Vocabulary, writer_is_patient: bool, clinician: bool = False
+    doc: Any,
+    sentences: list[Any],
+    vocab: Vocabulary,
+    writer_is_patient: bool,
+    clinician: bool = False,
+    sex: str | None = None,
 ) -> dict[int, tuple[int, int]]:
     """Sentences telling another person's story when a patient or a relative writes about several people, each
     with the tokens where the story starts and ends (see `relatives_sentences`; here the whole sentence).
@@ -61,7 +66,7 @@ def others_sentences(
     at = named_relatives(doc, vocab)  # found once: the sentences below ask of every token several times
     relative = at.get
     if clinician or (not writer_is_patient and not at):
-        return relatives_sentences(doc, sentences, kin, pronoun, vocab.patient_lists, patient_sex(doc.text, vocab))
+        return relatives_sentences(doc, sentences, kin, pronoun, vocab.patient_lists, sex, vocab.subjects)
     named = list(at.items())  # in the order written
     if not named:
         return {}
@@ -444,7 +449,6 @@ def patient_again(doc: Any, t: int, cue_start: int, cue_end: int, vocab: Vocabul
 
 
 THIRD_PERSON_OWNERS = {"his", "her", "their", "patient's", "pt's"}
-SUBJECTS = {"he", "she", "he's", "she's"}
 
 
 def relatives_sentences(
@@ -454,6 +458,7 @@ def relatives_sentences(
     pronoun: dict[str, str],
     lists: tuple[str, ...] = (),
     sex: str | None = None,
+    subjects: frozenset[str] = frozenset(),
 ) -> dict[int, tuple[int, int]]:
     """In a note about the patient in the third person, a sentence whose first person is the patient's relative
     ("His older brother died of HCC after a year on sorafenib"; "mother RA on MTX" in a family history) and
@@ -472,11 +477,12 @@ def relatives_sentences(
         words = [t for t in sentence if not t.is_punct and not t.is_space]
         first = next((t for t in words if t.lower_ in kin), None)
         if first is None:
-            # opened by the pronoun as its subject ("he had sorafenib"; not "his recovery uneventful, on tac")
-            genders = {pronoun[t.lower_] for t in words if t.lower_ in pronoun}
+            # opened by a subject pronoun (`subjects`, "he had sorafenib"; not "his recovery uneventful, on tac")
             opener = words[0].lower_ if words else ""
-            if sex is not None and opener in SUBJECTS and genders and sex not in genders and genders <= named:
-                result[n] = (sentence.start, sentence.end)  # "he had sorafenib" after "father", about a woman
+            if sex is not None and named and opener in subjects and opener in pronoun:
+                genders = {pronoun[t.lower_] for t in words if t.lower_ in pronoun}
+                if sex not in genders and genders <= named:
+                    result[n] = (sentence.start, sentence.end)  # "he had sorafenib" after "father", about a woman
             continue
         named.add(kin[first.lower_])
         # the relative's owner: "his" in "His older brother"
