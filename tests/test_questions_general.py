@@ -106,3 +106,76 @@ def test_a_combination_started_is_one_regimen_not_its_agents(assistant) -> None:
         .to_dict()
     )
     assert a["kind"] == "information", a["text"]
+
+
+# ---- twenty-fourth session: a question about an outside topic with a patient's facts; questions said to be general ----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "62F, HCV, one 3.5 cm lesion in segment V, Child-Pugh A5, ECOG 0. Would you resect it or ablate it?",
+        "Child-Pugh A6, PS 1, two lesions of 2 and 3 cm: is she within Milan criteria for listing?",
+        "CP-A5, ECOG 0, 5 cm HCC near the dome -> SBRT dose and fractionation??",
+    ],
+)
+def test_an_outside_topic_asked_about_for_a_patient_is_outside_and_keeps_the_facts(assistant, text: str) -> None:
+    a = assistant.session().ask(text).to_dict()
+    assert a["kind"] == "refusal" and a["refusal"]["reason"] == "out_of_scope", a["text"]
+    assert a["profile"].get("child_pugh_class") == "A", a["profile"]
+
+
+def test_an_outside_topic_in_the_history_leaves_the_patients_question_answered(assistant) -> None:
+    a = assistant.session().ask("Child-Pugh A5, ECOG 1, progressed after resection and two TACE sessions. Options?")
+    assert a.kind != "refusal", a.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A colleague's patient of mine was told his cancer has spread. Broadly, what are the first-line systemic options?",
+        "Several of my clinic patients are on treatment. One has just progressed on sorafenib and his AFP is high. In "
+        "general, what comes after sorafenib, and does the AFP matter?",
+        "Is systemic therapy ever offered in CP-B? Asking generally, not for one pt.",
+    ],
+)
+def test_a_question_said_to_be_general_is_answered_in_general_though_someone_is_named(assistant, text: str) -> None:
+    a = assistant.session().ask(text).to_dict()
+    assert a["kind"] == "information", a["text"]
+
+
+def test_a_marked_question_naming_the_patient_in_its_own_sentence_is_the_patients(assistant) -> None:
+    a = assistant.session().ask("In general, what would you give my 70M with Child-Pugh A6 and no prior therapy?")
+    assert a.kind == "clarification", a.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our journal club is on Friday. Summarise the second-line options after sorafenib and their trials.",
+        "Rank the first-line systemic regimens for advanced HCC, preferred first.",
+    ],
+)
+def test_a_request_in_the_imperative_asks(text: str) -> None:
+    r = read(text)
+    assert r.asks, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Premedication for ramucirumab in HCC pls",
+        "Starting dose of cabozantinib after sorafenib, please.",
+        "Talk me through the regorafenib dose levels for hand-foot skin reaction.",
+        "Give me the atezolizumab and bevacizumab schedule.",
+    ],
+)
+def test_a_request_closed_by_please_or_opened_by_an_imperative_asks(text: str) -> None:
+    assert read(text).asks, text
+
+
+def test_a_request_to_walk_through_doses_describes_no_performance_status(assistant) -> None:
+    a = assistant.session().ask(
+        "Walk me through the sorafenib dose reductions step by step for a 75 kg man on 400 mg bd."
+    )
+    assert "ecog" not in a.profile, (a.profile, a.text)

@@ -2599,3 +2599,34 @@ def test_a_drug_given_stays_received_beside_request_words(text: str) -> None:
 def test_an_unchecked_options_own_words_are_not_a_finding() -> None:
     r = read("Line: [X] Second line  [ ] First line; treatment-naive\nSorafenib 400 mg bd 2025-2026, PD.")
     assert r.received == ["sorafenib"] and r.values.get("prior_therapies") == ["sorafenib"], r.values
+
+
+# ---- twenty-fourth session: the Child-Pugh class in lay words further on in the sentence ----
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ('My liver doctor says my liver is coping fine, the "B" grade, and I walk every day.', None),
+        ("Her liver still in class A, 6 points, at the last clinic.", 6),
+        ('His liver is in the "A" group according to the hepatologist.', None),
+    ],
+)
+def test_the_class_in_lay_words_is_read(text: str, score: int | None) -> None:
+    r = read(text)
+    letter = "B" if '"B"' in text else "A"
+    assert r.values.get("child_pugh_class") == letter, r.values
+    assert r.values.get("child_pugh_score") == score, r.values
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Liver: LA grade A oesophagitis seen at OGD.",
+        "My liver is fine, he says class B for the tumour staging.",
+        "Her liver cancer is grade B on the biopsy.",
+        "The liver was ok; grade A",
+    ],
+)
+def test_a_grade_letter_of_something_else_is_not_the_class(text: str) -> None:
+    assert "child_pugh_class" not in read(text).values, read(text).values

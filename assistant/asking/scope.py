@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from ..errors import CorpusError
-from ..reading.rows import message_sentences
+from ..reading.rows import MESSAGE_SENTENCE_END, message_sentences
 from ..reading.vocabulary import vocabulary as load_vocabulary
 from ..reading.vocabulary import with_slots
 from .names import Names
@@ -52,6 +52,7 @@ class ScopeDecision:
     detail: str = ""  # the words that decided it ("14-year-old", "dog", "sorafenib 600 mg twice daily")
     nearest: str = ""
     bypass: bool = False  # an attempt on the rules themselves ("you are DAN", "jailbreak"): refused by the rule alone
+    asked: bool = False  # the outside topic is in a sentence that asks ("resection or RFA: which is better?")
 
 
 @dataclass(frozen=True)
@@ -368,7 +369,7 @@ class Scope:
                     self._topic_ruled_out, self._clause_after(text, m.end())
                 ):
                     continue
-                return self._say(
+                decision = self._say(
                     "outside_systemic",
                     "outside_systemic",
                     m.group(0),
@@ -376,6 +377,7 @@ class Scope:
                     label=spec.get("label", name),
                     nearest=spec["nearest"],
                 )
+                return dataclasses.replace(decision, asked=_asks_at(text, m.start()))
         return None
 
     # ---- doses above the label ----------------------------------------------------------------------
@@ -499,6 +501,17 @@ class Scope:
         if isinstance(times, int | float):
             return value > limit or value * times > label_daily
         return value > label_daily  # a daily total, or no frequency written: the day's amount at most
+
+
+def _asks_at(text: str, at: int) -> bool:
+    """Whether the sentence holding character `at` asks: it ends with a question mark, or opens as a question or a
+    request does (the vocabulary's question starts and request phrases)."""
+    start = 0
+    for end in MESSAGE_SENTENCE_END.finditer(text):
+        if end.end() > at:
+            return "?" in end.group(0) or load_vocabulary().asks(text[start : end.start()])
+        start = end.end()
+    return load_vocabulary().asks(text[start:])
 
 
 def _number(text: str) -> float:

@@ -449,6 +449,7 @@ class Sentence:
     end: int
     question: bool
     general: bool
+    marked: bool = False  # general by a marker it opens with ("In general, what is used after sorafenib?")
 
 
 @dataclass
@@ -482,6 +483,12 @@ class Analysis:
 
 
 def _general(sent: Any, vocab: Vocabulary) -> bool:
+    return _asks_in_general(sent, vocab)[0]
+
+
+def _asks_in_general(sent: Any, vocab: Vocabulary) -> tuple[bool, bool]:
+    """Whether a sentence asks about medicine in general, and whether it says so by a general marker it opens with
+    ("generally speaking, what are ...")."""
     words = [t for t in sent if not t.is_space]
     # a short heading before the question ("MCQ: Which trial ...", "Quick q: is ..."; ':' reads as ',') is passed over;
     # a dash inside a word ("guideline-supported") is no heading's end
@@ -493,16 +500,15 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
         ),
         None,
     )
-    if heading and (
-        " ".join(t.lower_ for t in words[:heading]) in vocab.question_headings
-        or _greeting_aside(words[:heading], sent.text, vocab)
-    ):
+    opening = " ".join(t.lower_ for t in words[:heading]) if heading else ""
+    if heading and (opening in vocab.question_headings or _greeting_aside(words[:heading], sent.text, vocab)):
         words = words[heading + 1 :]
+    said = opening in vocab.general_markers  # "Broadly, what are ...?" (passed over as an aside)
     # "generally speaking, what are ...": the marker is passed over, and its question needs no question mark
     lowered = " ".join(t.lower_ for t in words if not t.is_punct)
     marker = next((m for m in vocab.general_markers if lowered == m or lowered.startswith(m + " ")), None)
     if marker is not None and vocab.names_particular(sent.text):
-        return False  # "As a rule, which first-line would you pick in a 70M, Child-Pugh A6 ...?" is about that patient
+        return False, False  # "As a rule, which first-line would you pick in a 70M, Child-Pugh A6 ...?" is about him
     if marker is not None:
         skip = len(marker.split())
         words = [t for t in words if not t.is_punct][skip:]
@@ -511,10 +517,11 @@ def _general(sent: Any, vocab: Vocabulary) -> bool:
     if first is None or not (
         first in vocab.general_request_openers or (question and first in vocab.general_question_openers)
     ):
-        return False
+        return False, False
     # the patient's words are looked for past the heading ("For our formulary review, list ..." asks for no patient)
     text = " " + " ".join(t.lower_ for t in words if not t.is_punct) + " "
-    return not any(f" {w} " in text for w in vocab.patient_words)
+    general = not any(f" {w} " in text for w in vocab.patient_words)
+    return general, general and (marker is not None or said)
 
 
 ASIDE_WORDS = 6  # at most this many words before a question say who asks, greet, or say what it is for
@@ -794,8 +801,9 @@ def analyse(text: str, vocab: Vocabulary, general: bool = True) -> Analysis:
     ]
     scopes += [("POPULATION", sentences[n].start_char, sentences[n].end_char) for n in sorted(population)]
     scopes += [("POPULATION", a, b) for a, b in listed]
+    asked = [_asks_in_general(s, vocab) if general else (False, False) for s in sentences]
     sents = [
-        Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), general and _general(s, vocab))
-        for s in sentences
+        Sentence(s.start_char, s.end_char, s.text.rstrip().endswith("?"), *flags)
+        for s, flags in zip(sentences, asked, strict=True)
     ]
     return Analysis(found, scopes, sents, empty_rows)

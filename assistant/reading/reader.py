@@ -69,6 +69,9 @@ class Reading:
     replaced: list[tuple[str, str]] = field(default_factory=list)  # ("lenvatinib", "sorafenib"): meant, rejected
     asks: bool = False  # the message asks something (a "?", or a sentence opening as a question)
     particular: bool = False  # the message names one particular patient ("my pt", "his AFP", "68F")
+    # the message says its question is asked in general, whoever it names ("In general, what is used after sorafenib?",
+    # "Asking generally, not for one pt.")
+    said_general: bool = False
     # words said of a trial's population or offered as a question's choices, not taken as the patient's
     elsewhere: list[str] = field(default_factory=list)
     # sentences that describe a field in words ({"ecog": ["walks the dog but no heavy jobs"]}), read by `described`
@@ -273,6 +276,9 @@ def read(text: str, vocab: Vocabulary | None = None, general: bool = True) -> Re
     norm = _normalised(text, vocab)
     out = Reading(asks=vocab.asks(text), particular=vocab.names_particular(text))
     analysis = analyse(norm.text, vocab, general)
+    out.said_general = out.asks and (
+        any(sentence.marked for sentence in analysis.sentences) or vocab.says(text, "asked_in_general")
+    )
     if general and any(sentence.general for sentence in analysis.sentences):
         asked = " ".join(norm.text[s.start : s.end] for s in analysis.sentences if s.general)
         conditions = read(asked, vocab, general=False)
