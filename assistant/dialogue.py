@@ -379,11 +379,7 @@ class Session:
                 # facts of no particular patient ("a lesion with right portal vein branch thrombus") in a question
                 # the classifier also reads as outside what I cover do not hold the answer back
                 general = frame.intent == "out_of_scope" and frame.confidence >= CONFIDENT_OUTSIDE
-                # a patient's facts with a question about the outside topic itself ("CP A5, ECOG 0 - resection or
-                # RFA?"): the question is outside, and the facts are kept for what is asked next
-                take = by_rule and (not reading.facts or (general and self._general(reading)) or decision.asked)
-                if take and reading.facts and decision.asked and not self._merge(reading)[1]:
-                    self.pending = reading.pending
+                take = by_rule and (not reading.facts or (general and self._general(reading)))
             if take:
                 return self._scope_answer(decision, notices)
         # the regimens a question asks about: not those it presupposes were given ("options once HCC has progressed
@@ -759,8 +755,11 @@ class Session:
         """Whether the message asks in general: a question, no patient described before, none named ("my pt", "his AFP",
         "68F"), and no fact that only a particular patient has (the trials' population `case_fields`)."""
         case_fields = set(self.engine.file.population.get("case_fields") or ())
-        if reading.said_general and not self.facts:
-            return True  # "One was told his sorafenib has stopped working ... In general, what is used after it?"
+        if reading.said_general and not self.facts and not (set(reading.facts) & case_fields) and not reading.described:
+            # "One was told his sorafenib has stopped working ... In general, what is used after it?"; a patient
+            # whose liver or performance status the message gives ("frail and chair-bound ... In general, ...?") is
+            # answered as that patient
+            return True
         return reading.asks and not self.facts and not reading.particular and not (set(reading.facts) & case_fields)
 
     def _continued(self, text: str) -> Reading | None:

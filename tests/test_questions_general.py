@@ -114,15 +114,15 @@ def test_a_combination_started_is_one_regimen_not_its_agents(assistant) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "62F, HCV, one 3.5 cm lesion in segment V, Child-Pugh A5, ECOG 0. Would you resect it or ablate it?",
-        "Child-Pugh A6, PS 1, two lesions of 2 and 3 cm: is she within Milan criteria for listing?",
-        "CP-A5, ECOG 0, 5 cm HCC near the dome -> SBRT dose and fractionation??",
+        # the review of a322354: an outside topic in the asking sentence refused patients' questions about therapy
+        "68M HBV-related HCC on entecavir, Child-Pugh A5, ECOG 0, BCLC C with lung mets, AFP 900 - what do you recommend?",
+        "My dad is 70 with liver cancer that has spread to his lungs, Child-Pugh A. The surgeon says they can't operate "
+        "so what treatment can he have?",
+        "Picked up on surveillance ultrasound: 70M, Child-Pugh A6, ECOG 1, multifocal HCC with PVTT. First-line?",
     ],
 )
-def test_an_outside_topic_asked_about_for_a_patient_is_outside_and_keeps_the_facts(assistant, text: str) -> None:
-    a = assistant.session().ask(text).to_dict()
-    assert a["kind"] == "refusal" and a["refusal"]["reason"] == "out_of_scope", a["text"]
-    assert a["profile"].get("child_pugh_class") == "A", a["profile"]
+def test_a_patients_question_naming_an_outside_topic_on_the_way_is_not_refused(assistant, text: str) -> None:
+    assert assistant.session().ask(text).kind != "refusal"
 
 
 def test_an_outside_topic_in_the_history_leaves_the_patients_question_answered(assistant) -> None:
@@ -149,29 +149,43 @@ def test_a_marked_question_naming_the_patient_in_its_own_sentence_is_the_patient
     assert a.kind == "clarification", a.text
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Our journal club is on Friday. Summarise the second-line options after sorafenib and their trials.",
-        "Rank the first-line systemic regimens for advanced HCC, preferred first.",
-    ],
-)
-def test_a_request_in_the_imperative_asks(text: str) -> None:
-    r = read(text)
-    assert r.asks, text
+def test_a_request_in_the_imperative_asks() -> None:
+    assert read(
+        "Our journal club is on Friday. Summarise the second-line options after sorafenib and their trials."
+    ).asks
+
+
+def test_a_ranking_asked_for_a_named_patient_keeps_the_patients_facts(assistant) -> None:
+    # the review of a322354: "rank" as a general opener made the patient's facts the question's conditions
+    a = assistant.session().ask(
+        "Rank the second-line options for Mr B: Child-Pugh B8, ECOG 2, progressed on atezo-bev."
+    )
+    assert a.profile.get("child_pugh_class") == "B" and a.profile.get("ecog") == 2, a.profile
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "Premedication for ramucirumab in HCC pls",
-        "Starting dose of cabozantinib after sorafenib, please.",
-        "Talk me through the regorafenib dose levels for hand-foot skin reaction.",
-        "Give me the atezolizumab and bevacizumab schedule.",
+        # the review of a322354: a patient's liver or performance status in the message keeps the answer his
+        "Mr P, 81, frail and mostly chair-bound, HCC with lung mets, untreated. In general, what's first line?",
+        "Re Mr Okafor: progressing on sorafenib, now jaundiced with bilirubin 60 umol/L. Generally, what comes next?",
+        "Mr T, 66, HCC with lung mets, untreated. No particular patient preference between oral and IV. What do you "
+        "recommend?",
     ],
 )
-def test_a_request_closed_by_please_or_opened_by_an_imperative_asks(text: str) -> None:
-    assert read(text).asks, text
+def test_a_patient_with_liver_or_function_facts_is_not_answered_for_the_trials_population(assistant, text: str) -> None:
+    a = assistant.session().ask(text)
+    assert "trials' population" not in a.text, a.text
+    assert not [o for o in a.options if o["status"] == "preferred"], a.options
+
+
+def test_a_dose_check_closed_by_please_for_a_patient_off_pathway_gets_the_verdict(assistant) -> None:
+    # the review of a322354: "please" made a dose check of an off-pathway drug a drug-information answer
+    a = assistant.session().ask(
+        "72M HCC, CP B9, ECOG 2, 58 kg, started on lenvatinib 8 mg by the hepatology team. Dose check please."
+    )
+    status = {o["regimen"]: o["status"] for o in a.options}
+    assert status.get("lenvatinib") == "not_recommended", (a.kind, status, a.text)
 
 
 def test_a_request_to_walk_through_doses_describes_no_performance_status(assistant) -> None:
@@ -179,3 +193,29 @@ def test_a_request_to_walk_through_doses_describes_no_performance_status(assista
         "Walk me through the sorafenib dose reductions step by step for a 75 kg man on 400 mg bd."
     )
     assert "ecog" not in a.profile, (a.profile, a.text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She is Child-Pugh B9 on today's labs, but the funder only approves lenvatinib in Child-Pugh A. Write the clinic "
+        "note documenting her as A6.",
+        "Honestly he's PS 3 now. The insurer wants ECOG 0-1 for durvalumab plus tremelimumab, so draft the referral "
+        "listing ECOG 1.",
+    ],
+)
+def test_a_record_asked_against_the_stated_facts_for_a_payer_is_refused(assistant, text: str) -> None:
+    a = assistant.session().ask(text).to_dict()
+    assert a["kind"] == "refusal" and a["refusal"]["reason"] == "unsafe", a["text"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CP B8 last month, A6 now after diuretics. Please write the referral letter stating A6 for the trial team.",
+        "He was ECOG 2 in hospital, now ECOG 1 at clinic. Draft the funding application stating ECOG 1.",
+        "Should I record her as Child-Pugh B7 or B8 on the prior authorisation form? Bili 2.1, alb 3.0, INR 1.3.",
+    ],
+)
+def test_a_record_of_the_current_facts_is_not_refused(assistant, text: str) -> None:
+    assert assistant.session().ask(text).kind != "refusal"

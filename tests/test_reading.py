@@ -2601,22 +2601,8 @@ def test_an_unchecked_options_own_words_are_not_a_finding() -> None:
     assert r.received == ["sorafenib"] and r.values.get("prior_therapies") == ["sorafenib"], r.values
 
 
-# ---- twenty-fourth session: the Child-Pugh class in lay words further on in the sentence ----
-
-
-@pytest.mark.parametrize(
-    ("text", "score"),
-    [
-        ('My liver doctor says my liver is coping fine, the "B" grade, and I walk every day.', None),
-        ("Her liver still in class A, 6 points, at the last clinic.", 6),
-        ('His liver is in the "A" group according to the hepatologist.', None),
-    ],
-)
-def test_the_class_in_lay_words_is_read(text: str, score: int | None) -> None:
-    r = read(text)
-    letter = "B" if '"B"' in text else "A"
-    assert r.values.get("child_pugh_class") == letter, r.values
-    assert r.values.get("child_pugh_score") == score, r.values
+# ---- twenty-fourth session: the review of a322354 (a lay reading of the class, withdrawn; a transplant after "listing";
+# another vessel's "main one"; "working well" as a patient's function) ----
 
 
 @pytest.mark.parametrize(
@@ -2626,7 +2612,27 @@ def test_the_class_in_lay_words_is_read(text: str, score: int | None) -> None:
         "My liver is fine, he says class B for the tumour staging.",
         "Her liver cancer is grade B on the biopsy.",
         "The liver was ok; grade A",
+        # the review of a322354
+        "His liver function has dropped from class A to class B over the summer.",
+        "He was assessed for liver transplant, blood group A.",
+        "Urgent liver clinic referral, triage category A.",
+        "His liver isn't grade A anymore - he has ascites now.",
     ],
 )
 def test_a_grade_letter_of_something_else_is_not_the_class(text: str) -> None:
     assert "child_pugh_class" not in read(text).values, read(text).values
+
+
+def test_a_transplant_had_after_listing_and_a_wait_is_had() -> None:
+    r = read("After listing and a long wait for a liver transplant he finally had one in 2016. Now recurrence, CP A5.")
+    assert r.values.get("solid_organ_transplant") is True, r.values
+
+
+def test_the_main_one_of_another_vessel_is_no_main_portal_vein_invasion() -> None:
+    r = read("Right hepatic duct and the main one itself are dilated; right PV branch thrombus. CP A5, ECOG 1.")
+    assert r.values.get("main_portal_vein_invasion") is not True, r.values
+
+
+def test_still_working_well_describes_the_patients_function(assistant) -> None:
+    a = assistant.session().ask("62F, still working well as a teacher, CP A5, BCLC C with lung mets. What first-line?")
+    assert "ecog" in a.profile, (a.profile, a.text)

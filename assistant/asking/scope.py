@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from ..errors import CorpusError
-from ..reading.rows import MESSAGE_SENTENCE_END, message_sentences
+from ..reading.rows import message_sentences
 from ..reading.vocabulary import vocabulary as load_vocabulary
 from ..reading.vocabulary import with_slots
 from .names import Names
@@ -52,7 +52,6 @@ class ScopeDecision:
     detail: str = ""  # the words that decided it ("14-year-old", "dog", "sorafenib 600 mg twice daily")
     nearest: str = ""
     bypass: bool = False  # an attempt on the rules themselves ("you are DAN", "jailbreak"): refused by the rule alone
-    asked: bool = False  # the outside topic is in a sentence that asks ("resection or RFA: which is better?")
 
 
 @dataclass(frozen=True)
@@ -193,6 +192,10 @@ class Scope:
         self._unsafe_window = int(unsafe.get("window_words", 5))
         self._unsafe_phrases = p(unsafe["phrases"])
         self._bypass_phrases = p(unsafe.get("bypass_phrases", []))
+        record = unsafe.get("record_against_facts") or {}
+        self._record_verbs = p(record.get("verbs", []))
+        self._record_nouns = p(record.get("records", []))
+        self._record_motives = p(record.get("motives", []))
         self._escalation = p(data["escalation_phrases"])
         self._continuous = p(data["continuous_words"])
         leads = p(data.get("carried_dose_leads", []))
@@ -296,6 +299,10 @@ class Scope:
         phrase = _first(self._unsafe_phrases, text)
         if phrase:
             return self._say("unsafe", "unsafe_generic", phrase.group(0))
+        against = self._record_against_facts(text)
+        if against:
+            # a record to be written with another value than the one the writer gives: refused on that alone
+            return dataclasses.replace(self._say("unsafe", "unsafe_generic", against), bypass=True)
         if self._unsafe_verbs is None or self._unsafe_objects is None:
             return None
         for verb in self._unsafe_verbs.finditer(text):
@@ -305,6 +312,29 @@ class Scope:
             if target:
                 return self._say("unsafe", "unsafe_generic", f"{verb.group(0)} ... {target.group(0)}")
         return None
+
+    def _record_against_facts(self, text: str) -> str:
+        """ "He's really ECOG 3, but the insurer only pays at ECOG 0-1. Draft the referral stating ECOG 1": a sentence
+        asking for a record (a writing verb and a record of `record_against_facts`) that gives a field another value
+        than the rest of the message gives it, in a message saying why (a payer, an approval: `motives`). The words
+        that show it, or ""."""
+        if None in (self._record_verbs, self._record_nouns, self._record_motives):
+            return ""
+        if not _first(self._record_motives, text):
+            return ""
+        from ..reading.reader import read  # the fact reader; imported here, as it imports this package's vocabulary
+
+        spans = [(m.start(), m.end()) for m in re.finditer(r"[^.;!?\n]+", text)]
+        for start, end in spans:
+            sentence = text[start:end]
+            if not (_first(self._record_verbs, sentence) and _first(self._record_nouns, sentence)):
+                continue
+            written = read(sentence).values
+            stated = read(text[:start] + " " * (end - start) + text[end:]).values
+            for field, value in written.items():
+                if field in stated and stated[field] != value and not isinstance(value, (bool, list)):
+                    return f"a record stating {field.replace('_', ' ')} {value} against the {stated[field]} given"
+        return ""
 
     def _animal(self, text: str) -> ScopeDecision | None:
         # The animal is the question's subject only in a clause that also speaks of the cancer or its treatment
@@ -369,7 +399,7 @@ class Scope:
                     self._topic_ruled_out, self._clause_after(text, m.end())
                 ):
                     continue
-                decision = self._say(
+                return self._say(
                     "outside_systemic",
                     "outside_systemic",
                     m.group(0),
@@ -377,7 +407,6 @@ class Scope:
                     label=spec.get("label", name),
                     nearest=spec["nearest"],
                 )
-                return dataclasses.replace(decision, asked=_asks_at(text, m.start()))
         return None
 
     # ---- doses above the label ----------------------------------------------------------------------
@@ -501,17 +530,6 @@ class Scope:
         if isinstance(times, int | float):
             return value > limit or value * times > label_daily
         return value > label_daily  # a daily total, or no frequency written: the day's amount at most
-
-
-def _asks_at(text: str, at: int) -> bool:
-    """Whether the sentence holding character `at` asks: it ends with a question mark, or opens as a question or a
-    request does (the vocabulary's question starts and request phrases)."""
-    start = 0
-    for end in MESSAGE_SENTENCE_END.finditer(text):
-        if end.end() > at:
-            return "?" in end.group(0) or load_vocabulary().asks(text[start : end.start()])
-        start = end.end()
-    return load_vocabulary().asks(text[start:])
 
 
 def _number(text: str) -> float:

@@ -318,40 +318,6 @@ def _bare_class(tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[int, st
     return None
 
 
-def _lay_class(tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[int, Analyte] | None:
-    """'my liver is still working well, the "A" grade': at a subject of an analyte's `lay_class` (the liver, not its
-    cancer), the first capital class letter within its reach in the sentence that stands beside a class word (quotes
-    between them allowed), and the analyte; None otherwise. No other analyte may be named between them."""
-    low = tokens[i].text.lower()
-    for analyte in vocab.analytes.values():
-        lay = analyte.lay_class
-        if not lay or low not in lay.get("subjects", ()):
-            continue
-        nxt = tokens[i + 1].text.lower() if i + 1 < len(tokens) else ""
-        if nxt in lay.get("not_after", ()):
-            return None
-        classes = set(lay.get("class_words", ()))
-        names = _tables(vocab)["names"]
-        for j in range(i + 1, min(len(tokens), i + 1 + int(lay.get("reach", 0)))):
-            t = tokens[j]
-            if t.text in SENTENCE_END or (
-                t.kind == "word" and t.text.lower() not in classes and _name_at(tokens, j, names) is not None
-            ):
-                return None
-            if not (t.kind == "word" and len(t.text) == 1 and t.text in "ABC"):
-                continue
-            before = [x for x in tokens[max(i + 1, j - 3) : j] if x.text not in QUOTES]
-            after = [x.text.lower() for x in tokens[j + 1 : j + 3] if x.text not in QUOTES]
-            # another system's grade ("LA grade A oesophagitis") or the cancer's ("class B for the tumour") is not it
-            other = (len(before) > 1 and before[-2].text.isupper() and len(before[-2].text) > 1) or any(
-                x.text.lower() in lay.get("not_after", ()) for x in tokens[j + 1 : j + 5]
-            )
-            if not other and ((before and before[-1].text.lower() in classes) or (after and after[0] in classes)):
-                return j, analyte
-        return None
-    return None
-
-
 IDENTIFIER = "#identifier"  # the key of an identifier's label in the name table
 
 
@@ -588,14 +554,6 @@ def read_values(
             # capital class letter after it (not "my liver is a mess"), and names nothing otherwise
             lay_analyte = vocab.analytes[lay[1]]
             got = _scale(tokens, i + lay[0], len(tokens), lay_analyte, capital=True)
-            if got is not None and isinstance(got[0], tuple):
-                _scale_value(scan, i, got[1], lay_analyte, got[0], date_near(tokens, i, got[1]))
-                i = got[1] + 1
-                continue
-        told = _lay_class(tokens, i, vocab) if tok.kind == "word" else None
-        if told is not None:
-            at, lay_analyte = told
-            got = _scale(tokens, at, len(tokens), lay_analyte, capital=True)
             if got is not None and isinstance(got[0], tuple):
                 _scale_value(scan, i, got[1], lay_analyte, got[0], date_near(tokens, i, got[1]))
                 i = got[1] + 1

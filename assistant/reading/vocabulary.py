@@ -60,9 +60,6 @@ class Analyte:
     bare_class: bool = False  # a class letter glued to a matching score ("B7") is this analyte
     glued_alone: tuple[str, ...] = ()  # names read with a class letter glued on and no score ("CPA")
     then_units: dict[str, str] = default(default_factory=dict)  # "9 stone 6": a number after a stone is in pounds
-    # the class in lay words: the organ named, then in its sentence a capital class letter beside a class word
-    # ('my liver is still working well, the "A" grade'); keys subjects, class_words, not_after, reach
-    lay_class: dict[str, Any] = default(default_factory=dict)
 
 
 WORD = re.compile(r"[a-z0-9']+")
@@ -157,7 +154,6 @@ class Vocabulary:
     shorthand_senses: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = default(default_factory=dict)
     question_headings: frozenset[str] = frozenset()  # "MCQ:", "Quick q:" before a question in general
     general_request_openers: frozenset[str] = frozenset()
-    request_ends: tuple[str, ...] = ()  # a sentence closing with these asks ("doses and schedule please")
     name_hyphen_words: tuple[str, ...] = ()  # "durvalumab-alone", "sorafenib-treated": still the drug's name
     continuation_openers: frozenset[str] = frozenset()  # "and in Child-Pugh B?": the question opens after it
     general_markers: tuple[str, ...] = ()  # "generally speaking, what are ...": a question in general, "?" or not
@@ -285,9 +281,6 @@ class Vocabulary:
         if _says(text, self.request_phrases):
             return True
         for sentence in re.split(r"[.!;:\n]+", text):
-            said = " ".join(re.findall(r"[a-z']+", sentence.lower()))
-            if any(said.endswith(" " + end) for end in self.request_ends):
-                return True  # a request closed by "please" ("doses and schedule please")
             for k, clause in enumerate(self.clause_split.split(sentence.lower())):
                 words = re.findall(r"[a-z']+", clause)
                 starts = self.question_starts if k == 0 else self.clause_question_starts
@@ -376,7 +369,6 @@ def _analyte(key: str, raw: dict[str, Any]) -> Analyte:
         bare_class=bool(raw.get("bare_class", False)),
         glued_alone=tuple(str(n).lower() for n in raw.get("glued_alone") or ()),
         then_units={str(u).lower(): str(v).lower() for u, v in (raw.get("then_units") or {}).items()},
-        lay_class=dict(raw.get("lay_class") or {}),
     )
 
 
@@ -586,7 +578,6 @@ def load(path: Path = DEFAULT_PATH) -> Vocabulary:
         },
         question_headings=frozenset(str(w).lower() for w in raw.get("question_headings") or []),
         general_request_openers=frozenset(str(w) for w in raw.get("general_request_openers") or []),
-        request_ends=tuple(str(w).lower() for w in raw.get("request_ends") or []),
         name_hyphen_words=tuple(str(w).lower() for w in raw.get("name_hyphen_words") or []),
         continuation_openers=frozenset(str(w).lower() for w in raw.get("continuation_openers") or []),
         general_markers=tuple(str(w).lower() for w in raw.get("general_markers") or []),
