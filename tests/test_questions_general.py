@@ -190,7 +190,8 @@ def test_a_dose_check_closed_by_please_for_a_patient_off_pathway_gets_the_verdic
 
 def test_a_request_to_walk_through_doses_describes_no_performance_status(assistant) -> None:
     a = assistant.session().ask(
-        "Walk me through the sorafenib dose reductions step by step for a 75 kg man on 400 mg bd."
+        "Walk me through the regorafenib dose reductions in HCC for an 80 kg patient on 160 mg daily: the first and "
+        "second step."
     )
     assert "ecog" not in a.profile, (a.profile, a.text)
 
