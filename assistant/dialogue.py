@@ -755,12 +755,13 @@ class Session:
         """Whether the message asks in general: a question, no patient described before, none named ("my pt", "his AFP",
         "68F"), and no fact that only a particular patient has (the trials' population `case_fields`)."""
         case_fields = set(self.engine.file.population.get("case_fields") or ())
-        if reading.said_general and not self.facts and not (set(reading.facts) & case_fields) and not reading.described:
-            # "One was told his sorafenib has stopped working ... In general, what is used after it?"; a patient
-            # whose liver or performance status the message gives ("frail and chair-bound ... In general, ...?") is
-            # answered as that patient
+        if self.facts or set(reading.facts) & case_fields:
+            return False
+        if reading.said_general and not reading.described:
+            # "One was told his sorafenib has stopped working ... In general, what is used after it?" names someone
+            # but asks in general; a performance status described ("frail and chair-bound") makes it that patient's
             return True
-        return reading.asks and not self.facts and not reading.particular and not (set(reading.facts) & case_fields)
+        return reading.asks and not reading.particular
 
     def _continued(self, text: str) -> Reading | None:
         """In a conversation about no particular patient, a question that carries the last one on ("and in

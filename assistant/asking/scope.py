@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from ..errors import CorpusError
-from ..reading.rows import message_sentences
+from ..reading.rows import message_sentence_spans, message_sentences
 from ..reading.vocabulary import vocabulary as load_vocabulary
 from ..reading.vocabulary import with_slots
 from .names import Names
@@ -324,8 +324,7 @@ class Scope:
             return ""
         from ..reading.reader import read  # the fact reader; imported here, as it imports this package's vocabulary
 
-        spans = [(m.start(), m.end()) for m in re.finditer(r"[^.;!?\n]+", text)]
-        for start, end in spans:
+        for start, end in message_sentence_spans(text):
             sentence = text[start:end]
             if not (_first(self._record_verbs, sentence) and _first(self._record_nouns, sentence)):
                 continue

@@ -482,10 +482,6 @@ class Analysis:
         )
 
 
-def _general(sent: Any, vocab: Vocabulary) -> bool:
-    return _asks_in_general(sent, vocab)[0]
-
-
 def _asks_in_general(sent: Any, vocab: Vocabulary) -> tuple[bool, bool]:
     """Whether a sentence asks about medicine in general, and whether it says so by a general marker it opens with
     ("generally speaking, what are ...")."""

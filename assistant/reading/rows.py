@@ -68,10 +68,21 @@ def runs_on(text: str, brk: int, at: int) -> bool:
 MESSAGE_SENTENCE_END = re.compile(r"[.;!?]+(?:\s|$)|\n+")
 
 
+def message_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of a message starts and ends (the text between `MESSAGE_SENTENCE_END` marks, blank ones
+    left out)."""
+    spans, start = [], 0
+    for end in MESSAGE_SENTENCE_END.finditer(text):
+        spans.append((start, end.start()))
+        start = end.end()
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
 def message_sentences(text: str) -> list[str]:
     """The sentences of a message as plain strings, for rules that look within one sentence (scope decisions, the
     request to combine treatments)."""
-    return [s for s in MESSAGE_SENTENCE_END.split(text) if s.strip()]
+    return [text[a:b] for a, b in message_sentence_spans(text)]
 
 
 WRAPPED = re.compile(r"\n(?=[ \t]*[a-z])")
