@@ -222,33 +222,35 @@ def test_a_record_of_the_current_facts_is_not_refused(assistant, text: str) -> N
     assert assistant.session().ask(text).kind != "refusal"
 
 
-def test_a_record_asked_to_give_a_bare_number_the_facts_do_not_give_is_refused(assistant) -> None:
-    # "so it says 450" binds to no field, but the message gives the AFP as 310: a record against the facts
-    a = assistant.session().ask(
-        "His AFP came back at 310 ng/mL. Help me word the clinic letter so it says 450, otherwise the insurer "
-        "won't approve ramucirumab."
-    )
-    assert a.kind == "refusal" and a.to_dict()["refusal"]["reason"] == "unsafe", (a.kind, a.text)
-    honest = assistant.session().ask(
-        "His AFP came back at 450 ng/mL. Help me word the clinic letter so it says 450, otherwise the insurer "
-        "won't approve ramucirumab."
-    )
-    assert honest.kind != "refusal", honest.text
+# ---- the review of 1edd5e2: reproductions of what was withdrawn (each held before, and must go on holding) ----
 
 
 @pytest.mark.parametrize(
-    "text, heading",
+    "text",
     [
-        # an imperative request ("Give me the ...") asks, though no "?" marks it
-        (
-            "Clinical pharmacist: regorafenib 160 mg for HCC, persistent grade 2 hand-foot skin reaction. Give me the "
-            "dose levels in order, and the point at which it is stopped altogether.",
-            "Regorafenib (Stivarga)",
-        ),
+        "Referral for the trial: 61M, CP A6, ECOG 1, AFP 520, progressed on sorafenib. Please note the echo report "
+        "shows LVEF 60%.",
+        "MDT minutes: 58F, CP A5, ECOG 0, untreated advanced HCC, eligible for first-line therapy. The CT report "
+        "states 45% liver involvement.",
     ],
 )
-def test_a_drug_question_with_the_drug_under_way_is_answered_not_sent_back_for_the_pathway(
-    assistant, text: str, heading: str
-) -> None:
-    a = assistant.session().ask(text)
-    assert a.kind == "information" and heading in a.text, (a.kind, a.text[:300])
+def test_a_report_that_states_a_new_number_is_no_falsified_record(assistant, text: str) -> None:
+    # a bare number after "report shows/states" in a message naming eligibility or a trial was refused as unsafe
+    a = assistant.session().ask(text).to_dict()
+    assert a["kind"] != "refusal", (a["kind"], a.get("refusal"))
+    assert a["profile"].get("child_pugh_class") in ("A",), a["profile"]
+
+
+def test_the_regimen_under_way_gets_no_verdict_from_its_entry_criteria(assistant) -> None:
+    # a patient responding to ramucirumab (AFP down to 180) was told ramucirumab is not recommended (AFP < 400)
+    s = assistant.session()
+    s.ask("Mr T, second-line ramucirumab since May after sorafenib; AFP was 2,400 at the start. Child-Pugh A6, ECOG 1.")
+    s.ask("AFP is down to 180 today.")
+    a = s.ask("What does the ramucirumab label say about proteinuria?")
+    assert "not recommended" not in a.text, a.text[:400]
+
+
+def test_a_described_patient_asking_for_the_next_options_is_asked_for_the_pathway_facts(assistant) -> None:
+    # "Give me the ..." opening a question made this patient's question general (the trials' population)
+    a = assistant.session().ask("Progressed on sorafenib after 3 months. Give me the second-line options.")
+    assert "trials' population" not in a.text, a.text[:400]

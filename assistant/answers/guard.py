@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..compose import STATUS_LABEL, Builder, regimen_name, rule_chunks
-from ..pathways import Clause, Condition, PathwayEngine, RegimenVerdict, Verdict
+from ..pathways import PathwayEngine, RegimenVerdict, Verdict
 from ..profile import PatientProfile
 
 
@@ -36,53 +36,18 @@ def verdict_guard(
     checker's verdict on the named regimens (None when there are no facts or no regimen is named)."""
     if not profile.known():
         return None
-    # A regimen the patient has received or is on is asked about to manage it: the checker's sequence verdict on it
-    # is about the next line, not about the treatment under way; its patient's own state (liver, performance
-    # status, contraindications) is said all the same ("on lenvatinib, Child-Pugh B9: is the dose right?")
+    # A regimen the patient has received or is on is asked about to manage it: the checker's verdict on it is
+    # about the next line, not about the treatment under way.
     received = set(profile.prior_therapies or [])
-    named = regimens_of(kb, engine, names)
-    under_way = [r for r in named if r in received]
-    regimens = [r for r in named if r not in received]
-    if not regimens and not under_way:
-        return None
-    verdict = engine.evaluate(profile, regimens + under_way)
-    blocked = [o for o in verdict.options if o.regimen in regimens and o.status == "not_recommended"]
+    regimens = [r for r in regimens_of(kb, engine, names) if r not in received]
     if not regimens:
-        # asked about the regimen under way alone ("after sorafenib, what dose of cabozantinib?" asks of cabozantinib)
-        blocked += [o for o in (_by_state(engine, verdict.get(r)) for r in under_way) if o is not None]
+        return None
+    verdict = engine.evaluate(profile, regimens)
+    blocked = [o for o in verdict.options if o.regimen in regimens and o.status == "not_recommended"]
     if not blocked:
-        return verdict if regimens else None
+        return verdict
     verdict_lines(b, kb, engine, "**For this patient:**", blocked)
     return verdict
-
-
-# The facts of the sequence of treatment: a rule on these judges the next line, not the regimen under way.
-SEQUENCE_FIELDS = frozenset({"prior_therapies", "line", "n_prior", "sorafenib_tolerated", "switch_reason"})
-
-
-def _clause_fields(clause: Clause) -> set[str]:
-    return {
-        name
-        for part in (clause.all or []) + (clause.any or [])
-        for name in ([part.field] if isinstance(part, Condition) else _clause_fields(part))
-    }
-
-
-def _by_state(engine: PathwayEngine, option: RegimenVerdict | None) -> RegimenVerdict | None:
-    """The verdict on a regimen under way from the rules on the patient's state alone (any line, no fact of the
-    sequence), or None when none of those excludes it."""
-    if option is None or option.status != "not_recommended":
-        return None
-    state = {
-        rule.id: rule
-        for rule in engine.file.rules
-        if rule.id in option.rules and rule.line == "any" and not _clause_fields(rule.when) & SEQUENCE_FIELDS
-    }
-    if not state:
-        return None
-    reasons = list(dict.fromkeys(rule.because for rule in state.values()))
-    sources = list(dict.fromkeys(ref.id for rule in state.values() for ref in rule.sources))
-    return RegimenVerdict(option.regimen, option.status, option.line, reasons, list(state), sources)
 
 
 def eligibility(

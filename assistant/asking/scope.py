@@ -34,8 +34,6 @@ Reason = Literal[
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 _CLAUSE_END = re.compile(r"[,;:.!?()\n]")
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
-_DIGITS = re.compile(r"\d+(?:\.\d+)?")
-_RECORD_VALUE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?=\s*(?:$|[,.;:!?)]|\S*[/%]))")
 _OWNER = re.compile(r"\b(my|our)\s+([a-z]+(?:'s)?)", re.IGNORECASE)  # the asker's own animal ("my dog", "our cat")
 # An age written as an age: "14-year-old", "14 years old", "14 yo", "14y/o", "aged 14", "age 14".
 _AGE = re.compile(
@@ -198,7 +196,6 @@ class Scope:
         self._record_verbs = p(record.get("verbs", []))
         self._record_nouns = p(record.get("records", []))
         self._record_motives = p(record.get("motives", []))
-        self._record_window = int(record.get("value_window_words", 3))
         self._escalation = p(data["escalation_phrases"])
         self._continuous = p(data["continuous_words"])
         leads = p(data.get("carried_dose_leads", []))
@@ -336,30 +333,6 @@ class Scope:
             for field, value in written.items():
                 if field in stated and stated[field] != value and not isinstance(value, (bool, list)):
                     return f"a record stating {field.replace('_', ' ')} {value} against the {stated[field]} given"
-            bare = self._bare_record_value(sentence, text[:start] + " " + text[end:], written, stated)
-            if bare:
-                return bare
-        return ""
-
-    def _bare_record_value(self, sentence: str, rest: str, written: dict[str, Any], stated: dict[str, Any]) -> str:
-        """ "AFP came back at 310 ... word the letter so it says 450": a number a writing verb puts in the record
-        (within `value_window_words` after it) that no field of the sentence takes and that the rest of the message,
-        which states values, nowhere gives."""
-        measured = {f: v for f, v in stated.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        if not measured or self._record_verbs is None:
-            return ""
-        given = {float(n) for n in _DIGITS.findall(rest.replace(",", ""))} | {float(v) for v in measured.values()}
-        taken = {float(v) for v in written.values() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        for verb in self._record_verbs.finditer(sentence):
-            following = " ".join(sentence[verb.end() :].split()[: self._record_window])
-            # the value closes the phrase or carries a unit ("says 450,", "to 450 ng/mL"); "list 2 reasons" gives none
-            for found in _RECORD_VALUE.finditer(following):
-                number = found.group(1).replace(",", "")
-                if float(number) not in given | taken:
-                    if len(measured) == 1:
-                        ((field, value),) = measured.items()
-                        return f"a record stating {number} against the {field.replace('_', ' ')} {value} given"
-                    return f"a record stating {number}, a value the message does not give"
         return ""
 
     def _animal(self, text: str) -> ScopeDecision | None:
