@@ -2636,3 +2636,24 @@ def test_the_main_one_of_another_vessel_is_no_main_portal_vein_invasion() -> Non
 def test_still_working_well_describes_the_patients_function(assistant) -> None:
     a = assistant.session().ask("62F, still working well as a teacher, CP A5, BCLC C with lung mets. What first-line?")
     assert "ecog" in a.profile, (a.profile, a.text)
+
+
+# ---- the review of the twenty-fifth session's reading data (withdrawn): reproductions that must go on holding ----
+
+
+@pytest.mark.parametrize(
+    "text, field, value",
+    [
+        # "urine protein" with its result after it is significant proteinuria (a test-name reading lost these)
+        ("58F, Child-Pugh A6, ECOG 0. Urine protein +++ on dipstick, BP 150/90.", "significant_proteinuria", True),
+        ("Urine protein 5.1 g/24h on lenvatinib.", "significant_proteinuria", True),
+        # "sorry" is no correction cue: the newer value of a series stays the current one
+        ("66M, Child-Pugh A5, ECOG 1. Sorry, AFP 620 in March 2025, 210 in June 2025.", "afp_ng_ml", 210.0),
+        ("Bilirubin 2.9 today; sorry, last month 1.1.", "bilirubin_mg_dl", 2.9),
+        # IU said in words of another test (viral load) makes no AFP
+        ("64M, Child-Pugh A5, ECOG 0. HBV DNA 2,000 IU per ml on entecavir.", "afp_ng_ml", None),
+    ],
+)
+def test_values_the_withdrawn_reading_data_misread(text: str, field: str, value: object) -> None:
+    reading = read(text)
+    assert reading.values.get(field) == value, (reading.values, reading.unread)
