@@ -2657,3 +2657,18 @@ def test_still_working_well_describes_the_patients_function(assistant) -> None:
 def test_values_the_withdrawn_reading_data_misread(text: str, field: str, value: object) -> None:
     reading = read(text)
     assert reading.values.get(field) == value, (reading.values, reading.unread)
+
+
+@pytest.mark.parametrize(
+    "text, stale",
+    [
+        # a year after "in" taken as a date (withdrawn) made the value written "in <this year>" past, and an older
+        # undated or earlier-dated one current; these must not read the stale value as current
+        ("68M, recurrence after liver transplant in 2012. AFP 2,800 in 2026, 9 at transplant.", 9.0),
+        ("AFP 1,900 ng/mL in 2026; 12 ng/mL at diagnosis in 2022.", 12.0),
+        ("AFP 600 in 2026, 45 in 2024.", 45.0),
+    ],
+)
+def test_a_value_written_in_this_year_does_not_give_way_to_an_older_one(text: str, stale: float) -> None:
+    reading = read(text)
+    assert reading.values.get("afp_ng_ml") != stale, (reading.values, reading.unread)
