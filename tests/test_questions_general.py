@@ -238,7 +238,7 @@ def test_a_report_that_states_a_new_number_is_no_falsified_record(assistant, tex
     # a bare number after "report shows/states" in a message naming eligibility or a trial was refused as unsafe
     a = assistant.session().ask(text).to_dict()
     assert a["kind"] != "refusal", (a["kind"], a.get("refusal"))
-    assert a["profile"].get("child_pugh_class") in ("A",), a["profile"]
+    assert a["profile"].get("child_pugh_class") == "A", a["profile"]
 
 
 def test_the_regimen_under_way_gets_no_verdict_from_its_entry_criteria(assistant) -> None:
