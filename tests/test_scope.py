@@ -352,3 +352,51 @@ def test_an_attempt_on_the_rules_is_marked_as_such() -> None:
 )
 def test_a_child_pugh_class_named_child_is_not_a_child(text: str, expected: str | None) -> None:
     assert reason(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a weight written with a decimal comma is that weight, not its last digit ("72,4 kg" is not 4 kg)
+        "Weight 72,4 kg. Local proposal: lenvatinib 12 mg (patient prefers oral therapy).",
+        "Wt 62,3 kg; Lenvatinib 12 mg od",
+        # a dose with a comma is no decimal ("12,8 mg": 12 then 8), from the review of a first version
+        "Lenvatinib was reduced 12,8 mg daily, weight 70 kg",
+    ],
+)
+def test_a_decimal_comma_weight_is_that_weight(text: str) -> None:
+    assert reason(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sorafenib 400 mg bid then 800 mg bid",  # the agent's own dose, written again without its name
+        "can I give 1600 mg of sorafenib",
+        "sorafenib tablets 1200 mg a day",
+        "wt 58,5 kg, lenvatinib 12 mg od",  # 12 mg is the label dose from 60 kg
+        # an unknown word between the agent and its dose is no other medicine (from the review of a first version)
+        "sorafenib monotherapy 800 mg bid",
+        "cabozantinib malate 80 mg daily",
+        "lenvatinib mesilate 24 mg daily",
+        "Sorafenib Tabletten 1600 mg",
+        "Weight 55 kg. lenvatinib 8 mg, uptitrated 12 mg daily",
+        "atezolizumab 1200 mg, sorafenibe 1600 mg",
+        # another medicine named right before the agent's dose (a withdrawn version gave the dose to the medicine)
+        "sorafenib with steroids 1600 mg",
+        "sorafenib plus aspirin 1600 mg a day",
+        # two decimals after a comma may be a list: read as its last number
+        "cabozantinib 40,80 mg",
+        "weights 62,58 kg, lenvatinib 12 mg",
+    ],
+)
+def test_the_agents_own_doses_stay_above_the_label(text: str) -> None:
+    assert reason(text) == "above_label", text
+
+
+def test_a_dose_after_an_unknown_word_or_another_medicine_still_counts_for_tolerance() -> None:
+    doses = Scope.from_corpus(CORPUS).daily_doses(
+        "Progressed on sorafenib after 6 months, tolerated well on 400 mg bid, then downtitrated 200 mg daily."
+    )
+    assert ("sorafenib", 200.0) in doses and ("sorafenib", 800.0) in doses, doses
+    assert ("sorafenib", 800.0) in Scope.from_corpus(CORPUS).daily_doses("sorafenib with steroids 400 mg bid")

@@ -17,6 +17,7 @@ import yaml
 
 from ..errors import CorpusError
 from ..reading.rows import message_sentence_spans, message_sentences
+from ..reading.values import DECIMAL_POINT, THOUSANDS_COMMA, number_value
 from ..reading.vocabulary import vocabulary as load_vocabulary
 from ..reading.vocabulary import with_slots
 from .names import Names
@@ -33,7 +34,9 @@ Reason = Literal[
 ]
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 _CLAUSE_END = re.compile(r"[,;:.!?()\n]")
-_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+_NUMBER = rf"({THOUSANDS_COMMA}|{DECIMAL_POINT})"  # a dose: "1,600", "1.5" ("12,8 mg" may be 12 then 8: two numbers)
+# A weight may be written with a decimal comma, one decimal ("72,4 kg", not 4 kg); "62,58 kg" may be two weights
+_WEIGHT_NUMBER = rf"({THOUSANDS_COMMA}|(?<![\d,])\d{{1,3}},\d(?![\d,])|{DECIMAL_POINT})"
 _OWNER = re.compile(r"\b(my|our)\s+([a-z]+(?:'s)?)", re.IGNORECASE)  # the asker's own animal ("my dog", "our cat")
 # An age written as an age: "14-year-old", "14 years old", "14 yo", "14y/o", "aged 14", "age 14".
 _AGE = re.compile(
@@ -212,7 +215,7 @@ class Scope:
         self._dose = re.compile(
             rf"{_NUMBER}\s*({units})(\s*/\s*(?:{weights}))?(?![A-Za-z])(?!\s*/\s*(?:dl|l|ml)\b)", re.I
         )
-        self._weight = re.compile(rf"(?<![/\w]){_NUMBER}\s*({weights})(?![A-Za-z/])", re.I)
+        self._weight = re.compile(rf"(?<![/\w]){_WEIGHT_NUMBER}\s*({weights})(?![A-Za-z/])", re.I)
         # Lab and measurement names of the vocabulary: a number written after one of them is that value, not a
         # dose ("urine protein 2.4 g"). Words that name a dose itself ("dose", "cycle") own nothing here.
         not_owners = {str(w).lower() for w in data.get("dose_words", [])} | set(self._dose_units)
@@ -417,7 +420,7 @@ class Scope:
         if escalation:
             return self._say("above_label", "escalation", escalation.group(0))
         weight = self._weight.search(text)
-        weight_kg = _number(weight.group(1)) * self._weight_units[weight.group(2).lower()] if weight else None
+        weight_kg = number_value(weight.group(1)) * self._weight_units[weight.group(2).lower()] if weight else None
         named = {m.canonical for m in self.names.find(text, ("drug",))}
         only = next(iter(named)) if len(named) == 1 and named <= set(self.doses) else None
         for sentence in message_sentences(text):
@@ -490,7 +493,7 @@ class Scope:
                 before = [a for a in agents if a.start < dose.start()]
                 agent = max(before, key=lambda a: a.start) if before else agents[0]
                 times = self._frequencies.get(f.group(0).lower())
-                mg = _number(dose.group(1)) * self._dose_units[dose.group(2).lower()]
+                mg = number_value(dose.group(1)) * self._dose_units[dose.group(2).lower()]
                 out.append((agent.canonical, mg if times == "total" else mg * float(times or 1)))
         return out
 
@@ -507,7 +510,7 @@ class Scope:
 
     def _exceeds(self, label: LabelDose, dose: re.Match[str], frequency: str | None, weight_kg: float | None) -> bool:
         """Whether one stated dose is above the label's single-dose or daily amount."""
-        value = _number(dose.group(1)) * self._dose_units[dose.group(2).lower()]
+        value = number_value(dose.group(1)) * self._dose_units[dose.group(2).lower()]
         if dose.group(3):  # mg/kg
             if label.max_mg_per_kg is not None:
                 return value > label.max_mg_per_kg
@@ -529,10 +532,6 @@ class Scope:
         if isinstance(times, int | float):
             return value > limit or value * times > label_daily
         return value > label_daily  # a daily total, or no frequency written: the day's amount at most
-
-
-def _number(text: str) -> float:
-    return float(text.replace(",", ""))
 
 
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:

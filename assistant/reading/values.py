@@ -41,11 +41,13 @@ LETTER_ONLY = "letter-only:"  # marks names that count only when a class letter 
 WINDOW = 8  # tokens either side of a value searched for the cues of the value rules
 MAX_TOKEN = 40  # longer runs of letters or digits are not words or numbers anyone writes
 
+# The ways a number is written, shared with the question frame's dose check (`asking.scope`)
+THOUSANDS_COMMA = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 2,600 / 12,000.5
+THOUSANDS_SPACE = r"\d{1,3}(?: \d{3})+(?![\d.,])"  # 12 000
+DECIMAL_COMMA = r"\d{1,3},\d{1,2}(?!\d|,\d)"  # 3,4 / 1,15: a decimal comma (a thousands comma has 3 digits)
+DECIMAL_POINT = r"\d+(?:\.\d+)?"  # 12 / 1.9 / 12.000
 NUMBER = (
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 2,600 / 12,000.5
-    r"|\d{1,3}(?: \d{3})+(?![\d.,])"  # 12 000
-    r"|(?P<dcomma>\d{1,3},\d{1,2}(?!\d|,\d))"  # 3,4 / 1,15: a decimal comma (a thousands comma has 3 digits)
-    r"|\d+(?:\.\d+)?)"  # 12 / 1.9 / 12.000
+    rf"(?P<num>{THOUSANDS_COMMA}|{THOUSANDS_SPACE}|(?P<dcomma>{DECIMAL_COMMA})|{DECIMAL_POINT})"
     r"(?P<sci>\s*(?:x|×|\*)\s*10\s*\^?\s*(?P<exp>\d{1,2})|e(?P<exp2>\d{1,2})(?![a-z\d]))?"
     r"(?P<k>k(?![a-z]))?"
     r"(?P<glued>e\d{3,}|[eE][+-]\d+)?"  # "1e400", "5E-3": scientific notation this reader does not take
@@ -60,6 +62,12 @@ STAGES = {"0", "a", "b", "c", "d"}
 FILLER = set("class score grade stage is of was now at = : - ( ) ~ ≈ approx approximately about around".split())
 FILLER |= {"level", "value", "status", "still"}
 QUOTES = set("'\"‘’“”")
+
+
+def number_value(raw: str) -> float:
+    """The value of a number written in one of the ways above ("2,600" -> 2600, "72,4" -> 72.4, "12 000" -> 12000)."""
+    decimal = re.fullmatch(DECIMAL_COMMA, raw) is not None
+    return float(raw.replace(",", "." if decimal else "").replace(" ", ""))
 
 
 @dataclass
@@ -163,7 +171,7 @@ def tokenize(text: str) -> list[Token]:
             raw = match.group("num")
             if WORD_LIMIT.search(raw):
                 continue
-            number = float(raw.replace(",", "." if match.group("dcomma") else "").replace(" ", ""))
+            number = number_value(raw)
             exp = match.group("exp") or match.group("exp2")
             if exp:
                 number *= 10 ** int(exp)
