@@ -271,3 +271,22 @@ def test_a_question_in_general_describes_no_patient_unless_a_sentence_names_one(
         .to_dict()
     )
     assert lay["profile"].get("ecog") is not None, lay["profile"]
+
+
+def test_a_refused_request_keeps_no_fact_of_a_patient_in_general_or_of_someone_else(assistant) -> None:
+    # from the review of a change, withdrawn, that kept the facts of refused off-pathway turns: a question's
+    # conditions and another person's weight became the patient's
+    asked = _checked(
+        assistant.session().ask("For a Child-Pugh B9 patient, should we give lenvatinib plus pembrolizumab?").to_dict()
+    )
+    assert asked["kind"] == "refusal" and asked["profile"].get("child_pugh_class") is None, asked["profile"]
+    chat = assistant.session()
+    chat.ask("CP A5, ECOG 0, 80 kg, untreated.")
+    above = _checked(chat.ask("Can I give lenvatinib 12 mg daily to a 50 kg woman?").to_dict())
+    assert above["kind"] == "refusal" and above["profile"]["weight_kg"] == 80, above["profile"]
+    trial = _checked(
+        chat.ask(
+            "LEAP-002 patients had no prior systemic therapy. Can we give lenvatinib plus pembrolizumab now?"
+        ).to_dict()
+    )
+    assert trial["profile"]["weight_kg"] == 80 and trial["profile"]["child_pugh_class"] == "A", trial["profile"]

@@ -2672,3 +2672,45 @@ def test_values_the_withdrawn_reading_data_misread(text: str, field: str, value:
 def test_a_value_written_in_this_year_does_not_give_way_to_an_older_one(text: str, stale: float) -> None:
     reading = read(text)
     assert reading.values.get("afp_ng_ml") != stale, (reading.values, reading.unread)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # from the review of a lay Child-Pugh reading ("my liver ... class A"), withdrawn: each was read as a class
+        "The doctor said my liver cancer is grade C.",  # a stage of the cancer
+        "My liver is fine, my heart is NYHA class C.",  # another organ
+        "My dad had liver cancer too, he was class C.",  # someone else
+        "My liver is no longer class A.",  # negated
+        "Liver ultrasound showed fatty liver, grade B.",  # another scale
+        "My liver used to be class A.",  # an old class
+    ],
+)
+def test_a_class_or_grade_in_a_sentence_about_the_liver_is_no_child_pugh_class(text: str) -> None:
+    assert read(text).values.get("child_pugh_class") is None, read(text).values
+
+
+def test_a_height_after_the_weight_is_not_a_newer_weight() -> None:
+    # "ht 152" was read as a second, current weight of 152 kg (a lenvatinib dose band is 60 kg)
+    assert read("pt 70F wt 58,5kg (today) ht 152. CPA6 PS1.").values.get("weight_kg") == 58.5
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "expected"),
+    [
+        # from the review of data withdrawn before commit: a cross after an item as "no" erased flagged
+        # contraindications, "the main one itself" in a sentence about a vein read other veins and branches as the
+        # portal trunk, and "height" as an other analyte took an AFP "at its height"
+        ("Autoimmune hepatitis ❌ (rules out IO)", "autoimmune_disease", True),
+        ("Untreated varices ❌ bled last month", "high_risk_varices", True),
+        ("AFP peaked at a height of 52,000 ng/mL", "afp_ng_ml", 52000),
+        (
+            "Tumour extends into the hepatic vein - the main one itself, not a branch.",
+            "main_portal_vein_invasion",
+            None,
+        ),
+        ("Thrombus in the right portal vein branch, the main one itself is patent.", "main_portal_vein_invasion", None),
+    ],
+)
+def test_crosses_a_peak_and_another_vein_keep_their_readings(text: str, field: str, expected: object) -> None:
+    assert read(text).values.get(field) == expected, read(text).values
