@@ -41,7 +41,7 @@ LETTER_ONLY = "letter-only:"  # marks names that count only when a class letter 
 WINDOW = 8  # tokens either side of a value searched for the cues of the value rules
 MAX_TOKEN = 40  # longer runs of letters or digits are not words or numbers anyone writes
 
-# The ways a number is written, shared with the question frame's dose check (`asking.scope`)
+# The ways a number is written (the dose check of `asking.scope` reads doses and weights with some of them)
 THOUSANDS_COMMA = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 2,600 / 12,000.5
 THOUSANDS_SPACE = r"\d{1,3}(?: \d{3})+(?![\d.,])"  # 12 000
 DECIMAL_COMMA = r"\d{1,3},\d{1,2}(?!\d|,\d)"  # 3,4 / 1,15: a decimal comma (a thousands comma has 3 digits)
@@ -64,10 +64,12 @@ FILLER |= {"level", "value", "status", "still"}
 QUOTES = set("'\"‘’“”")
 
 
-def number_value(raw: str) -> float:
-    """The value of a number written in one of the ways above ("2,600" -> 2600, "72,4" -> 72.4, "12 000" -> 12000)."""
-    decimal = re.fullmatch(DECIMAL_COMMA, raw) is not None
-    return float(raw.replace(",", "." if decimal else "").replace(" ", ""))
+def number_value(raw: str, decimal_comma: bool | None = None) -> float:
+    """The value of a number written in one of the ways above ("2,600" -> 2600, "72,4" -> 72.4, "12 000" -> 12000);
+    `decimal_comma` when the caller's match already says whether the comma is a decimal one."""
+    if decimal_comma is None:
+        decimal_comma = re.fullmatch(DECIMAL_COMMA, raw) is not None
+    return float(raw.replace(",", "." if decimal_comma else "").replace(" ", ""))
 
 
 @dataclass
@@ -171,7 +173,7 @@ def tokenize(text: str) -> list[Token]:
             raw = match.group("num")
             if WORD_LIMIT.search(raw):
                 continue
-            number = number_value(raw)
+            number = number_value(raw, decimal_comma=bool(match.group("dcomma")))
             exp = match.group("exp") or match.group("exp2")
             if exp:
                 number *= 10 ** int(exp)
