@@ -1073,6 +1073,97 @@ def test_a_line_written_on_a_drug_given_is_that_drugs_line_not_the_line_to_choos
     assert read("first line lenvatinib? CP A5").facts["line_of_therapy"].value == "first"
 
 
+@pytest.mark.parametrize(
+    ("text", "received"),
+    [
+        ("Lenvatinib 12 mg od. CP A5.", ["lenvatinib"]),  # nothing says no therapy was given: the dose says it was
+        ("No prior systemic therapy. Sorafenib 400 mg bd, PD on CT 11/2026.", ["sorafenib"]),  # an outcome of it
+        ("No prior systemic therapy. Lenvatinib 12 mg from 03/2025.", ["lenvatinib"]),  # a date it was given from
+        ("Treatment-naive; now on lenvatinib 8 mg since March.", ["lenvatinib"]),  # a plain cue
+        # a review of a withdrawn change (a drug with only a dose read as planned where the message says nothing was
+        # given) reproduced drugs the patient had read as never given, and first-line regimens offered again:
+        (
+            "Treatment-naive. Atezo 1200 mg / bev 15 mg/kg given 3 weeks ago; now grade 3 colitis.",
+            ["atezolizumab+bevacizumab"],
+        ),
+        ("Is she treatment-naive? Lenvatinib 12 mg od since last year. CP A5, PS 0, BCLC C.", ["lenvatinib"]),
+        ("No previous SACT. Sorafenib 400 mg bd x 2 months, CP A5, PS 1, BCLC C.", ["sorafenib"]),
+        ("Treatment-naive before lenvatinib 12 mg; progressed. CP A6, PS 1, BCLC C.", ["lenvatinib"]),
+        ("1L: sorafenib 400 mg bd. No previous SACT.", ["sorafenib"]),
+        ("Dispensed: sorafenib 400 mg bd x 28 days. No prior systemic therapy.", ["sorafenib"]),
+        # and "Order received:" as an order, not a drug given (withdrawn: it hid cycles already given)
+        ("Order received: continue lenvatinib 12 mg.", ["lenvatinib"]),
+        (
+            "Order received: atezolizumab 1200 mg + bevacizumab 15 mg/kg, C3 - grade 3 colitis after C2.",
+            ["atezolizumab+bevacizumab"],
+        ),
+    ],
+)
+def test_a_dose_with_any_other_sign_of_having_been_given_stays_received(text: str, received: list[str]) -> None:
+    assert read(text).received == received
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a review of a withdrawn change (tablets, drips, medicines as words for a treatment) reproduced "treatment-naive"
+        # read from a treatment of one kind only, or from one given at another time
+        "No IV medication for the cancer yet; lenvatinib tablets since 2024. CP A5, PS 1, BCLC C.",
+        "No medication for HCC currently - lenvatinib held for surgery. CP A5, PS 1, BCLC C.",
+        "Sorafenib given last year. His first cancer tablets made him ill. CP A5, PS 1, BCLC C.",
+    ],
+)
+def test_a_treatment_of_one_kind_or_time_is_not_a_treatment_naive_patient(text: str) -> None:
+    facts = read(text).facts
+    assert facts.get("prior_therapies") is None or facts["prior_therapies"].value != []
+    assert facts.get("line_of_therapy") is None or facts["line_of_therapy"].value != "first"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sorafenib 2022-2023, his PS declined.",  # a decline that is not of a drug offered
+        "Sorafenib 2023 - not started on regorafenib due to bilirubin.",  # the words before a drug negate that drug
+        "Sorafenib 2023, PD; MDT rejected lenvatinib because of varices.",
+        # a review of withdrawn rules (a refusal or "not started" at a clause's end negating the nearest drug before
+        # it) reproduced drugs the patient had read as never given, first-line regimens then offered again
+        "1L sorafenib 400 mg bd 2023, PD, he declined. Now CP A5, PS 1, BCLC C, no MPV invasion.",
+        "Had sorafenib 400 mg bd for 10 months, PD 11/2023, he declined.",
+        "Sorafenib 800 mg/day tolerated, PD, he declined.",
+        "Pharmacy: sorafenib 400 mg bd, last supply 03/2024 not collected. PD.",
+    ],
+)
+def test_a_drug_given_keeps_its_place_beside_another_not_given(text: str) -> None:
+    assert read(text).received == ["sorafenib"]
+
+
+@pytest.mark.parametrize(
+    ("text", "received"),
+    [
+        ("Lenvatinib | 12 mg | 2023-24 | PD, pt declined.", ["lenvatinib"]),
+        ("Atezo/bev x 6 cycles, PD, he refused.", ["atezolizumab+bevacizumab"]),
+        ("Sorafenib 400 mg bd 2023 and regorafenib 2024 - PD - patient declined.", ["sorafenib", "regorafenib"]),
+        ("Atezo/bev x4 cycles then bev not given. PD on CT now.", ["atezolizumab+bevacizumab"]),
+        ("Lenvatinib 8 mg, 12 mg not started.", ["lenvatinib"]),
+    ],
+)
+def test_a_refusal_or_a_step_not_taken_after_a_drug_given_keeps_the_drug(text: str, received: list[str]) -> None:
+    assert read(text).received == received
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a review of a withdrawn change ("MPV pt" as "main portal vein patent") reproduced invasion lost
+        ("CT: MPV pt occluded by tumour thrombus. Treatment-naive, CP A5, PS 0, BCLC C.", True),
+        ("JAK2+ PV pt, new HCC, CP A5, PS 0, BCLC C.", None),  # a polycythaemia vera patient
+    ],
+)
+def test_pt_after_a_vessel_is_not_read_as_patent(text: str, value: bool | None) -> None:
+    fact = read(text).facts.get("main_portal_vein_invasion")
+    assert (fact.value if fact else None) is value
+
+
 @pytest.mark.parametrize("text", ["No systemic cancer therapy so far.", "CP A5, systemic-naive", "naive to systemic"])
 def test_treatment_naive_in_other_words(text: str) -> None:
     assert read(text).facts["prior_therapies"].value == []
