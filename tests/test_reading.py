@@ -973,6 +973,62 @@ def test_a_trials_population_or_a_questions_choices_are_not_the_patients_facts(t
     assert reading.elsewhere  # what was not taken is said, not dropped silently
 
 
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a review of withdrawn vocabulary ("for patients", "in patients" opening a population's sentence; "methods",
+        # "protocol", "policy", "monograph" before a quotation as a source's text) reproduced the patient's own
+        # transplant, anticoagulation, autoimmune disease and treatment dropped, immunotherapy then preferred
+        (
+            "In patients like ours - liver transplant 2015, on tacrolimus - is atezo/bev safe? CP A5, PS 0, BCLC C, "
+            "treatment-naive.",
+            "solid_organ_transplant",
+            True,
+        ),
+        (
+            "For people like Dad who had a liver transplant, is immunotherapy safe? Child-Pugh A, no treatment yet, "
+            "fully active, BCLC C.",
+            "solid_organ_transplant",
+            True,
+        ),
+        (
+            "In patients with HCC and Child-Pugh A, atezo/bev is first line\nbut ours had a liver transplant in 2015 and "
+            "is on tacrolimus. CP A5, PS 0, BCLC C, treatment naive. Options?",
+            "solid_organ_transplant",
+            True,
+        ),
+        (
+            "For pts on anticoagulation I'd hold bev; on apixaban for AF. CP A5, PS 0, BCLC C, no prior systemic "
+            "therapy. Options?",
+            "therapeutic_anticoagulation",
+            True,
+        ),
+        (
+            'Our unit policy is to ask first. She told me "I had a liver transplant in 2010". CP A5, PS 0, BCLC C, '
+            "treatment-naive. Options?",
+            "solid_organ_transplant",
+            True,
+        ),
+        (
+            'Pharmacy protocol check: "Patient on warfarin for mechanical valve, INR 2.5". CP A5, PS 0, BCLC C.',
+            "therapeutic_anticoagulation",
+            True,
+        ),
+        (
+            'Per the chemo protocol sheet: "C1 atezolizumab 1200 mg and bevacizumab 15 mg/kg given 02/12". Now PD on CT.',
+            "prior_therapies",
+            ["atezolizumab+bevacizumab"],
+        ),
+        ("Among patients seen today: autoimmune hepatitis on azathioprine, CP A5.", "autoimmune_disease", True),
+    ],
+)
+def test_a_sentence_opened_like_a_populations_or_a_quotation_after_a_policy_can_be_the_patients(
+    text: str, field: str, value: object
+) -> None:
+    fact = read(text).facts.get(field)
+    assert fact is not None and fact.value == value
+
+
 def test_a_population_sentence_that_names_the_patient_is_the_patients() -> None:
     reading = read("Patients like him were excluded from IMbrave150. He had a liver transplant in 2015, AFP 800.")
     assert reading.facts["solid_organ_transplant"].value is True and reading.facts["afp_ng_ml"].value == 800
