@@ -1025,8 +1025,7 @@ def test_a_trials_population_or_a_questions_choices_are_not_the_patients_facts(t
 def test_a_sentence_opened_like_a_populations_or_a_quotation_after_a_policy_can_be_the_patients(
     text: str, field: str, value: object
 ) -> None:
-    fact = read(text).facts.get(field)
-    assert fact is not None and fact.value == value
+    _assert_reads(text, field, value)
 
 
 def test_a_population_sentence_that_names_the_patient_is_the_patients() -> None:
@@ -2860,4 +2859,4 @@ def test_a_height_after_the_weight_is_not_a_newer_weight() -> None:
     ],
 )
 def test_crosses_a_peak_and_another_vein_keep_their_readings(text: str, field: str, expected: object) -> None:
-    assert read(text).values.get(field) == expected, read(text).values
+    _assert_reads(text, field, expected)
