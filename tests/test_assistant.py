@@ -290,3 +290,35 @@ def test_a_refused_request_keeps_no_fact_of_a_patient_in_general_or_of_someone_e
         ).to_dict()
     )
     assert trial["profile"]["weight_kg"] == 80 and trial["profile"]["child_pugh_class"] == "A", trial["profile"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a review of a withdrawn change (a dose above the label written without a request word only flagged, and the
+        # turn answered) reproduced plans and approval questions answered as recommendations naming the drug
+        "Commence lenvatinib 24 mg od.",
+        "Lenvatinib 24 mg od for 90 kg pt. OK to go ahead?",
+        "HCC recurrence after liver transplant, on tacrolimus. CP A5, ECOG 0, 90 kg, treatment naive. "
+        "Starting lenvatinib 24 mg od tomorrow. Anything else I need?",
+    ],
+)
+def test_a_plan_or_approval_for_a_dose_above_the_label_is_refused(assistant, text: str) -> None:
+    answer = assistant.session(audience="clinician").ask(text).to_dict()
+    assert answer["kind"] == "refusal" and answer["refusal"]["reason"] == "off_pathway", text
+    assert not [o for o in answer["options"] if o["status"] in ("preferred", "alternative")]
+
+
+def test_a_turn_with_a_dose_above_the_label_keeps_the_transplant_of_an_earlier_turn(assistant) -> None:
+    # the same review: answering the turn merged "No graft rejection on last biopsy" (an older misreading, as no
+    # transplant) and offered immunotherapy to a liver-transplant recipient
+    chat = assistant.session(audience="clinician")
+    chat.ask("HCC recurrence after liver transplant in 2015, on tacrolimus. CP A5, ECOG 0.")
+    chat.ask(
+        "She is 55 kg and has been on lenvatinib 12 mg od since March. No graft rejection on last biopsy. "
+        "Progressed on CT last week. What next?"
+    )
+    answer = chat.ask("What are her options now?").to_dict()
+    assert answer["profile"].get("solid_organ_transplant") is True
+    offered = {o["regimen"] for o in answer["options"] if o["status"] in ("preferred", "alternative")}
+    assert not offered & {"atezolizumab+bevacizumab", "durvalumab+tremelimumab", "nivolumab+ipilimumab", "durvalumab"}
