@@ -2867,12 +2867,20 @@ def test_crosses_a_peak_and_another_vein_keep_their_readings(text: str, field: s
     [
         # a review of a withdrawn change (a negation ending at a comma, colon or dash after one word of its own, for
         # contraindications and outcomes) reproduced negation lists without a joiner read as present: immunotherapy
-        # withheld for no reason, a switch away from a working therapy, a bland thrombus read as invasion
-        ("66M, HCC BCLC C, CP A5, ECOG 0. PMH: no DM, IHD, transplant. First-line options?", "solid_organ_transplant", False),
+        # withheld for no reason, a switch away from a working therapy, atezolizumab + bevacizumab withheld
+        (
+            "66M, HCC BCLC C, CP A5, ECOG 0. PMH: no DM, IHD, transplant. First-line options?",
+            "solid_organ_transplant",
+            False,
+        ),
         ("No COPD, asthma, rheumatoid arthritis.", "autoimmune_disease", False),
         ("Denies smoking, autoimmune disease.", "autoimmune_disease", False),
         ("Nil hx: transplant, lupus.", "solid_organ_transplant", False),
-        ("On lenvatinib 12 mg since 03/2026. Restaging CT: no enlargement, progression. What next?", "progressed", False),
+        (
+            "On lenvatinib 12 mg since 03/2026. Restaging CT: no enlargement, progression. What next?",
+            "progressed",
+            False,
+        ),
         ("OGD: no melaena, variceal bleed.", "high_risk_varices", False),
         ("No lymphadenopathy, extrahepatic spread.", "extrahepatic_spread", False),
     ],
