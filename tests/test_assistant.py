@@ -14,6 +14,11 @@ from assistant.support import check_agreement, check_answer
 SUITES = sorted((PROJECT_ROOT / "evals" / "suites").glob("*.yaml"))
 
 
+def _offered(answer: dict) -> set[str]:
+    """The regimens an answer offers (status preferred or alternative)."""
+    return {o["regimen"] for o in answer["options"] if o["status"] in ("preferred", "alternative")}
+
+
 def _checked(answer: dict) -> dict:
     """Every answer any test produces must pass the citation and checker-agreement checks."""
     assert check_answer(answer) == [], answer["text"]
@@ -77,7 +82,7 @@ def test_facts_accumulate_and_updates_are_announced(assistant) -> None:
     first = _checked(
         chat.ask("Child-Pugh A5, ECOG 0, progressed on sorafenib which he tolerated well. AFP 520 ng/mL.").to_dict()
     )
-    assert {o["regimen"] for o in first["options"] if o["status"] in ("preferred", "alternative")} >= {"ramucirumab"}
+    assert _offered(first) >= {"ramucirumab"}
     second = _checked(chat.ask("Sorry, AFP is 52 ng/mL.").to_dict())
     assert "AFP" in second["text"] and "from 520 to 52" in second["text"]
     assert second["profile"]["afp_ng_ml"] == 52 and second["profile"]["ecog"] == 0
@@ -98,7 +103,7 @@ def test_next_line_follow_up(assistant) -> None:
     chat = assistant.session()
     _checked(chat.ask("Untreated advanced HCC, Child-Pugh A6, ECOG 1, no autoimmune disease, no transplant.").to_dict())
     later = _checked(chat.ask("And if he progresses?").to_dict())
-    offered = {o["regimen"] for o in later["options"] if o["status"] in ("preferred", "alternative")}
+    offered = _offered(later)
     assert offered and "atezolizumab+bevacizumab" not in offered
     assert offered <= {"sorafenib", "lenvatinib", "cabozantinib", "nivolumab+ipilimumab", "ramucirumab"}
 
@@ -232,7 +237,7 @@ def test_an_overview_after_a_drug_presupposed_is_the_landscape(assistant) -> Non
 def test_a_regimen_asked_for_that_the_pathway_excludes_is_refused_off_pathway(assistant, message: str) -> None:
     answer = _checked(assistant.session().ask(message).to_dict())
     assert answer["kind"] == "refusal" and answer["refusal"]["reason"] == "off_pathway", answer["text"][:300]
-    assert not [o for o in answer["options"] if o["status"] in ("preferred", "alternative")]
+    assert not _offered(answer)
 
 
 def test_an_end_stage_refusal_points_to_supportive_care_not_first_line(assistant) -> None:
@@ -306,7 +311,7 @@ def test_a_refused_request_keeps_no_fact_of_a_patient_in_general_or_of_someone_e
 def test_a_plan_or_approval_for_a_dose_above_the_label_is_refused(assistant, text: str) -> None:
     answer = assistant.session(audience="clinician").ask(text).to_dict()
     assert answer["kind"] == "refusal" and answer["refusal"]["reason"] == "off_pathway", text
-    assert not [o for o in answer["options"] if o["status"] in ("preferred", "alternative")]
+    assert not _offered(answer)
 
 
 def test_a_turn_with_a_dose_above_the_label_keeps_the_transplant_of_an_earlier_turn(assistant) -> None:
@@ -320,5 +325,5 @@ def test_a_turn_with_a_dose_above_the_label_keeps_the_transplant_of_an_earlier_t
     )
     answer = chat.ask("What are her options now?").to_dict()
     assert answer["profile"].get("solid_organ_transplant") is True
-    offered = {o["regimen"] for o in answer["options"] if o["status"] in ("preferred", "alternative")}
+    offered = _offered(answer)
     assert not offered & {"atezolizumab+bevacizumab", "durvalumab+tremelimumab", "nivolumab+ipilimumab", "durvalumab"}
