@@ -2887,3 +2887,59 @@ def test_crosses_a_peak_and_another_vein_keep_their_readings(text: str, field: s
 )
 def test_a_negation_list_without_a_joiner_still_negates_each_item(text: str, field: str, value: object) -> None:
     _assert_reads(text, field, value)
+
+
+# ---- twenty-ninth session: a drug written only with its dose, in a message that says nothing was given yet ----
+
+
+@pytest.mark.parametrize(
+    ("text", "planned"),
+    [
+        (
+            "Regimen prescribed: atezolizumab 1200 mg + bevacizumab 15 mg/kg (1065 mg), C1D1 18/12\n"
+            "[ok] No prior systemic anticancer therapy",
+            "atezolizumab+bevacizumab",
+        ),
+        (
+            "Drug: tremelimumab 300 mg x1 + durvalumab 1500 mg every 4 weeks\nLine: first line, no previous systemic therapy",
+            "durvalumab+tremelimumab",
+        ),
+        (
+            "Pharmacy clinical check. Prescribed lenvatinib 8 mg od.\nNo prior systemic anticancer therapy.",
+            "lenvatinib",
+        ),
+        ("[✓] Prior systemic therapy: none\nRegimen booked: atezolizumab 1200 mg + bevacizumab 15 mg/kg q3w", None),
+    ],
+)
+def test_a_drug_with_only_a_dose_is_planned_where_the_message_says_nothing_was_given(
+    text: str, planned: str | None
+) -> None:
+    r = read(text)
+    assert r.received == [] and r.values["prior_therapies"] == [], (r.received, r.values)
+    if planned:
+        assert planned in r.asked, r.asked
+    # the disagreement is said, with the words it rests on
+    assert any("read as planned" in c for c in r.conflicts), r.conflicts
+
+
+@pytest.mark.parametrize(
+    ("text", "received"),
+    [
+        # beside a drug the message says was given, the naive words are of a later time ("no systemic therapy since")
+        (
+            "Treatment history:\n - 09/2023-08/2024 atezolizumab + bevacizumab, stopped for PD (lung)\n"
+            " - 09/2024-05/2025 lenvatinib 12 mg\n - 06/2025 SBRT; no systemic therapy since",
+            ["atezolizumab+bevacizumab", "lenvatinib"],
+        ),
+        # a date beats a dose
+        ("Treatment-naive at diagnosis in 2023. Sorafenib 400 mg bd from 03/2024.", ["sorafenib"]),
+    ],
+)
+def test_a_drug_with_a_dose_stays_received_where_the_naive_words_are_of_another_time(
+    text: str, received: list[str]
+) -> None:
+    r = read(text)
+    assert received[-1] in r.received and not any("read as planned" in c for c in r.conflicts), (
+        r.received,
+        r.conflicts,
+    )
