@@ -327,21 +327,3 @@ def test_a_turn_with_a_dose_above_the_label_keeps_the_transplant_of_an_earlier_t
     assert answer["profile"].get("solid_organ_transplant") is True
     offered = _offered(answer)
     assert not offered & {"atezolizumab+bevacizumab", "durvalumab+tremelimumab", "nivolumab+ipilimumab", "durvalumab"}
-
-
-def test_an_order_checked_for_a_treatment_naive_patient_is_answered_as_first_line(assistant) -> None:
-    # a pharmacist's check of a first prescription: the drug with its dose is planned, not a line already given, so no
-    # second-line agent is offered, and the disagreement between the dose and "no prior therapy" is said
-    answer = _checked(
-        assistant.session()
-        .ask(
-            "Pharmacy check. Regimen prescribed: atezolizumab 1200 mg + bevacizumab 15 mg/kg IV q3w, C1D1 18/12.\n"
-            "No prior systemic anticancer therapy. Child-Pugh A5, ECOG 0, OGD 11/2026 no varices, AFP 35.\n"
-            "OK to release?"
-        )
-        .to_dict()
-    )
-    assert answer["profile"]["prior_therapies"] == [] and answer["profile"]["line_of_therapy"] == "first"
-    assert "atezolizumab+bevacizumab" in _offered(answer)
-    assert not _offered(answer) & {"regorafenib", "cabozantinib", "ramucirumab"}, _offered(answer)
-    assert "read as planned" in answer["text"]

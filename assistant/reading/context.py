@@ -28,13 +28,10 @@ from .whose import (
     writers_relative,
 )
 
-# STATED: received when said in a statement (a date, a choice); DOSED: a dose beside the drug, received when said in a
-# statement unless the message says no systemic therapy was given yet (a prescription or order being checked);
-# CONTINUED: received, and it beats any other cue ("Order: continue sorafenib", "discharge orders for lenvatinib -
-# continue": a drug the patient goes on taking was received)
-ROLES = ("RECEIVED", "PROPOSED", "COMPARED", "STATED", "DOSED", "CONTINUED")
-# a cue of a higher rank beats a nearer one of a lower rank; others 1 ("sorafenib 400 mg bd from 03/2024": the date)
-RANK = {"DOSED": -1, "STATED": 0, "CONTINUED": 2}
+# STATED: received when said in a statement; CONTINUED: received, and it beats any other cue ("Order: continue
+# sorafenib", "discharge orders for lenvatinib - continue": a drug the patient goes on taking was received)
+ROLES = ("RECEIVED", "PROPOSED", "COMPARED", "STATED", "CONTINUED")
+RANK = {"STATED": 0, "CONTINUED": 2}  # a cue of a higher rank beats a nearer one of a lower rank; others 1
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")  # medspaCy's ConTextRule directions
 TERMINATED = ROLES + (
     "NEGATED_EXISTENCE",

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from .columns import analyte_columns
-from .context import DRUG, RANK, Analysis, Mention, analyse
+from .context import DRUG, Analysis, Mention, analyse
 from .dates import sentence_date
 from .forms import answered_rows, question_rows
 from .scanned import scanned
@@ -25,8 +25,6 @@ SAFER: dict[str, list[Any]] = {
     "encephalopathy": ["grade_3_4", "grade_1_2", "none"],
     "ecog": [4, 3, 2, 1, 0],
 }
-CLAUSE = re.compile(r"[\w\s/-]*")  # words only: one clause
-WEAK = ("STATED", "DOSED")  # drug roles from a date, choice or dose: received only when said in a statement
 OUTCOME_CONCEPTS = {"PROGRESSION", "STABLE", "INTOLERANCE", "TOLERATED"}
 REACTION = "ADVERSE_REACTION"  # the concept whose `when_said` rules read a finding that is also an adverse reaction
 WORD = re.compile(r"[A-Za-z][A-Za-z-]{5,}")
@@ -755,9 +753,6 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     groups = _joined(found, norm)
     shared = _shared_roles(groups, found, norm, vocab)
     decided: dict[Mention, str | None] = {}  # the role each drug mention was read with
-    naive = _naive_statement(analysis, norm, vocab)
-    planned: list[str] = []  # drugs written with only a dose, in a message that says none was given
-    dosed: list[Mention] = []  # those mentions, read as received unless nothing else was given
     aliased = _aliases(found, norm, vocab)
     for m in found:
         if m in aliased and aliased[m] in decided:
@@ -787,15 +782,11 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
             target = out.presupposed if given else out.asked
             target += [r for r in _regimens(m, vocab) if r not in target]
             continue
-        role = shared[m] if m in shared and m.role in (None, *WEAK) else m.role
+        role = shared[m] if m in shared and m.role in (None, "STATED") else m.role
         # asked for by a cue in a statement ("wants atezolizumab plus bevacizumab started", "orders for lenvatinib
         # plus pembrolizumab"), not only named in a question
         asked_for = role == "PROPOSED" and not m.question and "HYPOTHETICAL" not in m.categories
-        if role == "DOSED" and naive is not None and not _next_to_outcome(m, by_sentence) and m.key not in said_of:
-            # "Regimen prescribed: atezolizumab 1200 mg + bevacizumab 15 mg/kg ... No prior systemic anticancer
-            # therapy": a dose alone may not outweigh the message's own word that nothing was given yet (decided below)
-            dosed.append(m)
-        if role in WEAK:
+        if role == "STATED":
             # "cabozantinib 60 mg from 12/2024": received when stated; in a question a dose or date is not enough
             role = None if m.question else "RECEIVED"
         if "NEGATED_EXISTENCE" in m.categories and role != "RECEIVED":
@@ -823,18 +814,6 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
                 out.requested += [n for n in names if n not in out.requested]
         else:
             unknown.append(norm.span(m.start, m.end))
-    if dosed and not unknown and all(m in dosed for m in decided if decided[m] == "RECEIVED"):
-        # nothing else in the message was given: the drugs written only with a dose are planned ("Regimen prescribed:
-        # atezolizumab 1200 mg ... No prior systemic anticancer therapy"). Beside a drug that was given, or one whose
-        # role could not be read ("atezo/bev stopped for PD; lenvatinib 12 mg to PD; no systemic therapy since"), the
-        # naive words may be of a later time: the dose keeps its drug received.
-        for m in dosed:
-            decided[m] = "PROPOSED"
-            received[m.sentence].remove(m.key)
-            texts[m.sentence].remove(norm.span(m.start, m.end))
-            out.asked += [n for n in _regimens(m, vocab) if n not in out.asked]
-            planned.append(norm.span(m.start, m.end))
-        received = {k: v for k, v in received.items() if v}
     # An agent of a regimen the message says was received is part of it, in any sentence ("nivo-ipi then nivolumab";
     # "he received STRIDE from 01/2026; at progression durvalumab was stopped"), not a line of its own.
     named_anywhere = {k for keys in received.values() for k in keys if k not in vocab.agents}
@@ -855,19 +834,7 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
     had = set(out.received) | {a for r in out.received for a in vocab.agents_of(r)}
     out.asked = [r for r in out.asked if r not in had]
     out.requested = [r for r in out.requested if r in out.asked]
-    if naive is not None and planned:
-        shown = "', '".join(dict.fromkeys(planned))
-        out.conflicts.append(
-            f"treatment so far: the message says '{naive.text}' and names '{shown}' with a dose only; "
-            "read as planned, not yet given (say 'on' or 'after' if the patient has had it)"
-        )
     if out.received:
-        if naive is not None:
-            shown = "', '".join(dict.fromkeys(t for ts in texts.values() for t in ts))
-            out.conflicts.append(
-                f"treatment so far: the message says '{naive.text}' and also that the patient has had '{shown}'; "
-                "read as given"
-            )
         words = ", ".join(dict.fromkeys(t for ts in texts.values() for t in ts))
         out.facts["prior_therapies"] = Fact("prior_therapies", list(out.received), words)
         if out.facts.get("line_of_therapy") and out.facts["line_of_therapy"].value == "first":
@@ -878,31 +845,6 @@ def _drugs(analysis: Analysis, norm: Normalised, vocab: Vocabulary, out: Reading
         _tolerance(out, norm.text, vocab, said_of.get("sorafenib"))  # "it was sorafenib, not lenvatinib. ..."
     for words in dict.fromkeys(unknown):
         out.unread.append(f"'{words}' is named, but not whether the patient has had it: say 'on', 'after' or 'planned'")
-
-
-def _naive_statement(analysis: Analysis, norm: Normalised, vocab: Vocabulary) -> Fact | None:
-    """The message's own statement that the patient has had no systemic therapy ("No prior systemic anticancer
-    therapy", "treatment-naive"): said of the patient, not asked ("Is she treatment-naive?"), and not of the time
-    before a drug it names in the same clause ("treatment-naive before lenvatinib 12 mg")."""
-    drugs = [m for m in analysis.mentions if m.label == DRUG]
-    for m in analysis.mentions:
-        concept = vocab.concepts.get(m.label)
-        negated = "NEGATED_EXISTENCE" in m.categories  # "No previous anticancer drugs", "Prior systemic therapy: none"
-        if (
-            concept is None
-            or concept.field != "prior_therapies"
-            or (concept.negated if negated else concept.value) != []
-            or m.question
-            or m.categories - {"NEGATED_EXISTENCE"} & UNSAID
-            or any(
-                d.sentence == m.sentence
-                and CLAUSE.fullmatch(norm.text[min(m.end, d.end) : max(m.start, d.start)]) is not None
-                for d in drugs
-            )
-        ):
-            continue
-        return Fact("prior_therapies", [], norm.span(m.start, m.end))
-    return None
 
 
 def _asked_together(
@@ -1007,19 +949,14 @@ def _shared_roles(
         # a plain cue on one drug of the group beats a dose written beside another ("wants sorafenib 400 mg bd plus
         # doxorubicin 60 mg/m2": both wanted, the doxorubicin dose does not make it given)
         role = next(
-            (m.role for m in group if m.role and m.role not in WEAK),
-            # of the weak cues, the strongest: a date on one drug, or a line written on it ("1L: sorafenib 400 mg bd"),
-            # beats a dose
-            max(
-                [m.role for m in group if m.role] + ([vocab.concepts[line.label].drug_role] if line else []),
-                key=lambda r: RANK.get(r or "", 1),
-                default=named.role if named else None,
+            (m.role for m in group if m.role and m.role != "STATED"),
+            next(
+                (m.role for m in group if m.role),
+                vocab.concepts[line.label].drug_role if line else (named.role if named else None),
             ),
         )
         if role:
-            roles.update(
-                {m: role for m in group if m.role is None or (m.role in WEAK and RANK[m.role] < RANK.get(role, 1))}
-            )
+            roles.update({m: role for m in group if m.role is None or (m.role == "STATED" and role != "STATED")})
     return roles
 
 
